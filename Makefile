@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` (dashboard on the seeded SQLite demo) and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+PORT   ?= 8501
+
+.PHONY: run test setup browser clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/qh db upgrade
+	$(VENV)/bin/qh demo seed --if-empty
+	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
+
+browser:
+	.ci/ensure-chromium
+
+test: $(STAMP) browser
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,149 @@
+"""The `qh` command: database, demo, export, backup and restore, import.
+
+Every error meant for a person prints one sentence (Vietnamese / English) and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from . import config, db, schema
+from .errors import QHError
+
+
+def _engine():
+    engine = db.make_engine(config.database_url())
+    db.check_connection(engine)
+    return engine
+
+
+def cmd_db(args) -> int:
+    engine = _engine()
+    if args.action == "upgrade":
+        schema.upgrade(engine)
+        print(f"Đã cập nhật cấu trúc cơ sở dữ liệu {db.describe(engine)} lên phiên bản {schema.head_revision()}.")
+    elif args.action == "current":
+        print(schema.current_revision(engine) or "(trống / empty)")
+    else:
+        ok = schema.is_up_to_date(engine)
+        print("Cấu trúc cơ sở dữ liệu đã cập nhật. / Schema up to date." if ok else
+              "Cấu trúc cơ sở dữ liệu cần cập nhật: chạy qh db upgrade. / Schema out of date: run qh db upgrade.")
+        return 0 if ok else 1
+    return 0
+
+
+def cmd_demo(args) -> int:
+    engine = _engine()
+    if args.action == "seed":
+        from . import demo
+
+        if not schema.has_tables(engine):
+            schema.upgrade(engine)
+        if args.if_empty and _has_data(engine):
+            print("Cơ sở dữ liệu đã có dữ liệu; không nạp lại dữ liệu minh họa. / The database already holds data.")
+            return 0
+        today = dt.date.fromisoformat(args.today) if args.today else None
+        demo.seed(engine, today=today)
+        return 0
+    from . import synth
+
+    return synth.main(["--scale", args.scale, *(["--today", args.today] if args.today else [])], engine=engine)
+
+
+def _has_data(engine) -> bool:
+    from sqlalchemy import func, select
+
+    from .db import read_session
+    from .models import Agency
+
+    with read_session(engine) as s:
+        return bool(s.scalar(select(func.count()).select_from(Agency)))
+
+
+def cmd_export(args) -> int:
+    from . import export
+
+    engine = _engine()
+    out = Path(args.out)
+    if args.format == "csv":
+        files = export.export_csv(engine, out)
+        print(f"Đã xuất {len(files)} bảng ra {out}/ (CSV, UTF-8).")
+    else:
+        export.export_xlsx(engine, out)
+        print(f"Đã xuất toàn bộ các bảng ra {out}.")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from . import backup
+
+    counts = backup.backup(_engine(), Path(args.file))
+    print(f"Đã sao lưu {sum(counts.values())} dòng của {len(counts)} bảng vào {args.file}.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from . import backup
+
+    counts = backup.restore(_engine(), Path(args.file), force=args.force)
+    print(f"Đã phục hồi {sum(counts.values())} dòng của {len(counts)} bảng từ {args.file}.")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .intake import cli_import
+
+    return cli_import(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qh", description="Quản lý dữ liệu Ban Chỉ đạo lập Quy hoạch tỉnh.")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("db", help="cấu trúc cơ sở dữ liệu (Alembic)")
+    d.add_argument("action", choices=["upgrade", "current", "check"])
+    d.set_defaults(fn=cmd_db)
+    demo = sub.add_parser("demo", help="dữ liệu minh họa")
+    demo.add_argument("action", choices=["seed", "synth"])
+    demo.add_argument("--if-empty", action="store_true", help="chỉ nạp khi cơ sở dữ liệu còn trống")
+    demo.add_argument("--today", help="ngày làm mốc (YYYY-MM-DD) cho các nhiệm vụ minh họa")
+    demo.add_argument("--scale", default="national", choices=["national", "small"])
+    demo.set_defaults(fn=cmd_demo)
+    e = sub.add_parser("export", help="xuất mọi bảng ra CSV hoặc Excel")
+    e.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    e.add_argument("--out", required=True)
+    e.set_defaults(fn=cmd_export)
+    b = sub.add_parser("backup", help="sao lưu toàn bộ dữ liệu ra một tệp di chuyển được")
+    b.add_argument("file")
+    b.set_defaults(fn=cmd_backup)
+    r = sub.add_parser("restore", help="phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống")
+    r.add_argument("file")
+    r.add_argument("--force", action="store_true", help="xóa dữ liệu hiện có trước khi phục hồi")
+    r.set_defaults(fn=cmd_restore)
+    i = sub.add_parser("import", help="nhập số liệu hoặc tiến độ từ tệp Excel")
+    i.add_argument("file")
+    i.add_argument("--user", default="dpi", help="tài khoản gửi số liệu")
+    i.add_argument("--yes", action="store_true", help="ghi luôn sau khi kiểm tra, không hỏi lại")
+    i.set_defaults(fn=cmd_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except QHError as exc:
+        print(f"Lỗi: {exc.message_vi} / {exc.message_en}", file=sys.stderr)
+        return 2
+    except (OperationalError, DBAPIError) as exc:
+        err = db.unavailable(db.make_engine(config.database_url()), exc)
+        print(f"Lỗi: {err.message_vi} / {err.message_en}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

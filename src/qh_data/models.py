@@ -1,0 +1,384 @@
+"""The indicator store and the task register, as a typed SQLAlchemy 2.x ORM.
+
+Schema changes go through Alembic (src/qh_data/migrations); never call
+``Base.metadata.create_all`` outside tests that compare models and migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- vocabularies (stored as short strings; checked by services, listed here once) ---
+UNIT_LEVELS = ("country", "province", "district", "commune")
+AGENCY_KINDS = ("so", "ban", "nganh", "ubnd_huyen", "tu_van", "khac")
+INDICATOR_GROUPS = ("economy", "society", "environment", "infrastructure")
+DIRECTIONS = ("higher", "lower")
+AGGREGATIONS = ("sum", "mean_pop", "mean", "not_additive")
+VALUE_KINDS = ("actual", "estimate", "target")
+PERIOD_TYPES = ("year", "half", "quarter")
+TASK_STATUSES = ("not_started", "in_progress", "done", "cancelled")
+ISSUE_STATUSES = ("open", "in_progress", "awaiting_decision", "resolved", "closed")
+ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
+MEETING_STATUSES = ("planned", "held")
+AGENDA_KINDS = ("issue", "task", "indicator", "free")
+ROLES = ("viewer", "agency_editor", "dpi_editor", "admin")
+
+
+def _fk(target: str, **kw) -> ForeignKey:
+    return ForeignKey(target, **kw)
+
+
+class AdminUnit(Base):
+    """A province, district or commune, keyed by its GSO code, valid over a date range."""
+
+    __tablename__ = "admin_unit"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(12), index=True)
+    type: Mapped[str | None] = mapped_column(String(40))
+    parent_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"), index=True)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    population_2019: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[AdminUnit | None] = relationship(remote_side=[code])
+
+
+class Agency(Base):
+    """A department (sở), board (ban), sector body (ngành), district People's Committee or consultant."""
+
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    short_name: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(12))
+    # The department "role" shared by the same department in every province (e.g. SKHDT).
+    role: Mapped[str | None] = mapped_column(String(20), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"), index=True)
+    admin_unit_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"))
+    is_committee_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Indicator(Base):
+    __tablename__ = "indicator"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(60))
+    unit_en: Mapped[str | None] = mapped_column(String(60))
+    group: Mapped[str] = mapped_column(String(20), index=True)
+    # Role of the owning department (agency.role), the same in every province.
+    owner_role: Mapped[str | None] = mapped_column(String(20), index=True)
+    direction: Mapped[str] = mapped_column(String(8), default="higher")
+    aggregation: Mapped[str] = mapped_column(String(16), default="not_additive")
+    is_rate: Mapped[bool] = mapped_column(Boolean, default=False)
+    decimals: Mapped[int] = mapped_column(Integer, default=1)
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str | None] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IndicatorValue(Base):
+    """One revision of one figure. The current figure is the revision with no ``superseded_at``.
+
+    ``superseded_at`` is set when a newer revision arrives, so "as of T" is the revision with
+    ``submitted_at <= T`` and (``superseded_at`` is null or later than T): an indexed range filter.
+    """
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        UniqueConstraint("indicator_code", "admin_unit_code", "period", "kind", "revision",
+                         name="uq_indicator_value_revision"),
+        Index("ix_indicator_value_lookup", "indicator_code", "period", "kind", "superseded_at"),
+        Index("ix_indicator_value_unit", "admin_unit_code", "indicator_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(60), _fk("indicator.code"))
+    admin_unit_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    period: Mapped[str] = mapped_column(String(10))  # 2020 | 2026-H1 | 2026-Q3
+    period_type: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float | None] = mapped_column(Float)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    submitted_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+task_supporting_agency = Table(
+    "task_supporting_agency",
+    Base.metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_code", ForeignKey("agency.code"), primary_key=True, index=True),
+)
+
+task_admin_unit = Table(
+    "task_admin_unit",
+    Base.metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
+)
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_lead_status", "lead_agency_code", "status"),
+        Index("ix_task_province_due", "province_code", "due_on"),
+        UniqueConstraint("conclusion_id", "lead_agency_code", name="uq_task_conclusion_agency"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    source_document: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(30))
+    meeting_id: Mapped[int | None] = mapped_column(Integer, _fk("meeting.id"), index=True)
+    conclusion_id: Mapped[int | None] = mapped_column(Integer, _fk("conclusion.id"))
+    lead_agency_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"))
+    assigned_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="not_started")
+    percent_done: Mapped[int] = mapped_column(Integer, default=0)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lead_agency: Mapped[Agency] = relationship(foreign_keys=[lead_agency_code])
+    supporting_agencies: Mapped[list[Agency]] = relationship(secondary=task_supporting_agency)
+    admin_units: Mapped[list[AdminUnit]] = relationship(secondary=task_admin_unit)
+    updates: Mapped[list[TaskUpdate]] = relationship(
+        back_populates="task", order_by="TaskUpdate.at", cascade="all, delete-orphan"
+    )
+
+
+class TaskUpdate(Base):
+    """One change of a task's progress, kept for ever (the history shown beside the task)."""
+
+    __tablename__ = "task_update"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, _fk("task.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    percent_done: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    task: Mapped[Task] = relationship(back_populates="updates")
+    user: Mapped[User | None] = relationship()
+
+
+issue_admin_unit = Table(
+    "issue_admin_unit",
+    Base.metadata,
+    Column("issue_id", ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True),
+    Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
+)
+
+
+class Issue(Base):
+    """A difficulty or obstacle (khó khăn, vướng mắc) raised by an agency."""
+
+    __tablename__ = "issue"
+    __table_args__ = (Index("ix_issue_province_status", "province_code", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    raised_by_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"), index=True)
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    related_task_id: Mapped[int | None] = mapped_column(Integer, _fk("task.id"))
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    proposed_solution: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(Text)
+    decided_at_meeting_id: Mapped[int | None] = mapped_column(Integer, _fk("meeting.id"))
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    for_next_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    raised_by: Mapped[Agency] = relationship()
+    admin_units: Mapped[list[AdminUnit]] = relationship(secondary=issue_admin_unit)
+    related_task: Mapped[Task | None] = relationship()
+
+
+meeting_invitee = Table(
+    "meeting_invitee",
+    Base.metadata,
+    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_code", ForeignKey("agency.code"), primary_key=True),
+)
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_province_date", "province_code", "held_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    starts_at: Mapped[str | None] = mapped_column(String(5))  # "08:00"
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="regular")
+    chair: Mapped[str | None] = mapped_column(String(200))
+    venue: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    notice_number: Mapped[str | None] = mapped_column(String(60))
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    invitees: Mapped[list[Agency]] = relationship(secondary=meeting_invitee)
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    conclusions: Mapped[list[Conclusion]] = relationship(
+        back_populates="meeting", order_by="Conclusion.number", cascade="all, delete-orphan"
+    )
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(Integer, _fk("meeting.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10), default="free")
+    ref: Mapped[str | None] = mapped_column(String(60))  # issue id, task id or indicator code
+    title: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    presenter_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+
+
+conclusion_supporting_agency = Table(
+    "conclusion_supporting_agency",
+    Base.metadata,
+    Column("conclusion_id", ForeignKey("conclusion.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_code", ForeignKey("agency.code"), primary_key=True),
+)
+
+
+class Conclusion(Base):
+    """A numbered item of a conclusions notice (Thông báo kết luận); it becomes one task per agency."""
+
+    __tablename__ = "conclusion"
+    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_conclusion_meeting_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(Integer, _fk("meeting.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    lead_agency_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"))
+    all_members: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="conclusions")
+    lead_agency: Mapped[Agency | None] = relationship()
+    supporting_agencies: Mapped[list[Agency]] = relationship(secondary=conclusion_supporting_agency)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    agency_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    agency: Mapped[Agency | None] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the value before and after (JSON text).
+
+    The largest id doubles as the store's data version: every write adds an entry, so caches
+    keyed by it never serve figures older than the last change.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(80))
+    agency_code: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
