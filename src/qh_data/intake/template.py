@@ -1,0 +1,364 @@
+"""Excel templates for figures: one agency's indicators for every district, or every indicator of one
+district, with the figures in force today beside the cells to fill.
+
+The workbook is written with openpyxl in write-only mode (rows streamed, so a large template costs little
+memory). The data sheet is protected without a password: only the period, kind, new figure and note
+cells of the rows are open; headers and the identity columns are locked. The period and kind cells carry
+drop-down lists (the lists live on a hidden sheet). A ``veryHidden`` sheet carries the template's
+identity and version; an import refuses a workbook without it or with another version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from copy import copy
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import Engine, or_, select
+
+from .. import clock, periods
+from ..db import read_session
+from ..errors import NotFound, ValidationFailed
+from ..models import VALUE_KINDS, AdminUnit, Agency, Indicator, IndicatorValue
+from ..text import fold
+from .common import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    KIND_WORDS,
+    LISTS_SHEET,
+    META_SHEET,
+    STATUS_WORDS,
+    TEMPLATE_MARK,
+    VALUE_COLUMNS,
+    VALUES_SHEET,
+    VALUES_VERSION,
+    Column,
+    letter,
+)
+
+LOCKED = Protection(locked=True)
+OPEN = Protection(locked=False)
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=13)
+HINT_FONT = Font(italic=True, color="555555")
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+OPEN_HEADER_FILL = PatternFill("solid", fgColor="FFE699")
+OPEN_FILL = PatternFill("solid", fgColor="FFF8DC")
+THIN = Side(style="thin", color="A6A6A6")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template ready to download."""
+
+    data: bytes
+    file_name: str
+    rows: int
+    mime: str = XLSX_MIME
+
+
+def default_slots(today: dt.date | None = None) -> list[tuple[str, str]]:
+    """The (period, kind) pairs a mid-year or year-end collection asks for.
+
+    From July: actuals of the first half-year, estimates of the second half and of the whole year.
+    Before July: actuals of last year, estimates of this year's first half and of the year.
+    """
+    today = today or clock.today()
+    y = today.year
+    if today.month >= 7:
+        return [(f"{y}-H1", "actual"), (f"{y}-H2", "estimate"), (str(y), "estimate")]
+    return [(str(y - 1), "actual"), (f"{y}-H1", "estimate"), (str(y), "estimate")]
+
+
+def period_choices(today: dt.date | None = None, extra: Iterable[str] = ()) -> list[str]:
+    """Periods offered in the drop-down: years 2015 … next year and 2030, halves and quarters of the last
+    two years, plus any ``extra`` codes, in time order."""
+    today = today or clock.today()
+    y = today.year
+    codes = {str(year) for year in range(2015, y + 2)} | {"2025", "2030"}
+    for year in (y - 1, y):
+        codes |= {f"{year}-H1", f"{year}-H2"} | {f"{year}-Q{q}" for q in range(1, 5)}
+    codes |= {periods.validate(c) for c in extra}
+    return periods.sort_periods(codes)
+
+
+def slug(text: str) -> str:
+    out = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
+    return out[:60] or "bieu-mau"
+
+
+# --- choosing the rows ------------------------------------------------------------------------------
+
+def _check_slots(slots: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for period, kind in slots:
+        if kind not in VALUE_KINDS:
+            raise ValidationFailed(f"Loại số liệu '{kind}' không hợp lệ.", f"Kind '{kind}' is not valid.")
+        out.append((periods.validate(period), kind))
+    if not out:
+        raise ValidationFailed("Hãy chọn ít nhất một kỳ số liệu.", "Choose at least one period.")
+    return list(dict.fromkeys(out))
+
+
+def _indicators_for(session, *, role: str | None, unit_codes: list[str]) -> list[Indicator]:
+    stmt = select(Indicator)
+    if role is not None:
+        stmt = stmt.where(Indicator.owner_role == role)
+    else:  # a district: every indicator someone is responsible for, and any it already has figures of
+        having = select(IndicatorValue.indicator_code).where(IndicatorValue.admin_unit_code.in_(unit_codes))
+        stmt = stmt.where(or_(Indicator.owner_role.is_not(None), Indicator.code.in_(having)))
+    return list(session.scalars(stmt.order_by(Indicator.sort_order, Indicator.code)))
+
+
+def _current_values(session, indicator_codes, unit_codes, slots) -> dict[tuple, float | None]:
+    if not indicator_codes or not unit_codes:
+        return {}
+    v = IndicatorValue
+    stmt = select(v.indicator_code, v.admin_unit_code, v.period, v.kind, v.value).where(
+        v.superseded_at.is_(None), v.indicator_code.in_(indicator_codes), v.admin_unit_code.in_(unit_codes),
+        v.period.in_({p for p, _ in slots}), v.kind.in_({k for _, k in slots}))
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in session.execute(stmt)}
+
+
+def template_rows(engine: Engine, *, agency: str | None = None, district: str | None = None,
+                  slots: Sequence[tuple[str, str]] | None = None) -> tuple[dict, list[dict]]:
+    """The identity (meta) and the rows of a template for ``agency`` or for ``district``."""
+    if bool(agency) == bool(district):
+        raise ValidationFailed("Hãy chọn một cơ quan hoặc một huyện, thành phố.",
+                               "Choose one agency or one district.")
+    slots = _check_slots(slots or default_slots())
+    with read_session(engine) as s:
+        if agency:
+            ag = s.get(Agency, agency)
+            if ag is None:
+                raise NotFound(f"Không có cơ quan '{agency}'.", f"Agency '{agency}' does not exist.")
+            if ag.kind == "ubnd_huyen" and ag.admin_unit_code:
+                district, role = ag.admin_unit_code, None
+            else:
+                role = ag.role
+        if district:
+            unit = s.get(AdminUnit, district)
+            if unit is None or unit.level != "district":
+                raise NotFound(f"Không có huyện, thành phố mã '{district}'.",
+                               f"District '{district}' does not exist.")
+            units = [unit]
+            province = unit.parent_code
+            scope, scope_code, scope_name = ("district", unit.code, unit.name)
+            if agency:
+                scope, scope_code, scope_name = ("agency", ag.code, ag.name)
+            indicators = _indicators_for(s, role=None, unit_codes=[unit.code])
+        else:
+            province = ag.province_code
+            units = list(s.scalars(select(AdminUnit).where(AdminUnit.parent_code == province,
+                                                           AdminUnit.level == "district")
+                                   .order_by(AdminUnit.code)))
+            scope, scope_code, scope_name = ("agency", ag.code, ag.name)
+            indicators = _indicators_for(s, role=role, unit_codes=[u.code for u in units])
+            if not indicators:
+                raise ValidationFailed(
+                    f"{ag.name} chưa được giao theo dõi chỉ tiêu nào, nên không có biểu mẫu số liệu.",
+                    f"{ag.name} is not responsible for any indicator, so there is no figures template.")
+        province_unit = s.get(AdminUnit, province) if province else None
+        current = _current_values(s, [i.code for i in indicators], [u.code for u in units], slots)
+        rows = [
+            {"indicator_code": ind.code, "indicator_name": ind.name_vi, "unit": ind.unit, "unit_code": u.code,
+             "unit_name": u.name, "period": period, "kind": kind,
+             "current": current.get((ind.code, u.code, period, kind)), "decimals": ind.decimals}
+            for ind in indicators for u in units for period, kind in slots
+        ]
+        meta = {"scope": scope, "scope_code": scope_code, "scope_name": scope_name, "province": province or "",
+                "province_name": province_unit.name if province_unit else ""}
+    return meta, rows
+
+
+def values_template(engine: Engine, *, agency: str | None = None, district: str | None = None,
+                    slots: Sequence[tuple[str, str]] | None = None, generated_by: str = "",
+                    today: dt.date | None = None) -> Template:
+    """The figures template of an agency (its indicators × the province's districts) or of a district
+    (every indicator), one row per indicator, area and (period, kind) of ``slots``."""
+    slots = _check_slots(slots or default_slots(today))
+    meta, rows = template_rows(engine, agency=agency, district=district, slots=slots)
+    data = write_values_workbook(rows, meta, generated_by=generated_by,
+                                 period_list=period_choices(today, [p for p, _ in slots]))
+    stamp = (today or clock.today()).strftime("%Y%m%d")
+    return Template(data=data, file_name=f"bieu-so-lieu-{slug(meta['scope_name'])}-{stamp}.xlsx", rows=len(rows))
+
+
+# --- writing the workbook ---------------------------------------------------------------------------
+
+def _cell(ws, value, *, font=None, fill=None, protection=LOCKED, number_format=None, alignment=None,
+          border=None):
+    """A write-only cell. Styles are set once per combination on a prototype and their style array copied
+    afterwards: assigning style objects cell by cell costs more than writing the cell."""
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        c.data_type = "s"  # text from the store is never a formula
+    cache = ws.parent.__dict__.setdefault("_qh_style_arrays", {})
+    key = (id(font), id(fill), id(protection), number_format, id(alignment), id(border))
+    style = cache.get(key)
+    if style is None:
+        proto = WriteOnlyCell(ws)
+        proto.protection = protection
+        if font is not None:
+            proto.font = font
+        if fill is not None:
+            proto.fill = fill
+        if number_format:
+            proto.number_format = number_format
+        if alignment is not None:
+            proto.alignment = alignment
+        if border is not None:
+            proto.border = border
+        style = cache[key] = proto._style
+    c._style = copy(style)
+    return c
+
+
+def number_format(decimals: int | None) -> str:
+    d = max(0, min(int(decimals or 0), 6))
+    return "#,##0" + ("." + "0" * d if d else "")
+
+
+def _setup_data_sheet(ws, columns: Sequence[Column], n_rows: int) -> None:
+    # The sheet's size written in its head (a streamed sheet does not know it otherwise): readers then
+    # need not scan the whole sheet to learn it.
+    size = f"A1:{letter(len(columns))}{HEADER_ROW + max(n_rows, 0)}"
+    ws.calculate_dimension = lambda: size
+    for i, col in enumerate(columns, start=1):
+        dim = ws.column_dimensions[letter(i)]
+        dim.width = col.width
+        if col.hidden:
+            dim.hidden = True
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    last = FIRST_DATA_ROW + max(n_rows, 1) - 1
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{letter(len(columns))}{last}"
+    p = ws.protection
+    p.sheet = True
+    p.formatColumns = p.formatRows = p.autoFilter = p.sort = False  # allowed while protected
+    p.selectLockedCells = p.selectUnlockedCells = False
+
+
+def _header_rows(ws, columns: Sequence[Column], title: str, hint: str) -> None:
+    ws.append([_cell(ws, title, font=TITLE_FONT)])
+    ws.append([_cell(ws, hint, font=HINT_FONT)])
+    ws.append([_cell(ws, col.vi, font=BOLD, fill=OPEN_HEADER_FILL if col.editable else HEADER_FILL,
+                     alignment=WRAP, border=BOX) for col in columns])
+
+
+def _list_validation(ws, ref: str, source_col: str, n: int, prompt_vi: str) -> None:
+    dv = DataValidation(type="list", formula1=f"'{LISTS_SHEET}'!${source_col}$1:${source_col}${max(n, 1)}",
+                        allow_blank=True, showErrorMessage=True, showInputMessage=True,
+                        errorTitle="Giá trị không hợp lệ", error="Hãy chọn một giá trị trong danh sách.",
+                        promptTitle="Chọn trong danh sách", prompt=prompt_vi)
+    dv.add(ref)
+    ws.data_validations.append(dv)
+
+
+def _meta_sheet(wb, items: dict) -> None:
+    ws = wb.create_sheet(META_SHEET)
+    ws.sheet_state = "veryHidden"
+    for key, value in items.items():
+        ws.append([_cell(ws, key), _cell(ws, "" if value is None else str(value))])
+
+
+def _lists_sheet(wb, period_list: Sequence[str]) -> None:
+    ws = wb.create_sheet(LISTS_SHEET)
+    ws.sheet_state = "hidden"
+    kinds = list(KIND_WORDS.values())
+    statuses = list(STATUS_WORDS.values())
+    for i in range(max(len(kinds), len(period_list), len(statuses))):
+        ws.append([kinds[i] if i < len(kinds) else None, period_list[i] if i < len(period_list) else None,
+                   statuses[i] if i < len(statuses) else None])
+
+
+VALUES_INSTRUCTIONS = (
+    ("BIỂU NHẬP SỐ LIỆU CHỈ TIÊU QUY HOẠCH TỈNH", TITLE_FONT),
+    ("", None),
+    (("1. Điền số liệu vào cột «Số liệu mới» (cột I) của trang «Số liệu». Mỗi dòng là một chỉ tiêu của một "
+     "đơn vị hành chính trong một kỳ."), None),
+    (("2. Có thể sửa «Kỳ số liệu» và «Loại số liệu» bằng danh sách chọn. Kỳ: năm (2025), 6 tháng (2026-H1, "
+     "2026-H2), quý (2026-Q1 … 2026-Q4). Loại: Thực hiện, Ước thực hiện, Mục tiêu."), None),
+    (("3. Số viết theo kiểu Việt Nam (1.234,5) hay kiểu quốc tế (1,234.5) đều được; có thể gõ ký hiệu % với "
+     "chỉ tiêu tính bằng %. Không nhập công thức: hãy dán giá trị (Dán đặc biệt → Giá trị)."), None),
+    ("4. Ô «Số liệu mới» để trống: giữ nguyên số liệu hiện có. Cột «Số liệu hiện có» chỉ để đối chiếu.", None),
+    ("5. Không chèn, xóa, di chuyển hoặc gộp cột, dòng tiêu đề; không đổi tên các trang; không sửa trang ẩn.",
+     None),
+    (("6. Sau khi tải tệp lên, hệ thống kiểm tra từng ô và cho xem trước số liệu mới / thay đổi / giữ nguyên. "
+     "Chỉ khi người nhập xác nhận, số liệu mới được ghi (mỗi số liệu thành một lần cập nhật mới, giữ nguyên "
+     "lịch sử). Nếu có lỗi, không số liệu nào được ghi."), None),
+    ("", None),
+    (("English: fill in the «Số liệu mới» (new figure) column; Vietnamese or international number styles are "
+     "both accepted; leave a cell empty to keep the current figure; do not add, move or merge columns."),
+     HINT_FONT),
+)
+
+
+def _instructions(wb, lines, facts: Sequence[tuple[str, str]]) -> None:
+    ws = wb.create_sheet(INSTRUCTIONS_SHEET)
+    ws.column_dimensions["A"].width = 120
+    for text, font in lines:
+        ws.append([_cell(ws, text, font=font, alignment=Alignment(wrap_text=True, vertical="top"))])
+    ws.append([])
+    for label, value in facts:
+        ws.append([_cell(ws, f"{label}: {value}")])
+
+
+def write_values_workbook(rows: Iterable[dict], meta: dict, *, generated_by: str = "",
+                          period_list: Sequence[str] | None = None, row_count: int | None = None) -> bytes:
+    """The figures workbook for ``rows`` (dicts with the VALUE_COLUMNS keys and ``decimals``)."""
+    rows = rows if row_count is not None else list(rows)
+    n = row_count if row_count is not None else len(rows)  # type: ignore[arg-type]
+    period_list = list(period_list or period_choices())
+    now = clock.now()
+    wb = Workbook(write_only=True)
+    scope_label = meta.get("scope_name") or meta.get("scope_code") or ""
+    _instructions(wb, VALUES_INSTRUCTIONS, [
+        ("Biểu mẫu", f"{'Cơ quan' if meta.get('scope') == 'agency' else 'Đơn vị hành chính'} {scope_label}"),
+        ("Tỉnh", meta.get("province_name") or meta.get("province") or ""),
+        ("Số dòng", str(n)), ("Ngày lập", now.strftime("%d/%m/%Y %H:%M")),
+        ("Phiên bản biểu mẫu", VALUES_VERSION)])
+    ws = wb.create_sheet(VALUES_SHEET)
+    _setup_data_sheet(ws, VALUE_COLUMNS, n)
+    last = FIRST_DATA_ROW + max(n, 1) - 1
+    col = {c.key: i for i, c in enumerate(VALUE_COLUMNS, start=1)}
+    _list_validation(ws, f"{letter(col['kind'])}{FIRST_DATA_ROW}:{letter(col['kind'])}{last}", "A",
+                     len(KIND_WORDS), "Thực hiện, Ước thực hiện hoặc Mục tiêu")
+    _list_validation(ws, f"{letter(col['period'])}{FIRST_DATA_ROW}:{letter(col['period'])}{last}", "B",
+                     len(period_list), "Năm (2025), 6 tháng (2026-H1) hoặc quý (2026-Q3)")
+    title = f"BIỂU NHẬP SỐ LIỆU CHỈ TIÊU – {scope_label}"
+    if meta.get("province_name"):
+        title += f" – tỉnh {meta['province_name']}"
+    _header_rows(ws, VALUE_COLUMNS, title,
+                 "Chỉ điền các cột nền vàng. Không chèn, xóa hay di chuyển cột. Ô «Số liệu mới» để trống: giữ "
+                 "nguyên số liệu hiện có.")
+    for r in rows:
+        fmt = number_format(r.get("decimals"))
+        ws.append([
+            _cell(ws, r["indicator_code"]), _cell(ws, r["indicator_name"]), _cell(ws, r["unit"]),
+            _cell(ws, r["unit_code"]), _cell(ws, r["unit_name"]),
+            _cell(ws, r["period"], protection=OPEN, fill=OPEN_FILL),
+            _cell(ws, KIND_WORDS.get(r["kind"], r["kind"]), protection=OPEN, fill=OPEN_FILL),
+            _cell(ws, r.get("current"), number_format=fmt),
+            _cell(ws, r.get("value"), protection=OPEN, fill=OPEN_FILL, number_format=fmt),
+            _cell(ws, r.get("note"), protection=OPEN, fill=OPEN_FILL),
+        ])
+    _lists_sheet(wb, period_list)
+    _meta_sheet(wb, {"template": TEMPLATE_MARK, "kind": "values", "version": VALUES_VERSION,
+                     "scope": meta.get("scope", ""), "scope_code": meta.get("scope_code", ""),
+                     "scope_name": meta.get("scope_name", ""), "province": meta.get("province", ""),
+                     "data_sheet": VALUES_SHEET, "header_row": HEADER_ROW, "rows": n,
+                     "generated_at": now.isoformat(), "generated_by": generated_by})
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,53 @@
+"""Choropleth maps of district indicators that work with no internet (no Streamlit import here).
+
+    from qh_data import maps
+    geo = maps.province_districts("20")
+    maps.require_codes_match(geo, unit_codes)               # ConfigError naming the codes if not
+    cls = maps.classify([r["value"] for r in rows], "quantiles", k=5)
+    m = maps.render_choropleth(geo, rows, classes=cls, palette=maps.sequential_palette(cls.k),
+                               legend_title="…", legend_labels=cls.labels(fmt), labels_on=True)
+    html = maps.map_html(m)                                # or streamlit_folium.st_folium(m, …)
+
+Leaflet is loaded from ``/app/static/vendor/leaflet/`` (``dashboard/static/vendor``), which Streamlit
+serves when ``server.enableStaticServing = true``.
+"""
+
+from qh_data.maps.boundaries import BOUNDARY_ATTRIBUTION, load_geojson, province_districts
+from qh_data.maps.classify import (
+    DIVERGING,
+    METHODS,
+    NO_DATA,
+    NO_DATA_BORDER,
+    PROGRESS_BREAKS,
+    PROGRESS_PALETTE,
+    SEQUENTIAL,
+    Classification,
+    bin_labels,
+    change_classes,
+    classify,
+    default_number_format,
+    diverging_palette,
+    nice_step,
+    progress_classes,
+    sequential_palette,
+)
+from qh_data.maps.geometry import bounds, compact_geometry, label_point
+from qh_data.maps.join import JoinReport, join_codes, require_codes_match
+from qh_data.maps.render import (
+    DEFAULT_ASSET_PREFIX,
+    LEAFLET_VERSION,
+    TEXTS,
+    local_map,
+    map_html,
+    render_choropleth,
+    vendor_assets,
+)
+
+__all__ = [
+    "BOUNDARY_ATTRIBUTION", "DEFAULT_ASSET_PREFIX", "DIVERGING", "LEAFLET_VERSION", "METHODS", "NO_DATA",
+    "NO_DATA_BORDER", "PROGRESS_BREAKS", "PROGRESS_PALETTE", "SEQUENTIAL", "TEXTS", "Classification",
+    "JoinReport", "bin_labels", "bounds", "change_classes", "classify", "compact_geometry",
+    "default_number_format", "diverging_palette", "join_codes", "label_point", "load_geojson", "local_map",
+    "map_html", "nice_step", "progress_classes", "province_districts", "render_choropleth",
+    "require_codes_match", "sequential_palette", "vendor_assets",
+]

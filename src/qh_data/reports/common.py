@@ -1,0 +1,124 @@
+"""Pieces both documents share: names of the province and agencies, the meeting, the recipients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import selectinload
+
+from ..db import read_session
+from ..errors import NotFound
+from ..models import AdminUnit, Agency, Conclusion, Meeting
+
+
+@dataclass
+class MeetingInfo:
+    id: int
+    province: str
+    province_name: str  # "Lạng Sơn"
+    held_on: object
+    starts_at: str | None
+    title: str
+    chair: str | None
+    venue: str | None
+    status: str
+    notice_number: str | None
+    version: int
+    is_demo: bool
+    invitees: list[dict]
+    agenda: list[dict]
+    conclusions: list[dict]
+
+
+def province_short_name(name: str) -> str:
+    for prefix in ("Tỉnh ", "tỉnh ", "Thành phố ", "TP. "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
+    with read_session(engine) as s:
+        m = s.scalar(
+            select(Meeting)
+            .where(Meeting.id == int(meeting_id))
+            .options(
+                selectinload(Meeting.invitees),
+                selectinload(Meeting.agenda_items),
+                selectinload(Meeting.conclusions).selectinload(Conclusion.supporting_agencies),
+                selectinload(Meeting.conclusions).selectinload(Conclusion.lead_agency),
+            )
+        )
+        if m is None:
+            raise NotFound(
+                f"Không tìm thấy cuộc họp số {meeting_id}.", f"Meeting {meeting_id} does not exist."
+            )
+        province = s.get(AdminUnit, m.province_code)
+        return MeetingInfo(
+            id=m.id,
+            province=m.province_code,
+            province_name=province_short_name(province.name if province else m.province_code),
+            held_on=m.held_on,
+            starts_at=m.starts_at,
+            title=m.title,
+            chair=m.chair,
+            venue=m.venue,
+            status=m.status,
+            notice_number=m.notice_number,
+            version=m.version,
+            is_demo=m.is_demo,
+            invitees=[
+                {"code": a.code, "name": a.name, "short_name": a.short_name, "kind": a.kind}
+                for a in sorted(m.invitees, key=lambda a: a.name)
+            ],
+            agenda=[
+                {
+                    "id": i.id,
+                    "position": i.position,
+                    "kind": i.kind,
+                    "ref": i.ref,
+                    "title": i.title,
+                    "notes": i.notes,
+                    "presenter_code": i.presenter_code,
+                    "minutes": i.minutes,
+                }
+                for i in sorted(m.agenda_items, key=lambda i: i.position)
+            ],
+            conclusions=[
+                {
+                    "id": c.id,
+                    "number": c.number,
+                    "text": c.text,
+                    "lead_agency_code": c.lead_agency_code,
+                    "lead_name": c.lead_agency.name if c.lead_agency else None,
+                    "supporting": [{"code": a.code, "name": a.name} for a in c.supporting_agencies],
+                    "due_on": c.due_on,
+                    "all_members": c.all_members,
+                    "version": c.version,
+                }
+                for c in sorted(m.conclusions, key=lambda c: c.number)
+            ],
+        )
+
+
+def agency_names(engine: Engine, province: str) -> dict[str, dict]:
+    with read_session(engine) as s:
+        return {
+            a.code: {
+                "name": a.name,
+                "short_name": a.short_name or a.name,
+                "kind": a.kind,
+                "role": a.role,
+                "is_member": a.is_committee_member,
+            }
+            for a in s.scalars(select(Agency).where(Agency.province_code == province))
+        }
+
+
+def without_province(name: str, province_name: str) -> str:
+    """ "Sở Tài chính tỉnh Lạng Sơn" -> "Sở Tài chính" inside a document of that province."""
+    for suffix in (f" tỉnh {province_name}", f" Tỉnh {province_name}"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -1,0 +1,484 @@
+"""The form of a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP, Phụ lục I), in python-docx.
+
+- A4, margins top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman, body 14 pt.
+- The heading is a borderless two-column table: on the left the issuing body (the parent body in
+  upper case, the body itself in bold upper case, a short rule under it) and the number and symbol
+  ("Số: .../TB-UBND"); on the right the national title (bold upper case, 13 pt) and the motto
+  (bold 14 pt, underlined), then the place and date in italics.
+- Document type (bold upper case) and subject (bold) centred; body paragraphs justified with a
+  first-line indent; "Nơi nhận:" (bold italic 12 pt) with its 11 pt list on the left and the
+  signature block (authority, title, name; bold upper case) on the right.
+- Page numbers centred in the header from page 2 on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+
+FONT = "Times New Roman"
+BODY_PT = 14
+TABLE_PT = 12
+
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+@dataclass(frozen=True)
+class Heading:
+    parent_body: str | None  # "UBND TỈNH LẠNG SƠN" (not bold), or None
+    body: str  # "BAN CHỈ ĐẠO LẬP QUY HOẠCH TỈNH" (bold)
+    number_line: str  # "Số:      /BC-BCĐ"
+    place: str  # "Lạng Sơn"
+    date: dt.date | None  # None leaves the day and month blank for the clerk
+    doc_type: str | None  # "BÁO CÁO", "THÔNG BÁO"
+    subject: str
+    blank_day: bool = False  # a draft: the day is filled in when it is signed
+
+
+@dataclass(frozen=True)
+class Signature:
+    authority: str | None  # "TM. ỦY BAN NHÂN DÂN", "TL. CHỦ TỊCH", "TM. BAN CHỈ ĐẠO"
+    deputy: str | None  # "KT. CHÁNH VĂN PHÒNG"
+    title: str  # "PHÓ CHÁNH VĂN PHÒNG"
+    name: str | None = None
+
+
+def place_and_date(place: str, day: dt.date | None, *, blank_day: bool = False) -> str:
+    """ "Lạng Sơn, ngày 07 tháng 8 năm 2020": days below 10 and months 1-2 take a leading zero.
+
+    ``blank_day`` leaves the day for the clerk to fill in when the document is signed (a draft)."""
+    if day is None:
+        return f"{place}, ngày      tháng      năm       "
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    day_txt = "     " if blank_day else f"{day.day:02d}"
+    return f"{place}, ngày {day_txt} tháng {month} năm {day.year}"
+
+
+def short_date(day: dt.date | None) -> str:
+    """ "07/8/2020" as administrative texts write deadlines (day two digits, month as is)."""
+    if day is None:
+        return ""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{day.day:02d}/{month}/{day.year}"
+
+
+def new_document() -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15.02)  # 15 mm rounds down to 14.99 in twips
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")
+    rpr.append(lang)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+    for name in ("Table Grid",):
+        if name in [s.name for s in doc.styles]:
+            doc.styles[name].font.name = FONT
+    _page_numbers(section)
+    core = doc.core_properties
+    core.language = "vi-VN"
+    return doc
+
+
+def _page_numbers(section) -> None:
+    """Page number centred at the top, from the second page (the decree's rule)."""
+    section.different_first_page_header_footer = True
+    para = section.header.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = para.add_run()
+    run.font.size = Pt(13)
+    run.font.name = FONT
+    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if tag:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), tag)
+            run._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+
+
+def run(par, text: str, *, bold=False, italic=False, underline=False, size: float | None = None):
+    r = par.add_run(text)
+    r.bold, r.italic, r.underline = bold or None, italic or None, underline or None
+    r.font.name = FONT
+    if size:
+        r.font.size = Pt(size)
+    return r
+
+
+def paragraph(
+    container,
+    text: str = "",
+    *,
+    align=None,
+    bold=False,
+    italic=False,
+    size: float | None = None,
+    indent_first: bool = False,
+    before: float = 0,
+    after: float = 0,
+    keep_with_next=False,
+):
+    par = container.add_paragraph()
+    if text:
+        run(par, text, bold=bold, italic=italic, size=size)
+    fmt = par.paragraph_format
+    if align is not None:
+        par.alignment = align
+    if indent_first:
+        fmt.first_line_indent = Cm(1.0)
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.keep_with_next = keep_with_next or None
+    return par
+
+
+def body(doc, text: str, *, bold=False, italic=False, before: float = 6, after: float = 0):
+    """A justified body paragraph with a 1 cm first-line indent, spaced 6 pt, leading 1.15."""
+    par = paragraph(
+        doc,
+        text,
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+        bold=bold,
+        italic=italic,
+        indent_first=True,
+        before=before,
+        after=after,
+    )
+    par.paragraph_format.line_spacing = 1.15
+    return par
+
+
+def detail(doc, text: str):
+    """An italic line under a numbered item (who leads, by when): left-aligned, indented like the item."""
+    par = paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.LEFT, italic=True, indent_first=True, before=2)
+    par.paragraph_format.line_spacing = 1.15
+    return par
+
+
+def section_title(doc, text: str):
+    par = paragraph(
+        doc,
+        text,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        bold=True,
+        indent_first=True,
+        before=10,
+        after=2,
+        keep_with_next=True,
+    )
+    return par
+
+
+def in_sentence(title: str) -> str:
+    """A meeting title used inside a sentence: "Cuộc họp ..." becomes "cuộc họp ..." (a named
+    conference, "Hội nghị ...", keeps its capital as in the reference notice)."""
+    for word in ("Cuộc họp ", "Họp ", "Phiên họp "):
+        if title.startswith(word):
+            return title[0].lower() + title[1:]
+    return title
+
+
+def _no_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _rule(cell, width_mm: float) -> None:
+    """A short horizontal rule centred in a heading cell (a bottom border on an empty paragraph)."""
+    par = cell.add_paragraph()
+    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt = par.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(4)
+    _thin(par)
+    # A bordered paragraph with indents makes a line of a chosen length.
+    cell_width_mm = cell.width.mm if cell.width else 75
+    side = max(0.0, (cell_width_mm - width_mm) / 2)
+    fmt.left_indent, fmt.right_indent = Mm(side), Mm(side)
+    p_pr = par._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    bottom.set(qn("w:val"), "single")
+    bottom.set(qn("w:sz"), "6")
+    bottom.set(qn("w:space"), "1")
+    bottom.set(qn("w:color"), "000000")
+    bdr.append(bottom)
+    p_pr.append(bdr)
+    r = par.add_run("")
+    r.font.size = Pt(2)
+
+
+def _thin(par) -> None:
+    """An empty paragraph 7 pt high, so the rule it carries sits just under the text above."""
+    par.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    par.paragraph_format.line_spacing = Pt(7)
+
+
+def _set_width(cell, mm: float) -> None:
+    cell.width = Mm(mm)
+    tc_pr = cell._tc.get_or_add_tcPr()
+    w = tc_pr.find(qn("w:tcW"))
+    if w is None:
+        w = OxmlElement("w:tcW")
+        tc_pr.append(w)
+    w.set(qn("w:w"), str(int(mm / 25.4 * 1440)))
+    w.set(qn("w:type"), "dxa")
+
+
+def _fixed_layout(table, widths_mm: list[float]) -> None:
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    grid = table._tbl.tblGrid
+    for col, mm in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=False):
+        col.set(qn("w:w"), str(int(mm / 25.4 * 1440)))
+    for row in table.rows:
+        for cell, mm in zip(row.cells, widths_mm, strict=False):
+            _set_width(cell, mm)
+
+
+def heading(doc, h: Heading) -> None:
+    """The top of the document: issuing body | national title and motto; number | place and date;
+    then the document type and subject."""
+    table = doc.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _no_borders(table)
+    widths = [68, 100]
+    _fixed_layout(table, widths)
+    left, right = table.cell(0, 0), table.cell(0, 1)
+    lp = left.paragraphs[0]
+    lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if h.parent_body:
+        run(lp, h.parent_body, size=13)
+        lp = left.add_paragraph()
+        lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(lp, h.body, bold=True, size=13)
+    _rule(left, 25)
+    rp = right.paragraphs[0]
+    rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(rp, NATIONAL_TITLE, bold=True, size=12.5)
+    mp = right.add_paragraph()
+    mp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(mp, MOTTO, bold=True, underline=True, size=14)
+    num = table.cell(1, 0).paragraphs[0]
+    num.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    num.paragraph_format.space_before = Pt(4)
+    run(num, h.number_line, size=13)
+    dp = table.cell(1, 1).paragraphs[0]
+    dp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    dp.paragraph_format.space_before = Pt(4)
+    run(dp, place_and_date(h.place, h.date, blank_day=h.blank_day), italic=True, size=14)
+    if h.doc_type:
+        paragraph(
+            doc,
+            h.doc_type,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            bold=True,
+            size=14,
+            before=18,
+            keep_with_next=True,
+        )
+        paragraph(doc, h.subject, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=14, keep_with_next=True)
+    else:
+        paragraph(
+            doc,
+            h.subject,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            bold=True,
+            size=14,
+            before=18,
+            keep_with_next=True,
+        )
+    rule = doc.add_paragraph()
+    rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    rule.paragraph_format.left_indent = Mm(62)
+    rule.paragraph_format.right_indent = Mm(62)
+    rule.paragraph_format.space_after = Pt(8)
+    _thin(rule)
+    p_pr = rule._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    bdr.append(bottom)
+    p_pr.append(bdr)
+    run(rule, "", size=4)
+
+
+def _shade(cell, hex_fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), hex_fill)
+    tc_pr.append(shd)
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _no_split(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def data_table(
+    doc,
+    headers: list[str],
+    rows: list[list[str]],
+    widths_mm: list[float],
+    *,
+    align: list[str] | None = None,
+    caption: str | None = None,
+    size: float = TABLE_PT,
+    total: list[str] | None = None,
+):
+    """A bordered table with a bold, shaded header row repeated on each page; ``align`` per column
+    is "l", "c" or "r" (numbers right-aligned)."""
+    if caption:
+        paragraph(
+            doc,
+            caption,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            bold=True,
+            size=13,
+            before=8,
+            after=4,
+            keep_with_next=True,
+        )
+    body_rows = rows + ([total] if total else [])
+    table = doc.add_table(rows=1 + len(body_rows), cols=len(headers))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _fixed_layout(table, widths_mm)
+    align = align or ["l"] * len(headers)
+    where = {"l": WD_ALIGN_PARAGRAPH.LEFT, "c": WD_ALIGN_PARAGRAPH.CENTER, "r": WD_ALIGN_PARAGRAPH.RIGHT}
+    for i, text in enumerate(headers):
+        cell = table.rows[0].cells[i]
+        par = cell.paragraphs[0]
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run(par, text, bold=True, size=size)
+        _shade(cell, "E7EEF7")
+    _repeat_header(table.rows[0])
+    for r, values in enumerate(body_rows, start=1):
+        is_total = total is not None and r == len(body_rows)
+        _no_split(table.rows[r])
+        for c, text in enumerate(values):
+            par = table.rows[r].cells[c].paragraphs[0]
+            par.alignment = where.get(align[c], WD_ALIGN_PARAGRAPH.LEFT)
+            run(par, "" if text is None else str(text), bold=is_total, size=size)
+    for row in table.rows:
+        for cell in row.cells:
+            for par in cell.paragraphs:
+                par.paragraph_format.space_before = Pt(2)
+                par.paragraph_format.space_after = Pt(2)
+    return table
+
+
+def picture(doc, png: bytes, width_mm: float, caption: str | None = None) -> None:
+    par = doc.add_paragraph()
+    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    par.paragraph_format.space_before = Pt(6)
+    par.paragraph_format.keep_with_next = True
+    par.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+    if caption:
+        paragraph(doc, caption, align=WD_ALIGN_PARAGRAPH.CENTER, italic=True, size=12, after=6)
+
+
+def recipients_and_signature(doc, recipients: list[str], signature: Signature) -> None:
+    """ "Nơi nhận:" with its list on the left; the signature block on the right."""
+    table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
+    _no_borders(table)
+    _fixed_layout(table, [85, 80])
+    _no_split(table.rows[0])  # "Nơi nhận" and the signature stay together on one page
+    left, right = table.cell(0, 0), table.cell(0, 1)
+    lp = left.paragraphs[0]
+    lp.paragraph_format.space_before = Pt(12)
+    run(lp, "Nơi nhận:", bold=True, italic=True, size=12)
+    for i, item in enumerate(recipients):
+        last = i == len(recipients) - 1
+        text = item.rstrip(";.")
+        par = left.add_paragraph()
+        run(par, f"- {text}{'.' if last else ';'}", size=11)
+    rp = right.paragraphs[0]
+    rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    rp.paragraph_format.space_before = Pt(12)
+    lines = [x for x in (signature.authority, signature.deputy, signature.title) if x]
+    run(rp, lines[0], bold=True, size=14)
+    for line in lines[1:]:
+        par = right.add_paragraph()
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run(par, line, bold=True, size=14)
+    for _ in range(3):  # room for the signature and the seal
+        right.add_paragraph()
+    par = right.add_paragraph()
+    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(par, signature.name or "", bold=True, size=14)
+
+
+def demo_notice(doc) -> None:
+    par = paragraph(
+        doc,
+        "DỮ LIỆU MINH HỌA (DEMO) — các số liệu trong tài liệu này được sinh tự động để trình "
+        "diễn, không phải số liệu chính thức.",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        italic=True,
+        size=11,
+        before=4,
+        after=4,
+    )
+    for r in par.runs:
+        r.font.color.rgb = RGBColor(0xA0, 0x20, 0x20)
+
+
+def page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def to_bytes(doc) -> bytes:
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
