@@ -1,0 +1,129 @@
+"""Entrypoint: `streamlit run dashboard/app.py`.
+
+Draws the shared sidebar filters (kept in the URL), then runs the chosen page from pages/.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (ROOT, ROOT / "src"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import auth, components, data, fmt, state, style  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+from qh_data.errors import QHError  # noqa: E402
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+PAGES_DIR = ROOT / "pages"
+# (file, nav key, icon, section, default)
+PAGES = [
+    ("overview.py", "overview", ":material/dashboard:", "section_steer", True),
+    ("progress.py", "progress", ":material/stacked_bar_chart:", "section_steer", False),
+    ("tasks.py", "tasks", ":material/checklist:", "section_steer", False),
+    ("issues.py", "issues", ":material/report:", "section_steer", False),
+    ("meetings.py", "meetings", ":material/groups:", "section_steer", False),
+    ("slideshow.py", "slideshow", ":material/slideshow:", "section_steer", False),
+    ("map.py", "map", ":material/map:", "section_data", False),
+    ("indicators.py", "indicators", ":material/monitoring:", "section_data", False),
+    ("intake.py", "intake", ":material/upload_file:", "section_data", False),
+    ("audit.py", "audit", ":material/history:", "section_admin", False),
+    ("users.py", "users", ":material/manage_accounts:", "section_admin", False),
+]
+
+
+def valid_filters() -> state.Valid:
+    provinces = data.q("provinces")
+    codes = tuple(p["code"] for p in provinces)
+    return state.Valid(
+        provinces=codes,
+        districts={c: tuple(d["code"] for d in data.q("districts", province=c)) for c in codes},
+        agencies={c: tuple(a["code"] for a in data.q("agencies", province=c)) for c in codes},
+        default_province=data.default_province(codes),
+    )
+
+
+def sidebar(valid: state.Valid) -> None:
+    lang = st.session_state.get("f_lang", "vi")
+    with st.sidebar:
+        st.markdown(f"### {t('common.app_title')}")
+        st.segmented_control(t("common.language"), options=["vi", "en"], key="f_lang",
+                             format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
+                             selection_mode="single")
+        if st.session_state.get("f_lang") is None:  # a click on the selected option clears it
+            st.session_state["f_lang"] = lang
+        names = {p["code"]: p["name"] for p in data.q("provinces")}
+        st.selectbox(t("common.province"), options=list(valid.provinces), key="f_province",
+                     format_func=lambda c: names.get(c, c))
+        province = st.session_state["f_province"]
+        district_names = {d["code"]: d["name"] for d in data.q("districts", province=province)}
+        st.multiselect(t("common.districts"), options=list(valid.districts.get(province, ())),
+                       key="f_districts", format_func=lambda c: district_names.get(c, c),
+                       placeholder=t("common.districts_all"))
+        agency_names = {a["code"]: a["name"] for a in data.q("agencies", province=province)}
+        st.selectbox(t("common.agency"), options=list(valid.agencies.get(province, ())), key="f_agency",
+                     format_func=lambda c: agency_names.get(c, c), placeholder=t("common.agency_all"))
+        st.date_input(t("common.as_of"), key="f_asof", value=st.session_state.get("f_asof"),
+                      format=fmt.date_input_format(st.session_state.get("f_lang", "vi")))
+        st.toggle(t("common.present"), key="f_present")
+        actor = auth.current_actor()
+        st.caption(t("common.signed_in_as", name=actor.display_name or actor.username, role=actor.role)
+                   if actor.user_id else t("common.kiosk"))
+        auth.sidebar_controls()
+        st.caption(t("common.link_hint"))
+
+
+def navigation():
+    pages: dict[str, list] = {}
+    visible = auth.visible_pages()
+    for file, key, icon, section, default in PAGES:
+        path = PAGES_DIR / file
+        if path.exists() and key in visible:
+            pages.setdefault(t(f"common.nav.{section}"), []).append(
+                st.Page(path, title=t(f"common.nav.{key}"), icon=icon, url_path=key, default=default))
+    return st.navigation(pages, position="hidden" if st.session_state.get("f_present") else "sidebar")
+
+
+def main() -> None:
+    st.set_page_config(page_title=t("common.app_title"), page_icon="🏛️",
+                       layout="wide", initial_sidebar_state="auto")
+    try:
+        data.check_ready()
+        valid = valid_filters()
+    except QHError as exc:
+        style.inject(False)
+        components.show_error(exc)
+        if st.button(t("common.retry")):
+            st.rerun()
+        st.stop()
+    ignored = state.init_filters(valid)
+    style.inject(bool(st.session_state.get("f_present")))
+    auth.gate()  # sign-in form and st.stop() when QH_AUTH asks for it and nobody is signed in
+    sidebar(valid)
+    if ignored:
+        st.toast(t("common.ignored_params", names=", ".join(ignored)), icon=":material/info:")
+        st.session_state["_ignored_params"] = ignored
+    page = navigation()
+    state.sync_url(state.current(), state.page_params_of_url())
+    try:
+        page.run()
+    except QHError as exc:
+        components.show_error(exc)
+    except Exception as exc:  # noqa: BLE001 - the user sees one sentence; the log keeps the traceback
+        if _is_rerun_or_stop(exc):
+            raise
+        components.show_error(exc)
+
+
+def _is_rerun_or_stop(exc: BaseException) -> bool:
+    return type(exc).__name__ in {"RerunException", "StopException", "RerunData"}
+
+
+main()

@@ -1,0 +1,63 @@
+"""What every page starts with: the filters, the title, the filters written out, the footer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from qh_data import clock
+
+from . import components, data, fmt, state
+from .i18n import current_lang, t
+
+
+@dataclass
+class PageContext:
+    name: str
+    filters: state.Filters
+    lang: str
+
+    @property
+    def today(self) -> dt.date:
+        return self.filters.as_of or clock.today()
+
+    @property
+    def as_of_dt(self) -> dt.datetime | None:
+        """End of the chosen day, or None for "now" (current figures)."""
+        if self.filters.as_of is None:
+            return None
+        return dt.datetime.combine(self.filters.as_of, dt.time(23, 59, 59))
+
+    def task_scope(self) -> dict:
+        f = self.filters
+        return {"province": f.province, "districts": f.districts or None, "agency": f.agency,
+                "as_of": self.today}
+
+    def province_name(self) -> str:
+        return next((p["name"] for p in data.q("provinces") if p["code"] == self.filters.province),
+                    self.filters.province)
+
+    def filters_parts(self) -> list[str]:
+        f = self.filters
+        parts = [t("common.filters_line_province", name=self.province_name()),
+                 t("common.filters_line_as_of", date=fmt.date(self.today, self.lang))]
+        if f.districts:
+            names = {d["code"]: d["name"] for d in data.q("districts", province=f.province)}
+            parts.append(t("common.filters_line_districts", names=", ".join(names.get(c, c) for c in f.districts)))
+        if f.agency:
+            names = {a["code"]: a["name"] for a in data.q("agencies", province=f.province)}
+            parts.append(t("common.filters_line_agency", name=names.get(f.agency, f.agency)))
+        return parts
+
+    def footer(self) -> None:
+        components.demo_note()
+
+
+def context(name: str, *, title: bool = True) -> PageContext:
+    ctx = PageContext(name=name, filters=state.current(), lang=current_lang())
+    if title:
+        st.title(t(f"{name}.title"))
+        components.filters_line(ctx.filters_parts())
+    return ctx

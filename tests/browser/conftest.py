@@ -1,0 +1,351 @@
+"""The real app in a real browser: a Streamlit server per test session and Debian's chromium.
+
+Every test here is marked ``browser`` (``-m browser`` / ``-m "not browser"``) and, under xdist
+(``make test`` runs ``-n 2 --dist loadgroup``), kept in one group so a single worker starts the server.
+
+Fixtures and helpers (use them from any ``tests/browser/test_*.py``)
+--------------------------------------------------------------------
+``app_server`` (session)
+    An ``AppServer``: ``.venv/bin/streamlit run dashboard/app.py --server.port <free port>
+    --server.headless true`` with ``QH_DATABASE_URL`` on a freshly migrated and seeded temporary SQLite
+    database (``qh_data.schema.upgrade`` + ``qh_data.demo.seed``), ``QH_AUTH=none``. Started once,
+    ready when ``/_stcore/health`` answers, stopped at the end of the session.
+    Attributes: ``url`` (``http://127.0.0.1:<port>``), ``db_url``, ``port``, ``log_path``;
+    ``page_url(path="", **params)`` (``path`` is a page's url_path: "", "progress", "tasks",
+    "issues", "meetings", "slideshow", "map", "indicators", ...); ``engine()`` (a SQLAlchemy engine on
+    the same database, for reading the figures a page should show); ``log_text()``; ``rss_kb()``.
+``launch_app`` (session)
+    ``launch_app(name, prepare=None, env=None) -> AppServer``: another server on a database of its own,
+    seeded, then passed to ``prepare(engine)`` before the app starts (plant data, break things);
+    ``env`` adds environment variables. Servers started this way stop at the end of the session.
+``browser`` (session)
+    A playwright ``Browser``: chromium from ``/usr/bin/chromium`` (``QH_CHROMIUM`` overrides) with
+    ``--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync``. ``playwright install`` is never needed.
+``page_at`` (function)
+    ``page_at(size, base_url=None) -> QHPage``. ``size`` is a key of ``SIZES`` ("projector_1080",
+    "projector_720", "tablet_landscape", "tablet_portrait") or a ``(width, height)`` tuple. A fresh
+    browser context with that viewport (touch enabled for the tablet sizes) whose every request to a
+    host other than loopback (127.0.0.1, localhost, ::1) is aborted. The ``QHPage`` records
+    ``.console_errors`` (console messages of type error), ``.page_errors`` (uncaught exceptions),
+    ``.dialogs`` (alert/confirm/prompt texts; each dismissed) and ``.blocked`` (URLs aborted), and has
+    ``open(path="", **params)`` (navigate to the app's page and wait until the script has finished
+    and the page is drawn), ``wait_idle()`` (after a click or input), ``screenshot(name)`` (a PNG under
+    ``test-artifacts/screenshots/``), ``body_text()``, ``exceptions()`` (texts of Streamlit exception
+    boxes), ``errors()`` (texts of ``st.error`` boxes), ``scroll_overflow()`` (document scrollWidth
+    minus window width, > 0 means horizontal scrolling). ``.page`` is the playwright ``Page``.
+``SIZES``, ``SCREENSHOTS``: the four viewports of issue 8 and the screenshot folder.
+
+Example::
+
+    @pytest.mark.parametrize("size", list(SIZES))
+    def test_overview(page_at, size):
+        p = page_at(size)
+        p.open("", p="20")
+        assert p.exceptions() == [] and p.dialogs == [] and p.console_errors == []
+        p.screenshot(f"overview-{size}")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("QH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SIZES = {
+    "projector_1080": (1920, 1080),
+    "projector_720": (1280, 720),
+    "tablet_landscape": (1024, 768),
+    "tablet_portrait": (768, 1024),
+}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+START_TIMEOUT = 90.0
+RUN_TIMEOUT_MS = 60_000
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+# --- the app server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seeded_sqlite(path: Path) -> str:
+    """A freshly migrated and seeded SQLite database at ``path``; returns its URL."""
+    from qh_data import demo, schema
+    from qh_data.db import make_engine
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    demo.seed(engine, quiet=True)
+    engine.dispose()
+    return url
+
+
+@dataclass
+class AppServer:
+    db_url: str
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    _engine: object = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def page_url(self, path: str = "", **params) -> str:
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        return f"{self.url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+
+    def start(self) -> AppServer:
+        self.port = free_port()
+        streamlit = Path(sys.executable).parent / "streamlit"
+        env = dict(os.environ, QH_DATABASE_URL=self.db_url, QH_AUTH="none", PYTHONUNBUFFERED="1")
+        env.update(self.env)
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(streamlit), "run", "dashboard/app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited ({self.proc.returncode}):\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"streamlit did not answer /_stcore/health in {START_TIMEOUT:.0f} s:\n{self.log_text()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(15)
+        if getattr(self, "_log", None):
+            self._log.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def engine(self):
+        if self._engine is None:
+            from qh_data.db import make_engine
+
+            self._engine = make_engine(self.db_url)
+        return self._engine
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def rss_kb(self) -> int:
+        """Resident memory of the server process, in kB (from /proc)."""
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+
+@pytest.fixture(scope="session")
+def launch_app(tmp_path_factory):
+    started: list[AppServer] = []
+
+    def launch(name: str, prepare=None, env: dict[str, str] | None = None) -> AppServer:
+        root = tmp_path_factory.mktemp(f"app_{name}")
+        db_url = seeded_sqlite(root / "qh.sqlite3")
+        if prepare is not None:
+            from qh_data.db import make_engine
+
+            engine = make_engine(db_url)
+            try:
+                prepare(engine)
+            finally:
+                engine.dispose()
+        server = AppServer(db_url=db_url, log_path=root / "streamlit.log", env=dict(env or {}))
+        started.append(server)
+        return server.start()
+
+    yield launch
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(launch_app) -> AppServer:
+    return launch_app("demo")
+
+
+# --- the browser -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (make browser / .ci/ensure-chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _is_local(url: str) -> bool:
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return True
+    return (parsed.hostname or "") in LOOPBACK
+
+
+class QHPage:
+    """One browser tab on the app, with what went wrong recorded (see the module docstring)."""
+
+    def __init__(self, context, base_url: str):
+        self.context = context
+        self.base_url = base_url.rstrip("/")
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        context.route("**/*", self._route)
+        self.page = context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        self.page.on("dialog", self._dialog)
+        self.page.set_default_timeout(RUN_TIMEOUT_MS)
+
+    def _route(self, route) -> None:
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.console_errors.append(msg.text)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        with contextlib.suppress(Exception):  # the page may already be gone
+            dialog.dismiss()
+
+    # --- navigation ---
+    def open(self, path: str = "", **params) -> QHPage:
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        url = f"{self.base_url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+        self.page.goto(url, wait_until="domcontentloaded")
+        self.wait_idle()
+        return self
+
+    def wait_idle(self, settle_ms: int = 500) -> QHPage:
+        """Wait until Streamlit's script run has finished and the page stopped changing.
+
+        Finished: ``stApp``'s ``data-test-script-state`` is ``notRunning``, the connection is up, the
+        main area holds at least one element and no skeleton placeholder; stopped changing: the main
+        area's text and element count are the same ``settle_ms`` apart (a run may queue another one).
+        """
+        page = self.page
+        page.wait_for_selector('[data-testid="stApp"]', state="attached")
+        probe = """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            if (!app) return null;
+            const main = document.querySelector('[data-testid="stMain"]');
+            return [app.getAttribute('data-test-script-state'), app.getAttribute('data-test-connection-state'),
+                    main ? main.querySelectorAll('[data-testid="stElementContainer"]').length : 0,
+                    main ? main.innerText.length : 0,
+                    document.querySelectorAll('[data-testid="stSkeleton"]').length];
+        }"""
+        deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+        last = None
+        while time.monotonic() < deadline:
+            now = page.evaluate(probe)
+            ready = (now is not None and now[0] == "notRunning" and now[1] in (None, "CONNECTED")
+                     and now[2] > 0 and now[4] == 0)
+            if ready and now == last:
+                return self
+            last = now if ready else None
+            page.wait_for_timeout(settle_ms)
+        raise TimeoutError(f"the app did not finish drawing {page.url} in {RUN_TIMEOUT_MS / 1000:.0f} s "
+                           f"(last state {last})")
+
+    # --- reading the page ---
+    def body_text(self) -> str:
+        return self.page.inner_text("body")
+
+    def exceptions(self) -> list[str]:
+        return [e.inner_text() for e in self.page.query_selector_all('[data-testid="stException"]')]
+
+    def errors(self) -> list[str]:
+        return [e.inner_text() for e in self.page.query_selector_all('[data-testid="stAlertContentError"]')]
+
+    def scroll_overflow(self) -> int:
+        return int(self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+    def screenshot(self, name: str, full_page: bool = True) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page_at(browser, request):
+    opened: list[QHPage] = []
+
+    def make(size, base_url: str | None = None) -> QHPage:
+        if base_url is None:
+            base_url = request.getfixturevalue("app_server").url
+        width, height = SIZES[size] if isinstance(size, str) else size
+        touch = isinstance(size, str) and size.startswith("tablet")
+        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch,
+                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+                                      service_workers="block")
+        qp = QHPage(context, base_url)
+        opened.append(qp)
+        return qp
+
+    yield make
+    for qp in opened:
+        qp.close()

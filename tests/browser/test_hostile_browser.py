@@ -1,0 +1,173 @@
+"""Script and HTML payloads in every free-text field reach the chair's screen as literal text.
+
+The real app runs on a seeded store into which tests/hostile_data.plant wrote the payloads (task
+titles and notes, issue texts, conclusions, meeting titles and agenda items through the services; an
+agency, an indicator and a district name straight into the tables, as an import would). Each page that
+shows them is opened in chromium with every non-loopback request blocked. A test fails if
+
+- any dialog (alert, confirm, prompt) opens, or the page throws;
+- any payload element exists in the page or in any of its frames (the map's iframe included): an
+  ``img[src=x]``, a ``<script>`` whose text is ``alert(1)``, an element with an ``on*`` attribute
+  calling ``alert``, a ``javascript:`` URL in ``href``/``src``/``action``, a link to an outside host;
+- the planted text is not shown as the very same text (``innerText``) where the page shows it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hostile_data import plant
+
+PAYLOAD_ELEMENTS_JS = r"""() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const name of el.getAttributeNames()) {
+      const raw = el.getAttribute(name) || '';
+      const v = raw.toLowerCase().replace(/[\s\u0000-\u001f]/g, '');
+      if (name.startsWith('on') && v.includes('alert')) bad.push(`${el.tagName}[${name}=${raw}]`);
+      if (['href', 'src', 'xlink:href', 'action', 'formaction', 'data', 'srcdoc'].includes(name)) {
+        if (v.startsWith('javascript:') || v.includes('alert(1)')) bad.push(`${el.tagName}[${name}=${raw}]`);
+        if (/^https?:\/\//.test(v) && !/^https?:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(v)
+            && el.tagName === 'A') bad.push(`${el.tagName}[${name}=${raw}]`);
+      }
+    }
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (img.getAttribute('src') === 'x') bad.push('img[src=x]');
+  }
+  for (const s of document.querySelectorAll('script')) {
+    if (s.textContent.trim() === 'alert(1)') bad.push('script alert(1)');
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module")
+def hostile(launch_app):
+    box = {}
+
+    def prepare(engine):
+        box["planted"] = plant(engine)
+
+    server = launch_app("hostile", prepare=prepare)
+    return server, box["planted"]
+
+
+def payload_elements(qp) -> list[str]:
+    found = []
+    for frame in qp.page.frames:
+        try:
+            found += [f"{frame.url[:60]}: {b}" for b in frame.evaluate(PAYLOAD_ELEMENTS_JS)]
+        except Exception as exc:
+            if "detached" not in str(exc).lower() and "destroyed" not in str(exc).lower():
+                raise
+    return found
+
+
+def assert_safe(qp, where: str) -> None:
+    qp.page.wait_for_timeout(300)  # onerror / onload handlers fire asynchronously
+    assert qp.dialogs == [], (where, qp.dialogs)
+    assert qp.page_errors == [], (where, qp.page_errors)
+    assert payload_elements(qp) == [], where
+    assert qp.exceptions() == [], (where, qp.exceptions())
+
+
+def assert_literal(text: str, expected: list[str], where: str) -> None:
+    missing = [e for e in expected if e not in text]
+    assert missing == [], (where, missing)
+
+
+# (case id, url path, params of the planted store, texts that must show literally)
+CASES = [
+    ("overview", "", lambda P: {"a": P.agency_code}, lambda P: [P.agency_name, P.held_title]),
+    ("progress", "progress", lambda P: {"a": P.agency_code}, lambda P: [*P.task_titles, *P.conclusions]),
+    ("issues-0", "issues", lambda P: {"iss": P.issue_ids[0]},
+     lambda P: [P.issue_titles[0], P.issue_descriptions[0], P.proposals[0]]),
+    ("issues-1", "issues", lambda P: {"iss": P.issue_ids[1]},
+     lambda P: [P.issue_titles[1], P.issue_descriptions[1], P.proposals[1], P.decisions[0]]),
+    ("issues-2", "issues", lambda P: {"iss": P.issue_ids[2]}, lambda P: [P.issue_titles[2], P.proposals[2]]),
+    ("issues-3", "issues", lambda P: {"iss": P.issue_ids[3]},
+     lambda P: [P.issue_titles[3], P.issue_descriptions[3], P.decisions[1]]),
+    ("issues-4", "issues", lambda P: {"iss": P.issue_ids[4]}, lambda P: [P.issue_titles[4], P.proposals[4]]),
+    ("issues-5", "issues", lambda P: {"iss": P.issue_ids[5]}, lambda P: [P.issue_titles[5], P.decisions[2]]),
+    ("issues-6", "issues", lambda P: {"iss": P.issue_ids[6]},
+     lambda P: [P.issue_titles[6], P.issue_descriptions[6], P.proposals[6]]),
+    ("issues-7", "issues", lambda P: {"iss": P.issue_ids[7]}, lambda P: [P.issue_titles[7], P.decisions[3]]),
+    ("meetings-prepare", "meetings", lambda P: {"view": "prepare", "meeting": P.upcoming_meeting_id},
+     lambda P: [P.meeting_title, P.meeting_venue, *P.agenda_titles]),
+    ("meetings-during", "meetings", lambda P: {"view": "during", "meeting": P.upcoming_meeting_id},
+     lambda P: [P.agenda_titles[0], P.agenda_notes[0]]),
+    ("meetings-past", "meetings", lambda P: {"view": "past", "meeting": P.held_meeting_id},
+     lambda P: [P.held_title, *P.conclusions]),
+    ("slideshow-overview", "slideshow", lambda P: {"slide": 0}, lambda P: [P.held_title]),
+    ("slideshow-issues", "slideshow", lambda P: {"slide": 3},
+     lambda P: [t for i, t in enumerate(P.issue_titles) if i % 2 == 0]
+     + [t for i, t in enumerate(P.proposals) if i % 2 == 0]),
+    ("indicators", "indicators", lambda P: {"view": "explain", "ind": P.indicator_code},
+     lambda P: [P.indicator_name]),
+    ("map", "map", lambda P: {"ind": P.indicator_code}, lambda P: [P.indicator_name]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_payloads_show_as_literal_text(page_at, hostile, case):
+    server, planted = hostile
+    name, path, params, expected = case
+    qp = page_at("projector_1080", server.url)
+    qp.open(path, **params(planted))
+    assert_safe(qp, name)
+    assert_literal(qp.body_text(), expected(planted), name)
+    assert qp.blocked == [], qp.blocked  # nothing tried to reach another host
+    qp.screenshot(f"hostile-{name}")
+
+
+def test_a_hostile_task_opened_in_the_register(page_at, hostile):
+    """The register's table is a canvas; a click on the row opens the task's detail (HTML)."""
+    server, planted = hostile
+    code = planted.task_codes[3]  # its title is a markdown link to javascript:
+    qp = page_at("projector_1080", server.url)
+    qp.open("tasks", q=code)
+    grid = qp.page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    qp.page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+    qp.wait_idle()
+    assert_safe(qp, "tasks")
+    title = planted.task_titles[3]
+    assert_literal(qp.body_text(), [f"{code} · {title}"], "tasks detail")
+    qp.screenshot("hostile-tasks-detail")
+
+
+def test_a_hostile_task_expanded_on_the_progress_page(page_at, hostile):
+    server, planted = hostile
+    qp = page_at("projector_1080", server.url)
+    qp.open("progress", a=planted.agency_code)
+    for i in range(len(planted.task_titles)):
+        summary = qp.page.locator('[data-testid="stExpander"] summary', has_text=f"XSS-{10 + i} ").first
+        summary.click()
+        qp.wait_idle()
+    assert_safe(qp, "progress expanded")
+    # each detail names the lead agency, whose imported name carries a payload
+    assert qp.body_text().count(planted.agency_name) >= 1 + len(planted.task_titles)
+    qp.screenshot("hostile-progress-expanded")
+
+
+def test_map_tooltips_and_labels_show_names_literally(page_at, hostile):
+    server, planted = hostile
+    qp = page_at("projector_1080", server.url)
+    qp.open("map", ind=planted.indicator_code, labels="1")
+    frame = None
+    for _ in range(60):
+        frame = next((f for f in qp.page.frames if f.query_selector("path.leaflet-interactive")), None)
+        if frame is not None:
+            break
+        qp.page.wait_for_timeout(500)
+    assert frame is not None, "the map draws its districts"
+    tooltips = []
+    for path in frame.query_selector_all("path.leaflet-interactive"):
+        path.hover(force=True)
+        frame.wait_for_timeout(150)
+        tooltips += [t.inner_text() for t in frame.query_selector_all(".leaflet-tooltip")]
+    assert_safe(qp, "map")
+    shown = "\n".join(tooltips) + "\n" + frame.inner_text("body")
+    assert planted.district_name in shown, "the hostile district's name shows literally in its tooltip or label"
+    qp.screenshot("hostile-map")
+

@@ -1,0 +1,154 @@
+"""AppTest runs of the shell, the overview, the department progress page and the task register.
+
+The figures shown are compared with counts computed here straight from the database (plain SQL over
+the ORM tables, independent of qh_data.queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import and_, func, or_, select
+
+from qh_data import clock
+from qh_data.db import make_engine, read_session
+from qh_data.models import Agency, Task, task_admin_unit
+
+from apptest_helpers import assert_clean, open_page, vietnamese_strings_in
+
+
+@pytest.fixture
+def app_db(sqlite_demo_url, monkeypatch):
+    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+    monkeypatch.setenv("QH_AUTH", "none")
+    return make_engine(sqlite_demo_url)
+
+
+def _figure(at, label: str) -> str:
+    for md in at.markdown:
+        text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), str(md.value))
+        m = re.search(r'qh-figure-value">([^<]*)</div><div class="qh-figure-label">' + re.escape(label), text)
+        if m:
+            return m.group(1)
+    raise AssertionError(f"figure {label!r} not shown")
+
+
+def _independent_counts(engine, province="20", today=None, district=None, agency=None):
+    today = today or clock.today()
+    conds = [Task.province_code == province, Task.assigned_on <= today]
+    if district:
+        via_unit = select(task_admin_unit.c.task_id).where(task_admin_unit.c.admin_unit_code == district)
+        lead_is_district = select(Agency.code).where(Agency.admin_unit_code == district)
+        conds.append(or_(Task.id.in_(via_unit), Task.lead_agency_code.in_(lead_is_district)))
+    if agency:
+        conds.append(Task.lead_agency_code == agency)  # tested with an agency that supports nothing
+    with read_session(engine) as s:
+        def n(*extra):
+            return s.scalar(select(func.count(Task.id)).where(and_(*conds, *extra)))
+        open_ = Task.status.not_in(("done", "cancelled"))
+        return {
+            "total": n(Task.status != "cancelled"),
+            "done": n(Task.status == "done"),
+            "in_progress": n(Task.status == "in_progress"),
+            "overdue": n(open_, Task.due_on < today),
+            "due_soon": n(open_, Task.due_on >= today, Task.due_on <= today + dt.timedelta(days=7)),
+        }
+
+
+def _vn(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def test_overview_figures_equal_the_database(app_db):
+    at = open_page("overview.py")
+    assert_clean(at)
+    want = _independent_counts(app_db)
+    assert want["total"] > 0 and want["overdue"] > 0
+    assert _figure(at, "Tổng số nhiệm vụ") == _vn(want["total"])
+    assert _figure(at, "Đã hoàn thành") == _vn(want["done"])
+    assert _figure(at, "Đang thực hiện") == _vn(want["in_progress"])
+    assert _figure(at, "Quá hạn") == _vn(want["overdue"])
+    assert _figure(at, "Đến hạn trong 7 ngày") == _vn(want["due_soon"])
+
+
+def test_overview_filtered_by_district(app_db):
+    at = open_page("overview.py", {"p": "20", "d": "186"})
+    assert_clean(at)
+    want = _independent_counts(app_db, district="186")
+    assert _figure(at, "Tổng số nhiệm vụ") == _vn(want["total"])
+    assert _figure(at, "Quá hạn") == _vn(want["overdue"])
+
+
+def test_overview_of_thai_nguyen(app_db):
+    at = open_page("overview.py", {"p": "19"})
+    assert_clean(at)
+    want = _independent_counts(app_db, province="19")
+    assert _figure(at, "Tổng số nhiệm vụ") == _vn(want["total"])
+
+
+def test_a_day_before_any_task_shows_friendly_empty_states(app_db):
+    at = open_page("overview.py", {"asof": "2019-01-01"})
+    assert_clean(at)
+    assert _figure(at, "Tổng số nhiệm vụ") == "0"
+    assert any("Không có nhiệm vụ nào" in str(i.value) for i in at.info)
+
+
+def test_english_switch_leaves_no_vietnamese_interface_string(app_db):
+    for page in ("overview.py", "progress.py", "tasks.py"):
+        at = open_page(page, {"lang": "en"})
+        assert_clean(at)
+        assert vietnamese_strings_in(at) == [], page
+        assert at.title[0].value in ("Overview", "Progress by department and district", "Task register")
+
+
+def test_progress_table_equals_the_database(app_db):
+    at = open_page("progress.py")
+    assert_clean(at)
+    table = at.dataframe[0].value
+    with read_session(app_db) as s:
+        rows = s.execute(
+            select(Agency.name, func.count(Task.id))
+            .join(Task, Task.lead_agency_code == Agency.code)
+            .where(Task.province_code == "20", Task.status != "cancelled", Task.assigned_on <= clock.today())
+            .group_by(Agency.name)).all()
+    want = {name: n for name, n in rows}
+    shown = dict(zip(table["agency"], table["assigned"], strict=True))
+    assert shown == want
+
+
+def test_task_register_search_and_filters(app_db):
+    at = open_page("tasks.py", {"q": "tu van"})
+    assert_clean(at)
+    with read_session(app_db) as s:
+        titles = s.scalars(select(Task.title).where(Task.province_code == "20",
+                                                    Task.assigned_on <= clock.today())).all()
+        codes = s.scalars(select(Task.code).where(Task.province_code == "20",
+                                                  Task.assigned_on <= clock.today())).all()
+    from qh_data.text import fold
+
+    want = sum(1 for t, c in zip(titles, codes, strict=True) if "tu van" in fold(t) or "tu van" in fold(c))
+    assert want > 0
+    assert any(f"**{want}**" in str(m.value) for m in at.markdown)
+
+
+def test_url_round_trip_reopens_the_same_view(app_db):
+    at = open_page("progress.py", {"p": "20"})
+    at.sidebar.multiselect[0].set_value(["186", "178"]).run()
+    at.sidebar.selectbox[1].set_value("LS-UBND-186").run()
+    params = dict(at.query_params)
+    assert "186,178" in str(params["d"]) and "LS-UBND-186" in str(params["a"])
+    again = open_page("progress.py", {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()})
+    assert_clean(again)
+    assert again.session_state["f_districts"] == ["186", "178"]
+    assert again.session_state["f_agency"] == "LS-UBND-186"
+    assert len(at.dataframe) >= 1 and len(again.dataframe) == len(at.dataframe)
+    assert again.dataframe[0].value.equals(at.dataframe[0].value)
+
+
+def test_malformed_parameters_are_ignored_with_a_notice(app_db):
+    at = open_page("overview.py", {"p": "'; DROP TABLE task; --", "zzz": "1", "asof": "31/02/2026"})
+    assert_clean(at)
+    assert at.session_state["f_province"] == "20"
+    assert at.session_state["_ignored_params"] == ["asof", "p", "zzz"]
