@@ -6,6 +6,9 @@ audit-entry id, which every write moves, so an edit is visible on the next run.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -33,20 +36,38 @@ def _version(url: str) -> int:
         raise db.unavailable(eng, exc) from exc
 
 
+VERSION_TTL = 1.0  # seconds: how long a data version read is trusted (as the ttl of ``_version``)
+_versions: dict[str, tuple[float, int]] = {}
+
+
 def version() -> int:
-    return _version(config.database_url())
+    """The data version, read at most once a second per database (every query asks for it: a
+    cache hit of ``_version`` costs more than the dict look-up here)."""
+    url = config.database_url()
+    now = time.monotonic()
+    hit = _versions.get(url)
+    if hit is not None and now - hit[0] < VERSION_TTL:
+        return hit[1]
+    value = _version(url)
+    _versions[url] = (now, value)
+    return value
 
 
 def invalidate() -> None:
     """Call after a write made in this session so the next run reads fresh figures at once."""
+    _versions.clear()
     _version.clear()
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
-def _run(name: str, url: str, data_version: int, kwargs: dict):
+def _run(name: str, url: str, data_version: int, key: str, _kwargs: dict):
+    # ``key`` is the arguments written out (see ``_key``); ``_kwargs`` (underscore: not hashed by
+    # Streamlit) carries the same arguments to the query. Hashing a short string instead of the
+    # argument dict cuts the cost of a cache hit several times over (the sidebar alone asks for the
+    # districts and agencies of every province on every run: 127 hits with the national store).
     eng = _engine(url)
     try:
-        return _resolve(name)(eng, **kwargs)
+        return _resolve(name)(eng, **_kwargs)
     except (OperationalError, DBAPIError) as exc:
         if "locked" in str(exc):
             raise
@@ -61,9 +82,36 @@ def _resolve(name: str):
     raise AttributeError(name)
 
 
+def _key(kwargs: dict) -> str:
+    """The arguments as a canonical string: repr is exact and stable for the values pages pass
+    (str, int, float, bool, None, dates and datetimes, and lists/tuples of them)."""
+    return repr(sorted(kwargs.items()))
+
+
+# Small reference lists (lists of flat dicts) asked for many times on every run: the sidebar reads
+# the districts and agencies of every province (2 x 63 with the national store). They are kept here
+# per (query, database, data version, arguments) -- the same key as ``_run`` -- and handed out as
+# fresh copies, so a caller that changes its copy changes nothing else.
+REFERENCE_QUERIES = frozenset({"provinces", "districts", "agencies"})
+_reference: dict[tuple, list[dict]] = {}
+_reference_lock = threading.Lock()
+REFERENCE_MAX = 4000
+
+
 def q(name: str, **kwargs):
     """Run ``qh_data.queries.<name>(engine, **kwargs)`` through the cache."""
-    return _run(name, config.database_url(), version(), kwargs)
+    url, ver, key = config.database_url(), version(), _key(kwargs)
+    if name not in REFERENCE_QUERIES:
+        return _run(name, url, ver, key, kwargs)
+    memo_key = (name, url, ver, key)
+    rows = _reference.get(memo_key)
+    if rows is None:
+        rows = _run(name, url, ver, key, kwargs)
+        with _reference_lock:
+            if len(_reference) >= REFERENCE_MAX:
+                _reference.clear()
+            _reference[memo_key] = rows
+    return [dict(r) for r in rows]
 
 
 @st.cache_data(ttl=5, show_spinner=False)

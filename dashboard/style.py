@@ -34,7 +34,8 @@ BASE_CSS = """
   [data-testid="stTooltipIcon"] button {min-width: 44px; min-height: 44px; margin: -14px -14px -14px 0;
     display: inline-flex; align-items: center; justify-content: center;}
 }
-[data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 2.2rem;}
+/* the header bar (60 px, with the toolbar) stays on top: the title starts below it */
+[data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 4.25rem;}
 /* the <style> blocks of this module are drawn as empty elements: no gap for them */
 [data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] style) {display: none;}
 @media (max-width: 900px) {
@@ -42,8 +43,7 @@ BASE_CSS = """
   .st-key-qh_split [data-testid="stColumn"] {min-width: 100%; flex: 1 1 100%;}
 }
 @media (max-width: 1100px) {
-  /* the header bar (with the sidebar's open button) stays on top: the title starts below it */
-  [data-testid="stMainBlockContainer"] {padding-left: 1rem; padding-right: 1rem; padding-top: 4.25rem;}
+  [data-testid="stMainBlockContainer"] {padding-left: 1rem; padding-right: 1rem;}
   .qh-figure {padding: 0.5rem 0.6rem; min-height: 5rem;}
 }
 </style>

@@ -87,11 +87,12 @@ def findings(path: str, text: str) -> list[str]:
 
 
 def test_the_scanner_finds_what_it_looks_for():
+    # Assembled from pieces so that this file itself holds no secret-shaped text for the scan below.
     planted = {
-        "deploy/key.txt": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
+        "deploy/key.txt": "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
         "src/settings.py": 'DB_PASSWORD = "hunter2-Real-9"\n',
         "config/app.toml": 'client_secret = "s3cr3t-value-123"\n',
-        "README.md": "QH_DATABASE_URL=postgresql://qh:S3cret-pw@db.example.vn:5432/qh\n",
+        "README.md": "QH_DATABASE_URL=postgresql://qh:" + "S3cret-pw@db.example.vn:5432/qh\n",
         "ci.yml": "token: ghp_" + "a1B2" * 9 + "\n",
         "aws.cfg": "aws_access_key_id = AKIA" + "ABCDEFGHIJKLMNOP" + "\n",
     }

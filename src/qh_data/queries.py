@@ -37,6 +37,7 @@ the roll-up is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from types import SimpleNamespace
@@ -59,7 +60,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from . import audit, clock, periods
+from . import audit, clock
+from . import periods as _periods
 from . import status as rules
 from .db import read_session
 from .errors import NotFound, ValidationFailed
@@ -88,6 +90,38 @@ KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}
 
 
 # --- small helpers ---------------------------------------------------------------------------------
+
+class _MemoPeriods:
+    """``qh_data.periods`` with its pure per-code functions remembered: a province's indicator
+    overview looks at ~4,000 (indicator, period, kind) figures over a score of distinct period codes,
+    and parsing each code again was most of its Python time. Results and errors are the module's."""
+
+    _PURE = ("parse", "validate", "is_valid", "period_type", "year", "sort_key")
+
+    def __init__(self, module):
+        self._module = module
+        for name in self._PURE:
+            setattr(self, name, self._memo(getattr(module, name)))
+
+    @staticmethod
+    def _memo(fn):
+        cached = functools.lru_cache(maxsize=8192)(fn)
+
+        @functools.wraps(fn)
+        def call(code):
+            try:
+                return cached(code)
+            except TypeError:  # an unhashable argument: not a period code, let the module decide
+                return fn(code)
+
+        return call
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+periods = _MemoPeriods(_periods)
+
 
 def _day(as_of: dt.date | dt.datetime | None) -> dt.date:
     if as_of is None:
@@ -622,10 +656,13 @@ def _province_figures(session, province: str, indicators: dict[str, SimpleNamesp
     aggs = _rollup_aggregates(session, province, codes, moment, period=period, kind=kind)
     own = _own_values(session, province, codes, moment, period=period, kind=kind)
     district_rows = _district_rows(session, province)
+    valid_per_period: dict[str, int] = {}
     out = {}
     for key in set(aggs) | set(own):
         ind = indicators[key[0]]
-        fig = _combine(ind.aggregation, aggs.get(key), own.get(key), _districts_valid(district_rows, key[1]))
+        if key[1] not in valid_per_period:
+            valid_per_period[key[1]] = _districts_valid(district_rows, key[1])
+        fig = _combine(ind.aggregation, aggs.get(key), own.get(key), valid_per_period[key[1]])
         if fig["value"] is None and key not in own and fig["basis"] == "province":
             continue
         out[key] = fig
