@@ -1,11 +1,14 @@
 """The cached engine and cached query wrappers.
 
-Query results are cached per (query, arguments, data version); the data version is the largest
-audit-entry id, which every write moves, so an edit is visible on the next run.
+Query results are cached per (query, arguments, data version, day); the data version is the largest
+audit-entry id, which every write moves, so an edit is visible on the next run. Two layers: this
+process's answers as Python objects (``q`` hands out copies; cheap enough for the hundreds of hits a
+national-scale page makes) in front of ``st.cache_data`` (``_run``).
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 
@@ -13,7 +16,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from qh_data import changes, config, db, queries
+from qh_data import changes, clock, config, db, queries
 
 QUERY_MODULES = (queries, changes)
 
@@ -88,30 +91,53 @@ def _key(kwargs: dict) -> str:
     return repr(sorted(kwargs.items()))
 
 
-# Small reference lists (lists of flat dicts) asked for many times on every run: the sidebar reads
-# the districts and agencies of every province (2 x 63 with the national store). They are kept here
-# per (query, database, data version, arguments) -- the same key as ``_run`` -- and handed out as
-# fresh copies, so a caller that changes its copy changes nothing else.
-REFERENCE_QUERIES = frozenset({"provinces", "districts", "agencies"})
-_reference: dict[tuple, list[dict]] = {}
-_reference_lock = threading.Lock()
-REFERENCE_MAX = 4000
+# In front of ``_run``: the answers of this process, kept as Python objects under the same key
+# (query, database, data version, Vietnam day, arguments) and handed out as copies. A hit of
+# ``st.cache_data`` costs about 0.5 ms (hashing the arguments, inspecting the signature, unpickling);
+# a page of the national store makes a hundred or more (the sidebar alone asks for the districts and
+# agencies of each of 63 provinces, the indicators page for the series of 200 indicators), so the
+# hits themselves became the page's cost. A copy (deep; DataFrames keep their ``attrs``) costs a
+# fraction of that, and a caller that changes its copy changes nothing else -- as with
+# ``st.cache_data``. The day is part of the key because queries without ``as_of`` judge timing on
+# today: at midnight they are asked again. Entries expire after ``MEMO_TTL`` like ``_run``'s.
+REFERENCE_QUERIES = frozenset({"provinces", "districts", "agencies"})  # lists of flat dicts
+MEMO_TTL = 600.0
+MEMO_MAX = 2000
+_memo: dict[tuple, tuple[float, object]] = {}
+_memo_lock = threading.Lock()
+
+
+def _remember(memo_key: tuple, value, now: float) -> None:
+    with _memo_lock:
+        if len(_memo) >= MEMO_MAX:
+            for k in [k for k, (at, _) in _memo.items() if now - at >= MEMO_TTL]:
+                del _memo[k]
+            if len(_memo) >= MEMO_MAX:  # still full: forget the older half
+                for k in sorted(_memo, key=lambda k: _memo[k][0])[: MEMO_MAX // 2]:
+                    del _memo[k]
+        _memo[memo_key] = (now, value)
+
+
+def clear_memo() -> None:
+    with _memo_lock:
+        _memo.clear()
 
 
 def q(name: str, **kwargs):
     """Run ``qh_data.queries.<name>(engine, **kwargs)`` through the cache."""
-    url, ver, key = config.database_url(), version(), _key(kwargs)
-    if name not in REFERENCE_QUERIES:
-        return _run(name, url, ver, key, kwargs)
+    url, ver = config.database_url(), version()
+    key = f"{clock.today().isoformat()} {_key(kwargs)}"
     memo_key = (name, url, ver, key)
-    rows = _reference.get(memo_key)
-    if rows is None:
-        rows = _run(name, url, ver, key, kwargs)
-        with _reference_lock:
-            if len(_reference) >= REFERENCE_MAX:
-                _reference.clear()
-            _reference[memo_key] = rows
-    return [dict(r) for r in rows]
+    now = time.monotonic()
+    hit = _memo.get(memo_key)
+    if hit is not None and now - hit[0] < MEMO_TTL:
+        value = hit[1]
+    else:
+        value = _run(name, url, ver, key, kwargs)
+        _remember(memo_key, value, now)
+    if name in REFERENCE_QUERIES:
+        return [dict(r) for r in value]
+    return copy.deepcopy(value)
 
 
 @st.cache_data(ttl=5, show_spinner=False)

@@ -173,8 +173,8 @@ def _values(s: Session, rng: random.Random) -> int:
                 else:
                     add(spec.code, code, "2025", "estimate", est25, at(2025, 7, 15))
                 v20 = ser[2020]
-                if spec.is_rate:
-                    t30 = prov_target or 7.5
+                if spec.is_rate:  # a rate's target is a level near its typical value (growth 6.5 % -> 7.5 %)
+                    t30 = prov_target if prov_target is not None else spec.base + 1.0
                 elif prov_target is not None and spec.additive_trend:
                     t30 = v20 + (prov_target - avg2020)
                 elif prov_target is not None:

@@ -306,6 +306,8 @@ def task_totals(engine: Engine, province: str, *, districts=None, agency: str | 
     return out
 
 
+ID_LIST_MAX = 500  # up to this many rows, their names are looked up by an id list
+
 TASK_COLUMNS = (
     "id", "code", "title", "source_document", "stage", "lead_agency_code", "lead_name", "lead_short_name",
     "supporting", "supporting_names", "supporting_codes", "units", "unit_codes", "assigned_on", "due_on",
@@ -396,17 +398,20 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
                 rows = rows[: max(0, int(limit))]
         supporting: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
         units: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        # the names of the rows kept: by their ids when a limit or a text filter kept a few of the
+        # scope's tasks (the overview's 8 most overdue), else by the scope itself
+        wanted = [row["id"] for row in rows] if len(rows) <= ID_LIST_MAX else scope_ids
         if rows:
             for r in s.execute(
                     select(task_supporting_agency.c.task_id, Agency.code, Agency.name, Agency.short_name)
                     .join(Agency, Agency.code == task_supporting_agency.c.agency_code)
-                    .where(task_supporting_agency.c.task_id.in_(scope_ids))
+                    .where(task_supporting_agency.c.task_id.in_(wanted))
                     .order_by(task_supporting_agency.c.task_id, Agency.code)):
                 supporting[r.task_id].append((r.code, r.name, r.short_name or r.name))
             for r in s.execute(
                     select(task_admin_unit.c.task_id, AdminUnit.code, AdminUnit.name)
                     .join(AdminUnit, AdminUnit.code == task_admin_unit.c.admin_unit_code)
-                    .where(task_admin_unit.c.task_id.in_(scope_ids))
+                    .where(task_admin_unit.c.task_id.in_(wanted))
                     .order_by(task_admin_unit.c.task_id, AdminUnit.code)):
                 units[r.task_id].append((r.code, r.name))
     for row in rows:
