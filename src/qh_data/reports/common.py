@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import selectinload
 
 from ..db import read_session
-from ..errors import NotFound
-from ..models import AdminUnit, Agency, Conclusion, Meeting
+from ..models import AdminUnit, Agency
+from ..services.meetings import load_meeting_detail
 
 
 @dataclass
@@ -40,20 +39,7 @@ def province_short_name(name: str) -> str:
 
 def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
     with read_session(engine) as s:
-        m = s.scalar(
-            select(Meeting)
-            .where(Meeting.id == int(meeting_id))
-            .options(
-                selectinload(Meeting.invitees),
-                selectinload(Meeting.agenda_items),
-                selectinload(Meeting.conclusions).selectinload(Conclusion.supporting_agencies),
-                selectinload(Meeting.conclusions).selectinload(Conclusion.lead_agency),
-            )
-        )
-        if m is None:
-            raise NotFound(
-                f"Không tìm thấy cuộc họp số {meeting_id}.", f"Meeting {meeting_id} does not exist."
-            )
+        m = load_meeting_detail(s, meeting_id)
         province = s.get(AdminUnit, m.province_code)
         return MeetingInfo(
             id=m.id,

@@ -992,23 +992,27 @@ def remove_conclusion(engine: Engine, actor: Actor, conclusion_id: int, expected
 # --- reads the meetings page and the reports need --------------------------------------------------
 
 
+def load_meeting_detail(session: Session, meeting_id: int) -> Meeting:
+    """A meeting with its invitees, agenda and conclusions loaded in ``session``; NotFound if none."""
+    meeting = session.scalar(
+        select(Meeting)
+        .where(Meeting.id == int(meeting_id))
+        .options(
+            selectinload(Meeting.invitees),
+            selectinload(Meeting.agenda_items),
+            selectinload(Meeting.conclusions).selectinload(Conclusion.supporting_agencies),
+            selectinload(Meeting.conclusions).selectinload(Conclusion.lead_agency),
+        )
+    )
+    if meeting is None:
+        raise NotFound(f"Không tìm thấy cuộc họp số {meeting_id}.", f"Meeting {meeting_id} does not exist.")
+    return meeting
+
+
 def get_meeting(engine: Engine, meeting_id: int) -> Meeting:
     """A meeting with its invitees, agenda and conclusions loaded (detached, read-only)."""
     with read_session(engine) as session:
-        meeting = session.scalar(
-            select(Meeting)
-            .where(Meeting.id == int(meeting_id))
-            .options(
-                selectinload(Meeting.invitees),
-                selectinload(Meeting.agenda_items),
-                selectinload(Meeting.conclusions).selectinload(Conclusion.supporting_agencies),
-                selectinload(Meeting.conclusions).selectinload(Conclusion.lead_agency),
-            )
-        )
-        if meeting is None:
-            raise NotFound(
-                f"Không tìm thấy cuộc họp số {meeting_id}.", f"Meeting {meeting_id} does not exist."
-            )
+        meeting = load_meeting_detail(session, meeting_id)
         session.expunge_all()
         return meeting
 
