@@ -17,6 +17,7 @@ for p in (ROOT, ROOT / "src"):
 import streamlit as st  # noqa: E402
 
 from dashboard import auth, components, data, fmt, state, style  # noqa: E402
+from dashboard.components_text import esc_md  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from qh_data.errors import QHError  # noqa: E402
 
@@ -51,14 +52,11 @@ def valid_filters() -> state.Valid:
 
 
 def sidebar(valid: state.Valid) -> None:
-    lang = st.session_state.get("f_lang", "vi")
     with st.sidebar:
         st.markdown(f"### {t('common.app_title')}")
         st.segmented_control(t("common.language"), options=["vi", "en"], key="f_lang",
                              format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
-                             selection_mode="single")
-        if st.session_state.get("f_lang") is None:  # a click on the selected option clears it
-            st.session_state["f_lang"] = lang
+                             selection_mode="single", required=True)  # a click on the chosen one keeps it
         names = {p["code"]: p["name"] for p in data.q("provinces")}
         st.selectbox(t("common.province"), options=list(valid.provinces), key="f_province",
                      format_func=lambda c: names.get(c, c))
@@ -74,7 +72,7 @@ def sidebar(valid: state.Valid) -> None:
                       format=fmt.date_input_format(st.session_state.get("f_lang", "vi")))
         st.toggle(t("common.present"), key="f_present")
         actor = auth.current_actor()
-        st.caption(t("common.signed_in_as", name=actor.display_name or actor.username, role=actor.role)
+        st.caption(t("common.signed_in_as", name=esc_md(actor.display_name or actor.username), role=actor.role)
                    if actor.user_id else t("common.kiosk"))
         auth.sidebar_controls()
         st.caption(t("common.link_hint"))

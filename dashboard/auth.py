@@ -23,6 +23,7 @@ from qh_data import clock, config
 from qh_data.errors import QHError
 from qh_data.permissions import KIOSK, Actor, allowed
 
+from .components_text import esc_md
 from .i18n import current_lang, t
 
 log = logging.getLogger("qh.dashboard.auth")
@@ -142,12 +143,9 @@ def gate() -> Actor:
 def _heading() -> None:
     st.title(t("auth.title"))
     st.caption(t("common.app_title"))
-    lang = st.session_state.get("f_lang", "vi")
     st.segmented_control(t("common.language"), options=["vi", "en"], key="f_lang",
                          format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
-                         selection_mode="single")
-    if st.session_state.get("f_lang") is None:
-        st.session_state["f_lang"] = lang
+                         selection_mode="single", required=True)  # a click on the chosen one keeps it
     notice = st.session_state.get(NOTICE_KEY)
     if notice in ("expired", "gone", "signed_out"):
         st.info(t(f"auth.notice_{notice}", minutes=config.idle_minutes()))
@@ -165,7 +163,7 @@ def _password_door() -> None:
         try:
             actor = qauth.authenticate(_engine(), username, password)
         except QHError as exc:
-            st.error(exc.message(current_lang()))
+            st.error(esc_md(exc.message(current_lang())))
         else:
             start_session(actor)
             st.rerun()
@@ -181,7 +179,7 @@ def _oidc_door() -> Actor | None:
             actor = qauth.actor_for_email(_engine(), email)
         except QHError as exc:
             _heading()
-            st.error(exc.message(current_lang()))
+            st.error(esc_md(exc.message(current_lang())))
             if st.button(t("auth.sign_out"), key="oidc_refused_logout"):
                 st.logout()
             return None
@@ -233,6 +231,6 @@ def _change_password_form(actor: Actor) -> None:
         try:
             users.change_own_password(_engine(), actor, current, new)
         except QHError as exc:
-            st.error(exc.message(current_lang()))
+            st.error(esc_md(exc.message(current_lang())))
         else:
             st.success(t("auth.password_changed"))

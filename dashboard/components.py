@@ -53,7 +53,7 @@ def show_error(exc: BaseException) -> None:
     """One clear sentence, never a traceback."""
     lang = current_lang()
     if isinstance(exc, QHError):
-        st.error(exc.message(lang))
+        st.error(esc_md(exc.message(lang)))
     else:
         log.exception("unexpected error on a page")
         st.error(t("common.unexpected_error"))

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, data, downloads, fmt, page, state
+from dashboard.components_text import esc_md
 from dashboard.i18n import t, translate
 from qh_data import clock, intake, periods, permissions
 from qh_data.errors import QHError, StaleEdit
@@ -91,9 +92,9 @@ with tab_templates:
     elif own is not None:
         agency = own["code"]
         if own["kind"] == "ubnd_huyen" and own["admin_unit_code"]:
-            st.caption(t("intake.own_district", name=own["name"]))
+            st.caption(t("intake.own_district", name=esc_md(own["name"])))
         else:
-            st.caption(t("intake.own_agency", name=own["name"]))
+            st.caption(t("intake.own_agency", name=esc_md(own["name"])))
 
     slot_options = [f"{p}|{k}" for p in reversed(intake.period_choices(today)) for k in KINDS]
     default_slots = [f"{p}|{k}" for p, k in intake.default_slots(today) if f"{p}|{k}" in slot_options]
@@ -143,7 +144,7 @@ with tab_templates:
     else:
         task_agency = own["code"] if own else None
         if own:
-            st.caption(t("intake.own_agency", name=own["name"]))
+            st.caption(t("intake.own_agency", name=esc_md(own["name"])))
     include_done = st.toggle(t("intake.include_done"), key="intake_include_done")
     if task_agency:
         open_tasks = data.q("list_tasks", province=f.province, agency=task_agency, role="lead", as_of=today)
@@ -231,11 +232,11 @@ def _confirm(plan) -> None:
     except StaleEdit as exc:
         bar.empty()
         st.session_state.pop(PLAN_ID_KEY, None)  # check the file again on the next run
-        st.warning(t("intake.stale", message=exc.message(lang)))
+        st.warning(t("intake.stale", message=esc_md(exc.message(lang))))
         return
     except QHError as exc:
         bar.empty()
-        st.error(exc.message(lang))
+        st.error(esc_md(exc.message(lang)))
         return
     bar.empty()
     data.invalidate()

@@ -177,7 +177,7 @@ def raise_form() -> None:
                     for_next_meeting=for_next,
                 )
             except QHError as exc:
-                st.error(exc.message(lang))
+                st.error(esc_md(exc.message(lang)))
             else:
                 data.invalidate()
                 for key in ("new_title", "new_description"):
@@ -301,9 +301,9 @@ def _done(message_key: str) -> None:
 def _stale_or_error(exc: QHError) -> None:
     if isinstance(exc, StaleEdit):
         edits.forget("issue", issue_id)
-        st.warning(exc.message(lang) + " " + t("issues.draft_kept"))
+        st.warning(esc_md(exc.message(lang)) + " " + t("issues.draft_kept"))
     else:
-        st.error(exc.message(lang))
+        st.error(esc_md(exc.message(lang)))
 
 
 if not (can_update or can_decide):

@@ -108,9 +108,9 @@ def done(message: str) -> None:
 
 def failed(exc: QHError) -> None:
     if isinstance(exc, StaleEdit):
-        st.warning(exc.message(lang) + " " + t("meetings.reload_hint"))
+        st.warning(esc_md(exc.message(lang)) + " " + t("meetings.reload_hint"))
     else:
-        st.error(exc.message(lang))
+        st.error(esc_md(exc.message(lang)))
 
 
 def summary(m) -> None:
@@ -127,7 +127,7 @@ def summary(m) -> None:
     if m.invitees:
         names = ", ".join(a["short_name"] or a["name"] for a in m.invitees)
         if len(m.invitees) <= 8:
-            st.caption(t("meetings.invitees_line", n=len(m.invitees), names=names))
+            st.caption(t("meetings.invitees_line", n=len(m.invitees), names=esc_md(names)))
         else:
             with st.expander(t("meetings.invitees_count", n=len(m.invitees))):
                 st.caption(names)

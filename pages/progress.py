@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, downloads, fmt, page, tables
+from dashboard import charts, components, data, downloads, page, tables
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 

@@ -106,9 +106,9 @@ if permissions.allowed(actor, "task.update", [row.lead_agency_code]):
                                              expected_version=seen)
             except StaleEdit as exc:
                 edits.forget("task", int(row.id))
-                st.warning(exc.message(lang) + " " + t("tasks.draft_kept"))
+                st.warning(esc_md(exc.message(lang)) + " " + t("tasks.draft_kept"))
             except QHError as exc:
-                st.error(exc.message(lang))
+                st.error(esc_md(exc.message(lang)))
             else:
                 edits.forget("task", int(row.id))
                 for key in (f"task_status_{row.id}", f"task_percent_{row.id}", f"task_note_{row.id}"):

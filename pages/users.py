@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, data, fmt, state
+from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from qh_data import clock
 from qh_data.errors import QHError
@@ -51,7 +52,7 @@ def attempt(fn, *args, **kwargs) -> bool:
     try:
         fn(*args, **kwargs)
     except QHError as exc:
-        st.error(exc.message(lang))
+        st.error(esc_md(exc.message(lang)))
         return False
     return True
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import i18n
 from qh_data import auth as qauth
 from qh_data import clock, config
-from qh_data.db import make_engine, read_session
-from qh_data.models import Task
+from qh_data.db import make_engine, read_session, session_scope
+from qh_data.models import Agency, Task
 from qh_data.permissions import SYSTEM
 from qh_data.services import users as user_service
 
@@ -128,10 +129,10 @@ def test_password_mode_shows_the_sign_in_form_and_no_page_content(store):
 
 def test_a_wrong_password_is_refused_with_one_sentence(store):
     at = sign_in(app(), "qa.admin", "sai-mat-khau-9")
-    assert [e.value for e in at.error] == [qauth.AuthFailed().message("vi")]
+    assert [html.unescape(e.value) for e in at.error] == [qauth.AuthFailed().message("vi")]
     assert shows_sign_in_only(at)
     at = sign_in(at, "khong.ai.ca", "sai-mat-khau-9")
-    assert [e.value for e in at.error] == [qauth.AuthFailed().message("vi")]
+    assert [html.unescape(e.value) for e in at.error] == [qauth.AuthFailed().message("vi")]
 
 
 def test_the_admin_signs_in_and_reaches_the_administration_pages(store):
@@ -219,6 +220,20 @@ def test_a_user_created_on_the_users_page_shows_on_the_audit_page(store):
     assert table["changes"].str.contains("username: moi.tao").any()
 
 
+def test_the_editor_s_agency_name_is_shown_as_text_not_markdown_on_the_intake_page(store):
+    """An agency name arrives through import or administration: a markdown link in it stays literal."""
+    hostile = "Sở Thử [bấm vào đây](https://example.invalid/x) **đậm**"
+    with session_scope(store["engine"]) as s:
+        s.get(Agency, store["own"].lead_agency_code).name = hostile
+    at = open_page(sign_in(app(), "qa.editor"), "intake.py")
+    assert_clean(at)
+    own_lines = [c.value for c in at.caption if "Thử [" in html.unescape(c.value)]
+    assert own_lines, [c.value for c in at.caption]
+    for line in own_lines:
+        assert hostile in html.unescape(line)  # the very text, once the escapes are read
+        assert "](https://" not in line and "**" not in line  # nothing markdown could turn into a link
+
+
 def test_sign_out_returns_to_the_sign_in_form(store):
     at = sign_in(app(), "qa.editor")
     button(at, vi("auth.sign_out")).click()
@@ -284,7 +299,7 @@ def test_single_sign_on_maps_the_email_to_a_user(store, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=90)
     at.user = {"is_logged_in": True, "email": "la.mat@example.com"}
     at.run()
-    assert [e.value for e in at.error] == [qauth.NoAccountForEmail("la.mat@example.com").message("vi")]
+    assert [html.unescape(e.value) for e in at.error] == [qauth.NoAccountForEmail("la.mat@example.com").message("vi")]
     assert "actor" not in at.session_state
     assert not at.sidebar.selectbox
 

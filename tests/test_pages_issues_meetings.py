@@ -9,6 +9,7 @@ read-only kiosk (QH_AUTH=none).
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from apptest_helpers import APP, assert_clean, texts, vietnamese_strings_in
@@ -351,7 +352,7 @@ def test_a_stale_edit_is_refused_with_who_and_when_and_the_draft_kept(store, mon
     buttons(at, vi("issues.decide_submit"))[0].click()
     at.run()
     assert not at.exception
-    warning = " ".join(str(w.value) for w in at.warning)
+    warning = " ".join(html.unescape(str(w.value)) for w in at.warning)  # shown text, markdown escaped
     assert "Trần Văn Tài Chính" in warning and "09:20" in warning and vi("issues.draft_kept") in warning
     assert at.text_area(key=f"decide_text_{funding}").value == draft
     with read_session(store["engine"]) as s:
