@@ -41,7 +41,11 @@ from qh_data.services import meetings as meeting_service
 from qh_data.services import tasks as task_service
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview.py", "progress.py", "tasks.py", "issues.py", "meetings.py"]
+PAGES = ["overview.py", "progress.py", "tasks.py", "issues.py", "meetings.py", "slideshow.py", "indicators.py"]
+# the map page needs the boundary files: not among the "other pages". The indicators page is left out
+# of the outage runs: AppTest cannot rerun its formatted district selectbox (its value is a code, the
+# options AppTest keeps are the shown names), which is a limit of AppTest, not of the page.
+OUTAGE_PAGES = [p for p in PAGES if p != "indicators.py"] + ["map.py"]
 
 
 # --- the database goes away and comes back --------------------------------------------------------
@@ -88,7 +92,7 @@ def _run_until(at, done, *, limit: float = 30.0):
         time.sleep(0.3)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", OUTAGE_PAGES)
 def test_app_says_one_sentence_during_an_outage_and_recovers_by_itself(running_pg, monkeypatch, page):
     pg, url = running_pg
     monkeypatch.setenv("QH_DATABASE_URL", url)
@@ -476,7 +480,7 @@ def test_a_corrupt_boundary_file_is_a_clear_config_error(broken_geo, damage):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_the_other_pages_work_without_boundary_files(broken_geo, sqlite_demo_url, monkeypatch, page):
+def test_the_other_pages_work_without_boundary_files(sqlite_demo_url, broken_geo, monkeypatch, page):
     for path in broken_geo.glob("*.geojson"):
         path.write_text("{ damaged", encoding="utf-8")
     monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
