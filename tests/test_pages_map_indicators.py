@@ -7,12 +7,14 @@ the component's arguments; figures are compared with values read here straight f
 
 from __future__ import annotations
 
+import html
 import html as html_lib
 import json
 import math
 import re
 
 import pytest
+from apptest_helpers import assert_clean, open_page, texts, vietnamese_strings_in
 from sqlalchemy import func, select
 
 from dashboard import i18n
@@ -21,8 +23,6 @@ from qh_data import config, periods
 from qh_data.db import make_engine, read_session
 from qh_data.models import AdminUnit, Indicator, IndicatorValue
 from qh_data.status import percent_of_target
-
-from apptest_helpers import assert_clean, open_page, texts, vietnamese_strings_in
 
 
 @pytest.fixture
@@ -309,7 +309,8 @@ def test_a_damaged_boundary_file_gives_one_clear_error(app_db, tmp_path, monkeyp
     at = open_page("map.py", {"ind": "grdp_per_capita"})
     assert not at.exception
     assert len(at.error) == 1
-    assert "lang_son_districts.geojson" in at.error[0].value and "bị hỏng" in at.error[0].value
+    shown = html.unescape(at.error[0].value)  # the sentence as shown (markdown characters escaped)
+    assert "lang_son_districts.geojson" in shown and "bị hỏng" in shown
     assert len(table(at, "district")) == 11  # the rest of the page is there
 
 
@@ -326,7 +327,8 @@ def test_boundary_codes_that_do_not_match_are_named(app_db, tmp_path, monkeypatc
     at = open_page("map.py", {"ind": "grdp_per_capita", "lang": "en"})
     assert not at.exception
     assert len(at.error) == 1
-    assert "999" in at.error[0].value and "178" in at.error[0].value
+    shown = html.unescape(at.error[0].value)
+    assert "999" in shown and "178" in shown
 
 
 def test_slideshow_map_slide(app_db):

@@ -52,7 +52,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    false,
     func,
     literal,
     or_,
@@ -67,8 +66,8 @@ from .db import read_session
 from .errors import NotFound, ValidationFailed
 from .models import (
     AdminUnit,
-    AgendaItem,
     Agency,
+    AgendaItem,
     Indicator,
     IndicatorValue,
     Issue,
@@ -529,18 +528,6 @@ def _valid_during(start: dt.date, end: dt.date, u=AdminUnit):
                 or_(u.valid_to.is_(None), u.valid_to >= start))
 
 
-def _valid_for_value_period(codes: Iterable[str], u=AdminUnit, v=IndicatorValue):
-    """The unit was valid during the value's period (one OR term per period code; unparsable
-    period codes match nothing)."""
-    terms = []
-    for code in sorted(set(codes)):
-        if not periods.is_valid(code):
-            continue
-        p = periods.parse(code)
-        terms.append(and_(v.period == code, _valid_during(p.start, p.end, u)))
-    return or_(*terms) if terms else false()
-
-
 _INDICATOR_FIELDS = ("code", "name_vi", "name_en", "unit", "unit_en", "group", "owner_role", "direction",
                      "aggregation", "is_rate", "decimals", "sort_order", "is_demo")
 
@@ -580,23 +567,22 @@ def _rollup_aggregates(session, province: str, indicator_codes: list[str], momen
                        *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
     """District aggregates per (indicator, period, kind), computed in SQL over the districts of the
     province valid during each period: n (values), total, mean, wsum/wpop/n_pop (population
-    weighting), any_demo, last_submitted."""
+    weighting), any_demo, last_submitted.
+
+    One pass over the values: SQL sums them per (indicator, period, kind) and per validity range of
+    the districts (districts almost always share one range, so there is one group per figure); the
+    ranges valid during the figure's period are then added up here -- the same sums as filtering the
+    districts in SQL first, without a second pass to learn which periods occur."""
     base = [IndicatorValue.indicator_code.in_(indicator_codes), _in_force(moment)]
     if period is not None:
         base.append(IndicatorValue.period == period)
     if kind is not None:
         base.append(IndicatorValue.kind == kind)
-    period_codes = list(session.scalars(
-        select(IndicatorValue.period).distinct()
-        .join(AdminUnit, AdminUnit.code == IndicatorValue.admin_unit_code)
-        .where(*base, AdminUnit.parent_code == province, AdminUnit.level == "district")))
-    if not period_codes:
-        return {}
     v = IndicatorValue
     pop = AdminUnit.population_2019
     weighted = and_(v.value.is_not(None), pop.is_not(None), pop > 0)
     stmt = (
-        select(v.indicator_code, v.period, v.kind,
+        select(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to,
                func.count(v.value).label("n"),
                cast(func.sum(v.value), Float).label("total"),
                cast(func.avg(v.value), Float).label("mean"),
@@ -606,11 +592,37 @@ def _rollup_aggregates(session, province: str, indicator_codes: list[str], momen
                func.max(case((v.is_demo.is_(True), 1), else_=0)).label("any_demo"),
                func.max(v.submitted_at).label("last_submitted"))
         .join(AdminUnit, AdminUnit.code == v.admin_unit_code)
-        .where(*base, AdminUnit.parent_code == province, AdminUnit.level == "district",
-               _valid_for_value_period(period_codes))
-        .group_by(v.indicator_code, v.period, v.kind)
+        .where(*base, AdminUnit.parent_code == province, AdminUnit.level == "district")
+        .group_by(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to)
     )
-    return {(r["indicator_code"], r["period"], r["kind"]): r for r in _records(session, stmt)}
+    out: dict[tuple, dict] = {}
+    for r in _records(session, stmt):
+        code = r["period"]
+        if not periods.is_valid(code):  # an unreadable period code matches no district
+            continue
+        p = periods.parse(code)
+        if not ((r["valid_from"] is None or r["valid_from"] <= p.end)
+                and (r["valid_to"] is None or r["valid_to"] >= p.start)):
+            continue
+        del r["valid_from"], r["valid_to"]
+        key = (r["indicator_code"], code, r["kind"])
+        acc = out.get(key)
+        if acc is None:
+            out[key] = r
+            continue
+        # a second validity range (a district split or merged): add its sums to the first
+        acc["n"] = int(acc["n"] or 0) + int(r["n"] or 0)
+        for name in ("total", "wsum", "wpop"):
+            if r[name] is not None:
+                acc[name] = r[name] if acc[name] is None else acc[name] + r[name]
+        acc["mean"] = acc["total"] / acc["n"] if acc["n"] else None
+        acc["n_pop"] = int(acc["n_pop"] or 0) + int(r["n_pop"] or 0)
+        acc["any_demo"] = max(int(acc["any_demo"] or 0), int(r["any_demo"] or 0))
+        if r["last_submitted"] is not None and (acc["last_submitted"] is None
+                                                or r["last_submitted"] > acc["last_submitted"]):
+            acc["last_submitted"] = r["last_submitted"]
+    # a key whose every valid range had no values (all NULL) is still a group, as with SQL's GROUP BY
+    return out
 
 
 def _own_values(session, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,

@@ -1,0 +1,625 @@
+"""The performance benchmark of issue 9: pages, queries, maps and memory, province demo vs national store.
+
+    .venv/bin/python bench/bench.py                      # all four: {province, national} x {sqlite, postgresql}
+    .venv/bin/python bench/bench.py --only province:sqlite --warm 5
+    .venv/bin/python bench/bench.py --http http://127.0.0.1:8080   # timings through a proxy (docs/scale-out.md)
+
+Stores (made when missing; the national one with ``qh demo synth --scale national``, timed):
+
+* province demo: ``qh demo seed`` into a temporary SQLite file / the PostgreSQL database ``qh_bench_demo``;
+* national: ``--national-sqlite`` (default /tmp/qh_synth_national.sqlite3) / ``--national-pg``
+  (default database ``qh_synth``).
+
+Each store/backend pair runs in a child process of its own (clean caches, its own peak RSS), which:
+
+1. times the heavy queries behind each page through ``qh_data`` (median of ``--warm`` runs) and the
+   very SQL statements they sent, replayed on a bare DBAPI cursor with ``fetchall()`` (the floor);
+2. times the map: the province map (Lạng Sơn, GRDP per capita 2025, labels) built and rendered as on
+   a cache miss, and the national layer (all 706 districts, values read from the store) rendered;
+   HTML sizes;
+3. runs every page through ``streamlit.testing.v1.AppTest`` (``dashboard/app.py``, page switched,
+   signed in as the ``admin`` account, ``QH_AUTH=password``, so every page is shown): the first run after every Streamlit cache
+   was cleared, then the median of ``--warm`` reruns;
+4. reports its peak RSS (``ru_maxrss``).
+
+The parent prints one table and writes it to bench/RESULTS.md (with the date and the core count).
+Speed is measured here, never asserted in tests. Timings on a shared 2-core machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (ROOT, ROOT / "src", ROOT / "tests"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+PG_SERVER = os.environ.get("QH_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PROVINCE = "20"  # Lạng Sơn: in the demo and in the national store
+PAGES = ("overview", "progress", "tasks", "issues", "meetings", "slideshow", "map", "indicators", "intake",
+         "audit", "users")
+TARGETS = {  # (province, national)
+    "warm_ms": (150, 400), "first_s": (1.5, 4.0), "ratio": 2.0, "scale": 4.0, "nat_map_bytes": 3_000_000,
+    "nat_map_s": 3.0, "prov_map_bytes": 300_000, "rss_mb": 600,
+}
+
+
+# --- the heavy queries behind each page ---------------------------------------------------------------
+
+def heavy_queries(engine, today: dt.date) -> list[tuple[str, str, dict]]:
+    """(pages, query name, keyword arguments) with the default filters of each page."""
+    from qh_data import queries
+
+    scope = {"province": PROVINCE, "districts": None, "agency": None, "as_of": today}
+    last = queries.last_meeting(engine, PROVINCE, today)
+    district = queries.districts(engine, PROVINCE)[0]["code"]
+    return [
+        ("overview, slideshow", "indicator_overview", {"province": PROVINCE, "as_of": None}),
+        ("overview, progress, slideshow", "task_counts_by_agency", scope),
+        ("overview", "task_totals", scope),
+        ("overview", "overdue_tasks", {**scope, "limit": 8}),
+        ("overview", "issue_counts", {"province": PROVINCE, "districts": None, "agency": None}),
+        ("overview, meetings", "upcoming_meeting", {"province": PROVINCE, "today": today}),
+        ("overview", "changes_since", {"province": PROVINCE, "since": last["held_on"] if last else today}),
+        ("tasks", "list_tasks", {**scope, "role": "any", "order": "overdue"}),
+        ("issues, slideshow", "open_issues", {**scope, "statuses": ["open", "in_progress", "awaiting_decision",
+                                                                    "resolved", "closed"]}),
+        ("tasks, issues, meetings", "meetings", {"province": PROVINCE}),
+        ("map", "indicator_values", {"indicator": "grdp_per_capita", "period": "2025", "kind": "actual",
+                                     "level": "district", "province": PROVINCE}),
+        ("map", "indicator_values", {"indicator": "grdp_per_capita", "period": "2025", "kind": "actual",
+                                     "level": "province", "province": PROVINCE}),
+        ("map, indicators", "indicator_series", {"indicator": "grdp_per_capita", "unit_code": district}),
+        ("map, indicators", "province_series", {"indicator": "grdp_per_capita", "province": PROVINCE}),
+        ("sidebar (every page)", "agencies", {"province": PROVINCE}),
+    ]
+
+
+def _resolve(name: str):
+    from qh_data import changes, queries
+
+    return getattr(queries, name, None) or getattr(changes, name)
+
+
+def time_queries(engine, today: dt.date, warm: int) -> list[dict]:
+    from sqlalchemy import event
+
+    out = []
+    for pages, name, kwargs in heavy_queries(engine, today):
+        fn = _resolve(name)
+        captured: list[tuple[str, object]] = []
+
+        def grab(conn, cursor, statement, parameters, context, executemany, captured=captured):
+            captured.append((statement, parameters))
+
+        fn(engine, **kwargs)  # warm: pool, statement cache
+        event.listen(engine, "before_cursor_execute", grab)
+        try:
+            fn(engine, **kwargs)
+        finally:
+            event.remove(engine, "before_cursor_execute", grab)
+        statements = [(s, p) for s, p in captured if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
+        t_lib = []
+        for _ in range(warm):
+            t0 = time.perf_counter()
+            fn(engine, **kwargs)
+            t_lib.append(time.perf_counter() - t0)
+        raw = engine.raw_connection()
+        try:
+            t_sql = []
+            for _ in range(warm + 1):
+                cur = raw.cursor()
+                t0 = time.perf_counter()
+                for stmt, params in statements:
+                    cur.execute(stmt, params)
+                    cur.fetchall()
+                t_sql.append(time.perf_counter() - t0)
+                cur.close()
+                raw.rollback()
+            t_sql = t_sql[1:]
+        finally:
+            raw.close()
+        lib, sql = statistics.median(t_lib), statistics.median(t_sql)
+        label = name if name != "indicator_values" else f"indicator_values ({kwargs['level']})"
+        out.append({"pages": pages, "query": label, "statements": len(statements), "lib_ms": lib * 1000,
+                    "sql_ms": sql * 1000, "ratio": lib / sql if sql > 0 else float("nan")})
+    return out
+
+
+# --- maps -----------------------------------------------------------------------------------------------
+
+def time_maps(engine, warm: int) -> dict:
+    from dashboard.views import mapview
+    from qh_data import maps, queries
+
+    out: dict = {}
+    req = mapview.Request("grdp_per_capita", PROVINCE, "2025", "actual")
+    q = mapview.direct_q(engine, memo=False)
+    mapview.build_model(q, req)
+    t_model, t_draw, size = [], [], 0
+    for _ in range(warm):
+        q = mapview.direct_q(engine, memo=True)
+        t0 = time.perf_counter()
+        model = mapview.build_model(q, req)
+        t1 = time.perf_counter()
+        html = maps.map_html(mapview.render_map(q, model, labels_on=True))
+        t_draw.append(time.perf_counter() - t1)
+        t_model.append(t1 - t0)
+        size = len(html.encode("utf-8"))
+    out["province"] = {"bytes": size, "render_s": statistics.median(t_draw), "model_s": statistics.median(t_model),
+                       "units": len(model.rows)}
+
+    # the national layer: every district of the store with its 2025 figure
+    t0 = time.perf_counter()
+    rows = []
+    for p in queries.provinces(engine):
+        df = queries.indicator_values(engine, indicator="grdp_per_capita", period="2025", kind="actual",
+                                      level="district", province=p["code"])
+        for r in df.to_dict("records"):
+            v = None if r["value"] != r["value"] else float(r["value"])
+            rows.append({"code": r["code"], "name": r["name"], "value": v,
+                         "formatted_value": None if v is None else maps.default_number_format(v),
+                         "unit": "triệu đồng/người", "rank": None, "n": None, "target_text": None,
+                         "source": r["source"], "is_demo": bool(r["is_demo"])})
+    t_data = time.perf_counter() - t0
+    geo = maps.province_districts(None)
+    codes = {r["code"] for r in rows}
+    geo = {"type": "FeatureCollection", "features": [f for f in geo["features"]
+                                                     if (f.get("properties") or {}).get("code") in codes]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls = maps.classify([r["value"] for r in rows], "quantiles", 5)
+    for labels_on in (False, True):
+        times = []
+        for _ in range(max(1, min(warm, 3))):
+            t0 = time.perf_counter()
+            m = maps.render_choropleth(geo, rows, classes=cls, palette=maps.sequential_palette(cls.k),
+                                       legend_title="GRDP bình quân đầu người 2025", legend_labels=cls.labels(),
+                                       labels_on=labels_on)
+            html = maps.map_html(m)
+            times.append(time.perf_counter() - t0)
+        out["national_labels" if labels_on else "national"] = {
+            "bytes": len(html.encode("utf-8")), "render_s": statistics.median(times), "data_s": t_data,
+            "units": len(geo["features"])}
+    return out
+
+
+# --- pages through AppTest -------------------------------------------------------------------------------
+
+def _clear_streamlit_caches() -> None:
+    """Every cache a page run can hit: Streamlit's, the map's, and dashboard.data's own memo."""
+    import streamlit as st
+
+    from dashboard import data
+    from dashboard.views import mapview
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    mapview.clear_caches()
+    if hasattr(data, "clear_memo"):
+        data.clear_memo()
+    if hasattr(data, "_versions"):
+        data._versions.clear()
+
+
+def _admin_actor(engine):
+    from sqlalchemy import select
+
+    from qh_data.db import read_session
+    from qh_data.models import User
+    from qh_data.permissions import Actor
+
+    with read_session(engine) as s:
+        u = s.scalar(select(User).where(User.username == "admin"))
+        return Actor(user_id=u.id, username=u.username, role=u.role, agency_code=u.agency_code,
+                     display_name=u.display_name)
+
+
+def time_pages(engine, warm: int, pages: tuple[str, ...]) -> list[dict]:
+    from apptest_helpers import APP
+    from streamlit.testing.v1 import AppTest
+
+    from qh_data import clock
+
+    actor = _admin_actor(engine)
+
+    def fresh() -> AppTest:
+        # signed in (QH_AUTH=password) as the administrator: every page is in the navigation
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.session_state["actor"] = actor
+        at.session_state["_auth_last_seen"] = clock.now()
+        at.run()
+        return at
+
+    fresh()  # imports and the first script compile are not what a page costs
+    out = []
+    for page in pages:
+        at = fresh()
+        at.switch_page(f"../pages/{page}.py")
+        _clear_streamlit_caches()
+        t0 = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - t0
+        problems = [str(e.value)[:200] for e in at.exception] + [str(e.value)[:200] for e in at.error]
+        times = []
+        for _ in range(warm):
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+        out.append({"page": page, "first_s": first, "warm_ms": statistics.median(times) * 1000,
+                    "problems": problems})
+    return out
+
+
+def child(store: str, backend: str, url: str, warm: int, pages: tuple[str, ...]) -> dict:
+    warnings.simplefilter("ignore")
+    import logging
+
+    logging.disable(logging.WARNING)
+    os.environ["QH_DATABASE_URL"] = url
+    os.environ["QH_AUTH"] = "password"
+    os.environ["QH_IDLE_MINUTES"] = "0"
+    os.environ["QH_PROVINCE"] = PROVINCE
+    from qh_data import clock
+    from qh_data.db import make_engine
+
+    engine = make_engine(url)
+    today = clock.today()
+    result = {"store": store, "backend": backend}
+    result["queries"] = time_queries(engine, today, warm)
+    result["maps"] = time_maps(engine, warm)
+    engine.dispose()
+    result["pages"] = time_pages(make_engine(url), warm, pages)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+# --- stores -----------------------------------------------------------------------------------------------
+
+def _pg_admin():
+    from sqlalchemy import create_engine
+
+    return create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+
+
+def _pg_has_data(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    admin = _pg_admin()
+    with admin.connect() as c:
+        exists = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    eng = create_engine(url)
+    try:
+        with eng.connect() as c:
+            return bool(c.scalar(text("SELECT to_regclass('agency') IS NOT NULL"))) and bool(
+                c.scalar(text("SELECT COUNT(*) FROM agency")))
+    finally:
+        eng.dispose()
+
+
+def ensure_store(store: str, backend: str, args) -> tuple[str, float | None]:
+    """The URL of the store (made when missing) and the seconds it took to make it (None if it existed)."""
+    from qh_data import demo, schema, synth
+    from qh_data.db import make_engine
+
+    if store == "province":
+        if backend == "sqlite":
+            url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='qh_bench9_')) / 'demo.sqlite3'}"
+        else:
+            url = f"{PG_SERVER}/qh_bench_demo"
+            admin = _pg_admin()
+            with admin.connect() as c:
+                c.exec_driver_sql("DROP DATABASE IF EXISTS qh_bench_demo WITH (FORCE)")
+                c.exec_driver_sql("CREATE DATABASE qh_bench_demo")
+            admin.dispose()
+        eng = make_engine(url)
+        t0 = time.perf_counter()
+        schema.upgrade(eng)
+        demo.seed(eng, quiet=True)
+        eng.dispose()
+        return url, time.perf_counter() - t0
+    if backend == "sqlite":
+        path = Path(args.national_sqlite)
+        url = f"sqlite:///{path}"
+        if path.exists():
+            return url, None
+    else:
+        url = args.national_pg
+        if _pg_has_data(url):
+            return url, None
+    eng = make_engine(url)
+    report = synth.synth(eng, scale="national")
+    eng.dispose()
+    return url, report["seconds"]
+
+
+# --- the table ----------------------------------------------------------------------------------------------
+
+def _f(v, spec: str) -> str:
+    return "–" if v is None else format(v, spec)
+
+
+def table(results: dict, made: dict) -> str:
+    cols = [k for k in (("province", "sqlite"), ("province", "postgresql"), ("national", "sqlite"),
+                        ("national", "postgresql")) if k in results]
+    head = ["measure", "target"] + [f"{s} · {'SQLite' if b == 'sqlite' else 'PostgreSQL'}" for s, b in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+
+    def row(measure, target, cells):
+        lines.append("| " + " | ".join([measure, target, *cells]) + " |")
+
+    def over(v, bound):
+        return v is not None and bound is not None and v > bound
+
+    def mark(text, bad):
+        return f"**{text}** ✗" if bad else text
+
+    pages = [p["page"] for p in next(iter(results.values()))["pages"]]
+    for page in pages:
+        cells = []
+        for s, b in cols:
+            p = next(x for x in results[(s, b)]["pages"] if x["page"] == page)
+            i = 0 if s == "province" else 1
+            warm_bad, first_bad = over(p["warm_ms"], TARGETS["warm_ms"][i]), over(p["first_s"], TARGETS["first_s"][i])
+            txt = f"{mark(_f(p['warm_ms'], '.0f'), warm_bad)} ms / {mark(_f(p['first_s'], '.2f'), first_bad)} s"
+            if p["problems"]:
+                txt += " (page error!)"
+            cells.append(txt)
+        row(f"page **{page}**: warm median / first run", "≤150 ms, ≤1.5 s (prov.); ≤400 ms, ≤4 s (nat.)", cells)
+    for b in ("sqlite", "postgresql"):
+        if ("province", b) in results and ("national", b) in results:
+            ratios = []
+            for page in pages:
+                pp = next(x for x in results[("province", b)]["pages"] if x["page"] == page)["warm_ms"]
+                pn = next(x for x in results[("national", b)]["pages"] if x["page"] == page)["warm_ms"]
+                ratios.append(pn / pp)
+            worst = max(ratios)
+            cells = ["" for _ in cols]
+            cells[cols.index(("national", b))] = (f"{mark(_f(worst, '.1f'), over(worst, TARGETS['scale']))}x worst, "
+                                                  f"{statistics.median(ratios):.1f}x median")
+            row(f"national ÷ province warm page time ({'SQLite' if b == 'sqlite' else 'PostgreSQL'})", "≤4x", cells)
+    queries = [q["query"] for q in next(iter(results.values()))["queries"]]
+    for name in queries:
+        cells = []
+        pages_of = ""
+        for s, b in cols:
+            q = next(x for x in results[(s, b)]["queries"] if x["query"] == name)
+            pages_of = q["pages"]
+            cells.append(f"{q['lib_ms']:.1f} / {q['sql_ms']:.2f} ms "
+                         f"({mark(_f(q['ratio'], '.2f'), over(q['ratio'], TARGETS['ratio']))}x)")
+        row(f"query `{name}` ({pages_of}): qh_data / bare SQL", "≤2x", cells)
+    cells = []
+    for s, b in cols:
+        m = results[(s, b)]["maps"]["province"]
+        kb = f"{m['bytes'] / 1000:.0f} KB"
+        cells.append(f"{mark(kb, over(m['bytes'], TARGETS['prov_map_bytes']))}, "
+                     f"render {m['render_s']:.2f} s (+ figures {m['model_s']:.2f} s)")
+    row("map, province layer (Lạng Sơn, labels): HTML, Python render", "≤300 KB", cells)
+    for key, label in (("national", "no labels"), ("national_labels", "labels")):
+        cells = []
+        for s, b in cols:
+            if s == "province":  # the demo holds two provinces' districts, not the country's
+                cells.append("n/a (the demo has 20 districts)")
+                continue
+            m = results[(s, b)]["maps"][key]
+            mb, secs = f"{m['bytes'] / 1e6:.2f} MB", f"{m['render_s']:.2f} s"
+            cells.append(f"{mark(mb, over(m['bytes'], TARGETS['nat_map_bytes']))}, "
+                         f"render {mark(secs, over(m['render_s'], TARGETS['nat_map_s']))} "
+                         f"({m['units']} districts; figures read in {m['data_s']:.2f} s)")
+        row(f"map, national layer ({label}): HTML, Python render", "≤3 MB, ≤3 s", cells)
+    cells = [mark(f"{results[k]['rss_mb']:.0f} MB", over(results[k]["rss_mb"], TARGETS["rss_mb"])) for k in cols]
+    row("peak RSS of the benchmark process", "≤600 MB", cells)
+    cells = []
+    for k in cols:
+        secs = made.get(k)
+        cells.append("–" if secs is None else f"{secs:.1f} s")
+    row("store generated in this run (demo seed / `qh demo synth --scale national`)", "", cells)
+    return "\n".join(lines)
+
+
+HTTP_PAGES = ("overview", "progress", "tasks", "issues", "meetings", "slideshow", "map", "indicators")
+
+
+def _ws_url(base: str) -> str:
+    return base.replace("https://", "wss://").replace("http://", "ws://") + "/_stcore/stream"
+
+
+def _page_session(base: str, page: str, query: str, warm: int, cookie: str | None) -> dict:
+    """One browser-like session over the websocket: the page's first run, then ``warm`` reruns.
+
+    Sends Streamlit's ``BackMsg.rerun_script`` (page chosen by its url path, filters in the query
+    string) and times until ``script_finished`` arrives: the script's run plus the transport of
+    every message it sends, as a browser sees it (without the drawing)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    headers = {"Cookie": f"qh_route={cookie}"} if cookie else {}
+    t0 = time.perf_counter()
+    with connect(_ws_url(base), subprotocols=["streamlit"], additional_headers=headers, max_size=None,
+                 open_timeout=30) as ws:
+        handshake = time.perf_counter() - t0
+        upstream = ws.response.headers.get("X-Upstream", "direct")
+
+        def run() -> tuple[float, int]:
+            msg = BackMsg()
+            msg.rerun_script.query_string = query
+            msg.rerun_script.page_name = "" if page == "overview" else page
+            t = time.perf_counter()
+            ws.send(msg.SerializeToString())
+            size = 0
+            while True:
+                raw = ws.recv(timeout=300)
+                size += len(raw)
+                fm = ForwardMsg()
+                fm.ParseFromString(raw)
+                if fm.WhichOneof("type") == "script_finished":
+                    return time.perf_counter() - t, size
+
+        first, size = run()
+        times = [run()[0] for _ in range(warm)]
+    return {"page": page, "handshake_ms": handshake * 1000, "first_s": first, "warm_ms": statistics.median(times) * 1000,
+            "bytes": size, "upstream": upstream}
+
+
+def run_http(base: str, warm: int, n: int, pages: tuple[str, ...]) -> str:
+    """Timings through a proxy (docs/scale-out.md): health, the page shell, stickiness, and every page
+    run over the websocket (AppTest cannot go through a proxy)."""
+    import urllib.request
+
+    def get(path: str, cookie: str | None = None) -> tuple[float, int, dict]:
+        req = urllib.request.Request(base + path, headers={"Cookie": f"qh_route={cookie}"} if cookie else {})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = r.read()
+            headers = {k.lower(): v for k, v in r.headers.items()}
+        return time.perf_counter() - t0, len(body), headers
+
+    def stats(times: list[float]) -> str:
+        times = sorted(times)
+        return f"{statistics.median(times) * 1000:.1f} ms | {times[int(0.95 * (len(times) - 1))] * 1000:.1f} ms"
+
+    lines = ["| through the proxy | median | p95 | n | notes |", "|---|---|---|---|---|"]
+    for label, path in (("GET /_stcore/health", "/_stcore/health"), ("GET / (the page shell)", "/")):
+        times, seen, size = [], set(), 0
+        for _ in range(n):
+            t, size, headers = get(path)
+            times.append(t)
+            seen.add(headers.get("x-upstream", "?"))
+        lines.append(f"| {label} | {stats(times)} | {n} | {size:,} B; new visitors reached {', '.join(sorted(seen))} |")
+    # stickiness: one visitor's cookie keeps it on one process
+    _, _, headers = get("/")
+    cookie = headers.get("set-cookie", "").split("qh_route=", 1)[-1].split(";", 1)[0] or None
+    seen, times = set(), []
+    for _ in range(n):
+        t, _, h = get("/", cookie)
+        times.append(t)
+        seen.add(h.get("x-upstream", "?"))
+    lines.append(f"| GET / with the visitor's cookie | {stats(times)} | {n} | always {', '.join(sorted(seen))} "
+                 f"(first response: {headers.get('x-upstream', '?')}) |")
+    # every page as a new visitor would open it: the shell first (which sets the route cookie), then
+    # the websocket with that cookie, which must reach the same process
+    for page in pages:
+        _, _, h = get("/")
+        visitor = h.get("set-cookie", "").split("qh_route=", 1)[-1].split(";", 1)[0] or None
+        r = _page_session(base, page, f"p={PROVINCE}", warm, visitor)
+        same = "same process as its page shell" if r["upstream"] == h.get("x-upstream") else \
+            f"NOT the process of its page shell ({h.get('x-upstream')})"
+        lines.append(f"| page **{r['page']}** over the websocket: first run of a new session / warm rerun "
+                     f"| {r['first_s'] * 1000:.0f} ms / {r['warm_ms']:.0f} ms | | 1 + {warm} | upstream {r['upstream']} "
+                     f"({same}); handshake {r['handshake_ms']:.1f} ms; {r['bytes']:,} B per run |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--warm", type=int, default=5, help="warm runs per page / query (median)")
+    ap.add_argument("--only", action="append", help="store:backend, e.g. national:postgresql (repeatable)")
+    ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--national-sqlite", default="/tmp/qh_synth_national.sqlite3")
+    ap.add_argument("--national-pg", default=f"{PG_SERVER}/qh_synth")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--http", help="base URL of a proxy in front of the app (measures HTTP/websocket only)")
+    ap.add_argument("--child", nargs=3, metavar=("STORE", "BACKEND", "URL"), help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    pages = tuple(p for p in a.pages.split(",") if p)
+    if a.child:
+        res = child(*a.child, a.warm, pages)
+        print("RESULT " + json.dumps(res, default=str))
+        return 0
+    if a.http:
+        base = a.http.rstrip("/")
+        text = run_http(base, a.warm, max(10, a.warm * 4), tuple(p for p in pages if p in HTTP_PAGES))
+        print(text)
+        if not a.no_write:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            section = (f"{HTTP_MARK}\n\n## Through nginx ({base})\n\nMeasured {stamp} by `bench/bench.py --http {base}`, "
+                       f"load average {_load()}. Two app processes behind nginx (docs/scale-out.md); "
+                       f"page times are Streamlit runs over the websocket, first run of a fresh session "
+                       f"(the process's caches already warm from earlier visitors, unless it is the first) "
+                       f"and the median of {a.warm} reruns.\n\n{text}\n")
+            _write_section(Path(a.out), section, main=False)
+        return 0
+    wanted = [tuple(x.split(":")) for x in a.only] if a.only else [
+        ("province", "sqlite"), ("province", "postgresql"), ("national", "sqlite"), ("national", "postgresql")]
+    results, made = {}, {}
+    load_before = _load()
+    for store, backend in wanted:
+        url, secs = ensure_store(store, backend, a)
+        made[(store, backend)] = secs
+        print(f"[{store} · {backend}] {url}" + (f" (made in {secs:.1f} s)" if secs else ""), file=sys.stderr)
+        proc = subprocess.run([sys.executable, __file__, "--child", store, backend, url, "--warm", str(a.warm),
+                               "--pages", ",".join(pages)], capture_output=True, text=True, check=False)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if proc.returncode or line is None:
+            print(proc.stdout[-3000:], proc.stderr[-5000:], file=sys.stderr)
+            return 1
+        results[(store, backend)] = json.loads(line[len("RESULT "):])
+        if store == "province" and backend == "sqlite":  # the temporary demo file
+            shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
+        elif store == "province":  # the demo database made for this run
+            admin = _pg_admin()
+            with admin.connect() as c:
+                c.exec_driver_sql("DROP DATABASE IF EXISTS qh_bench_demo WITH (FORCE)")
+            admin.dispose()
+        for p in results[(store, backend)]["pages"]:
+            if p["problems"]:
+                print(f"  page {p['page']} showed: {p['problems']}", file=sys.stderr)
+    text = table(results, made)
+    print(text)
+    if not a.no_write:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        header = (f"# Benchmark results (issue 9)\n\nMeasured {stamp} by `bench/bench.py --warm {a.warm}` on "
+                  f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
+                  f"{platform.python_version()}; load average {load_before} before, {_load()} after. The "
+                  f"machine is shared (other agents and test suites may run at the same time): timings are "
+                  f"noisy. Cells: warm median ms / first run s for pages; qh_data ms / bare SQL ms (ratio) "
+                  f"for queries. **Bold ✗** = over the target.\n\n")
+        _write_section(Path(a.out), header + text + "\n", main=True)
+        print(f"\nwritten to {a.out}", file=sys.stderr)
+    return 0
+
+
+HTTP_MARK = "<!-- bench.py --http: the section below is rewritten by each --http run -->"
+NOTES_MARK = "<!-- notes: kept as they are by bench.py -->"
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _write_section(path: Path, text: str, *, main: bool) -> None:
+    """RESULTS.md = the main table, then the nginx section, then notes written by hand; a main run
+    rewrites the first part, an --http run the second, and the notes are kept."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    rest, _, notes = old.partition(NOTES_MARK)
+    head, _, http = rest.partition(HTTP_MARK)
+    parts = {"main": head.strip(), "http": (HTTP_MARK + http).strip() if http else ""}
+    parts["main" if main else "http"] = text.strip()
+    out = "\n\n".join(x for x in (parts["main"], parts["http"]) if x) + "\n"
+    if notes:
+        out += "\n" + NOTES_MARK + notes
+    path.write_text(out, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The synthetic scale store (`qh demo synth`): deterministic, labelled synthetic, counts as promised.
+
+Only ``--scale small`` runs here (a few thousand figures); the national store is made and timed by
+bench/bench.py. No timings are asserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from qh_data import queries, schema, synth
+from qh_data.db import make_engine
+from qh_data.errors import QHError
+from qh_data.models import (
+    AdminUnit,
+    Agency,
+    AuditEntry,
+    Indicator,
+    IndicatorValue,
+    Issue,
+    Meeting,
+    Task,
+    TaskUpdate,
+)
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def _count(engine, model, *where) -> int:
+    with engine.connect() as c:
+        return c.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _fresh_like(engine, backend, tmp_path, pg_databases):
+    """A second empty, migrated database on the same backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / f'synth_{uuid.uuid4().hex[:6]}.sqlite3'}"
+    else:
+        url = pg_databases.url(pg_databases.create())
+    other = make_engine(url)
+    schema.upgrade(other)
+    return other
+
+
+def test_small_synth_is_deterministic(engine, backend, tmp_path, pg_databases):
+    first = synth.synth(engine, scale="small", today=TODAY)
+    other = _fresh_like(engine, backend, tmp_path, pg_databases)
+    try:
+        second = synth.synth(other, scale="small", today=TODAY)
+        assert first["counts"] == second["counts"]
+        assert synth.content_checksum(engine) == synth.content_checksum(other)
+    finally:
+        other.dispose()
+
+
+def test_small_synth_counts_match_the_scale(engine):
+    report = synth.synth(engine, scale="small", today=TODAY)
+    promised = synth.expected_counts("small")
+    counts = report["counts"]
+    for key, value in promised.items():
+        assert counts[key] == value, key
+    assert promised["provinces"] == 3 and promised["indicators"] == 12
+    assert _count(engine, AdminUnit, AdminUnit.level == "province") == promised["provinces"]
+    assert _count(engine, AdminUnit, AdminUnit.level == "district") == promised["districts"]
+    assert _count(engine, Indicator) == promised["indicators"]
+    assert _count(engine, IndicatorValue, IndicatorValue.superseded_at.is_(None)) == promised["values_current"]
+    assert _count(engine, IndicatorValue) == counts["values"] == promised["values_current"] + counts["revisions"]
+    assert counts["revisions"] > 0
+    assert _count(engine, IndicatorValue, IndicatorValue.superseded_at.is_not(None)) == counts["revisions"]
+    assert _count(engine, Task) == promised["tasks"]
+    assert _count(engine, TaskUpdate) == counts["task_updates"] > 0
+    assert _count(engine, Issue) == promised["issues"]
+    assert _count(engine, Meeting) == promised["meetings"]
+    # every province has its committee: departments and one People's Committee per district
+    for p in queries.provinces(engine):
+        ds = queries.districts(engine, p["code"])
+        ags = queries.agencies(engine, p["code"])
+        assert ds and {d["code"] for d in ds} <= {a["admin_unit_code"] for a in ags if a["kind"] == "ubnd_huyen"}
+        assert any(a["role"] == "SKHDT" for a in ags)
+
+
+def test_small_synth_is_labelled_synthetic(engine):
+    synth.synth(engine, scale="small", today=TODAY)
+    assert _count(engine, IndicatorValue, IndicatorValue.is_demo.is_(False)) == 0
+    assert _count(engine, IndicatorValue, IndicatorValue.source != synth.SYNTH_SOURCE) == 0
+    assert _count(engine, Indicator, Indicator.is_demo.is_(False)) == 0
+    for model in (Task, Issue, Meeting):
+        assert _count(engine, model, model.is_demo.is_(False)) == 0
+    assert _count(engine, AdminUnit, AdminUnit.level != "country", AdminUnit.is_synthetic.is_(False)) == 0
+    assert _count(engine, Agency, Agency.is_synthetic.is_(False)) == 0
+    assert _count(engine, AuditEntry, AuditEntry.action == "demo.synth") == 1
+
+
+def test_small_synth_reads_through_the_queries(engine):
+    """The generated store answers the pages' queries: roll-ups, task counts, the next meeting."""
+    synth.synth(engine, scale="small", today=TODAY)
+    ov = queries.indicator_overview(engine, "20", as_of=TODAY)
+    assert len(ov) == 12 and ov["is_demo"].all() and ov["target_2030"].notna().all()
+    fig = queries.indicator_values(engine, indicator="budget_revenue", period="2025", kind="actual",
+                                   level="province", province="20")
+    assert fig.loc[0, "basis"] == "districts" and fig.loc[0, "districts_contributing"] == 11
+    totals = queries.task_totals(engine, "20", as_of=TODAY)
+    assert totals["all"] == _count(engine, Task, Task.province_code == "20") > 0
+    assert queries.upcoming_meeting(engine, "20", TODAY) is not None
+    # new rows get fresh ids after the generated ones (sequences moved on PostgreSQL)
+    from qh_data.db import session_scope
+
+    with session_scope(engine) as s:
+        m = Meeting(province_code="20", held_on=TODAY, title="Họp thêm", status="planned", is_demo=True)
+        s.add(m)
+        s.flush()
+        assert m.id > synth.expected_counts("small")["meetings"]
+
+
+def test_synth_refuses_a_store_with_data(engine):
+    synth.synth(engine, scale="small", today=TODAY)
+    with pytest.raises(QHError):
+        synth.synth(engine, scale="small", today=TODAY)
