@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from qh_data import export
@@ -13,3 +15,13 @@ def xlsx(df: pd.DataFrame, sheet: str) -> bytes:
 
 def csv(df: pd.DataFrame) -> bytes:
     return export.dataframe_to_csv_bytes(df)
+
+
+# Streamlit builds a callable's payload only when the button is clicked, not on every rerun: a page's
+# Excel workbook (openpyxl) costs more than the rest of the page at national scale.
+def xlsx_on_click(df: pd.DataFrame, sheet: str) -> Callable[[], bytes]:
+    return lambda: xlsx(df, sheet)
+
+
+def csv_on_click(df: pd.DataFrame) -> Callable[[], bytes]:
+    return lambda: csv(df)

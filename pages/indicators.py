@@ -34,16 +34,6 @@ def _keep(key: str, options: list, default) -> None:
         st.session_state[key] = default
 
 
-def _num(v) -> float | None:
-    if v is None:
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def group_word(g: str) -> str:
     return t(f"status.group.{g}") if g in GROUP_ORDER else str(g)
 
@@ -119,24 +109,32 @@ def unit_of(r: dict) -> str:
     return mapview.indicator_unit(r, lang)
 
 
-def series_of(code: str) -> list[dict]:
+def series_frame(code: str):
     if district:
-        s = q("indicator_series", indicator=code, unit_code=district, as_of=ctx.as_of_dt)
-    else:
-        s = q("province_series", indicator=code, province=f.province, as_of=ctx.as_of_dt)
+        return q("indicator_series", indicator=code, unit_code=district, as_of=ctx.as_of_dt)
+    return q("province_series", indicator=code, province=f.province, as_of=ctx.as_of_dt)
+
+
+def series_of(code: str) -> list[dict]:
     dec = int(next((r["decimals"] for r in records if r["code"] == code), 1) or 0)
-    return mapview.series_records(s, lang, dec)
+    return mapview.series_records(series_frame(code), lang, dec)
 
 
-def yearly_trend(recs: list[dict]) -> list[float]:
-    """Each year's actual, or its estimate when the actual is not in: the series the status judges."""
+def yearly_trend(series) -> list[float]:
+    """Each year's actual, or its estimate when the actual is not in: the series the status judges.
+    Read straight off the query's columns: a sparkline needs no formatted labels (200 of them per
+    run at national scale)."""
     by_year: dict[int, tuple[int, float]] = {}
-    for r in recs:
-        if r["period_type"] != "year" or r["kind"] not in ("actual", "estimate"):
+    for period, kind, value in zip(series["period"], series["kind"], series["value"], strict=True):
+        v = mapview.number_or_none(value)
+        if kind not in ("actual", "estimate") or v is None or not periods.is_valid(period):
             continue
-        rank = 0 if r["kind"] == "actual" else 1
-        if r["year"] not in by_year or rank < by_year[r["year"]][0]:
-            by_year[r["year"]] = (rank, r["value"])
+        p = periods.parse(period)
+        if p.type != "year":
+            continue
+        rank = 0 if kind == "actual" else 1
+        if p.year not in by_year or rank < by_year[p.year][0]:
+            by_year[p.year] = (rank, v)
     return [v for _, (_, v) in sorted(by_year.items())]
 
 
@@ -167,7 +165,7 @@ def explain(r: dict) -> None:
     method = r.get("method") or "none"
 
     def rate(v) -> str:
-        v = _num(v)
+        v = mapview.number_or_none(v)
         if v is None:
             return "–"
         if method == "cagr":
@@ -177,17 +175,17 @@ def explain(r: dict) -> None:
         return f"{fmt.number(v, dec + 1, lang)} {unit}".strip()
 
     inputs = [
-        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), _num(r.get("progress_baseline_value")))),
-        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), _num(r.get("progress_latest_value")),
+        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), mapview.number_or_none(r.get("progress_baseline_value")))),
+        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), mapview.number_or_none(r.get("progress_latest_value")),
                                            bool(r.get("latest_is_estimate")))),
         (t("indicators.in_target"), figure(r.get("progress_target_year"),
-                                           _num(r.get("target_2030")) if r.get("progress_target_year") == 2030
-                                           else _num(r.get("target_2025")))),
+                                           mapview.number_or_none(r.get("target_2030")) if r.get("progress_target_year") == 2030
+                                           else mapview.number_or_none(r.get("target_2025")))),
         (t("indicators.in_direction"), t(f"indicators.direction_{'lower' if r.get('direction') == 'lower' else 'higher'}")),
         (t("indicators.in_method"), t(f"indicators.method_{method}")),
         (t("indicators.in_observed"), rate(r.get("observed_rate"))),
         (t("indicators.in_required"), rate(r.get("required_rate"))),
-        (t("indicators.in_ratio"), "–" if _num(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
+        (t("indicators.in_ratio"), "–" if mapview.number_or_none(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
     ]
     left, right = st.container(key="qh_split").columns([1, 1], gap="large")
     with left:
@@ -228,11 +226,11 @@ if view == "explain":
 # Indicators have different units, so the figures are written out (each with its own decimals, the
 # Vietnamese way) rather than sorted as one numeric column; the export keeps them as numbers.
 numbers = pd.DataFrame({
-    "baseline": [_num(r["baseline_2020"]) for r in records],
-    "actual": [_num(r["latest_actual_value"]) for r in records],
-    "estimate": [_num(r["latest_estimate_value"]) for r in records],
-    "target_2025": [_num(r["target_2025"]) for r in records],
-    "target_2030": [_num(r["target_2030"]) for r in records],
+    "baseline": [mapview.number_or_none(r["baseline_2020"]) for r in records],
+    "actual": [mapview.number_or_none(r["latest_actual_value"]) for r in records],
+    "estimate": [mapview.number_or_none(r["latest_estimate_value"]) for r in records],
+    "target_2025": [mapview.number_or_none(r["target_2025"]) for r in records],
+    "target_2030": [mapview.number_or_none(r["target_2030"]) for r in records],
 })
 
 
@@ -243,7 +241,7 @@ def written(col: str) -> list[str]:
 table = pd.DataFrame({
     "name": [name_of(r) for r in records],
     "status": [t(f"status.progress.{r['status']}") for r in records],
-    "trend": [yearly_trend(series_of(r["code"])) for r in records],
+    "trend": [yearly_trend(series_frame(r["code"])) for r in records],
     "unit": [unit_of(r) for r in records],
     "baseline": written("baseline"),
     "actual": written("actual"),
@@ -293,11 +291,11 @@ export = pd.DataFrame({
 })
 c1, c2, _ = st.columns([1, 1, 4])
 with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx(export, t("indicators.sheet")),
+    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("indicators.sheet")),
                        file_name="chi-tieu-va-muc-tieu.xlsx", width="stretch",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with c2:
-    st.download_button(t("common.download_csv"), downloads.csv(export), file_name="chi-tieu-va-muc-tieu.csv",
+    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name="chi-tieu-va-muc-tieu.csv",
                        mime="text/csv", width="stretch")
 
 rows = event.selection.rows if event and event.selection else []

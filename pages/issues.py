@@ -233,7 +233,7 @@ event = st.dataframe(
 export = view.rename(columns=lambda c: t(f"issues.col_{c}"))
 st.download_button(
     t("common.download_xlsx"),
-    downloads.xlsx(export, t("issues.sheet")),
+    downloads.xlsx_on_click(export, t("issues.sheet")),
     file_name="kho-khan-vuong-mac.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )

@@ -311,9 +311,9 @@ export.insert(1, t("map.col_unit"), value_unit)
 slug = f"ban-do-{indicator}-{period}-{view}".replace("_", "-").lower()
 c1, c2, _ = st.columns([1, 1, 4])
 with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx(export, t("map.sheet")), file_name=f"{slug}.xlsx",
+    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("map.sheet")), file_name=f"{slug}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")
 with c2:
-    st.download_button(t("common.download_csv"), downloads.csv(export), file_name=f"{slug}.csv", mime="text/csv",
+    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name=f"{slug}.csv", mime="text/csv",
                        width="stretch")
 ctx.footer()

@@ -38,11 +38,11 @@ st.dataframe(
 export = tables.progress_export(table, lang)
 c1, c2, _ = st.columns([1, 1, 4])
 with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx(export, t("progress.sheet")),
+    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("progress.sheet")),
                        file_name="tien-do-theo-co-quan.xlsx", width="stretch",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with c2:
-    st.download_button(t("common.download_csv"), downloads.csv(export), file_name="tien-do-theo-co-quan.csv",
+    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name="tien-do-theo-co-quan.csv",
                        mime="text/csv", width="stretch")
 
 st.subheader(t("progress.chart_heading"))

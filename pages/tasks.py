@@ -69,7 +69,7 @@ event = st.dataframe(
 )
 export = view[["code", "title", "lead_name", "supporting", "units", "due", "timing_word", "percent_done"]]
 st.download_button(t("common.download_xlsx"),
-                   downloads.xlsx(export.rename(columns=lambda c: t(f"tasks.export_{c}")), t("tasks.sheet")),
+                   downloads.xlsx_on_click(export.rename(columns=lambda c: t(f"tasks.export_{c}")), t("tasks.sheet")),
                    file_name="so-theo-doi-nhiem-vu.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -117,7 +117,8 @@ def _tr(lang: str) -> Callable[..., str]:
     return lambda key, **kw: translate(key, lang, **kw)
 
 
-def _num(v) -> float | None:
+def number_or_none(v) -> float | None:
+    """A finite float, or None (None, NaN, text)."""
     if v is None:
         return None
     try:
@@ -157,7 +158,7 @@ def district_periods(q: Q, *, indicator: str, province: str, as_of=None) -> dict
     for d in q("districts", province=province):
         s = q("indicator_series", indicator=indicator, unit_code=d["code"], as_of=as_of)
         for period, kind, value in zip(s["period"], s["kind"], s["value"], strict=True):
-            if kind in found and _num(value) is not None and periods.is_valid(period):
+            if kind in found and number_or_none(value) is not None and periods.is_valid(period):
                 found[kind].add(periods.validate(period))
     return {k: periods.sort_periods(v) for k, v in found.items()}
 
@@ -232,7 +233,7 @@ def _figures(q: Q, req: Request, period: str, kinds: tuple[str, ...]) -> tuple[l
             units = [{"code": str(c), "name": str(n)} for c, n in zip(df["code"], df["name"], strict=True)]
         for r in df.to_dict("records"):
             code = str(r["code"])
-            v = _num(r["value"])
+            v = number_or_none(r["value"])
             if v is not None and code not in figs:
                 figs[code] = {"value": v, "kind": kind, "source": r.get("source"), "is_demo": bool(r.get("is_demo")),
                               "revision": r.get("revision")}
@@ -245,7 +246,7 @@ def _province_figure(q: Q, req: Request, period: str, kinds: tuple[str, ...]) ->
                province=req.province, as_of=req.as_of)
         if len(df):
             r = df.iloc[0].to_dict()
-            v = _num(r.get("value"))
+            v = number_or_none(r.get("value"))
             if v is not None:
                 return {**r, "value": v, "kind": kind}
     return None
@@ -686,7 +687,7 @@ def series_records(series, lang: str, decimals: int) -> list[dict[str, Any]]:
     """Rows of ``indicator_series``/``province_series`` ready for a chart or a table."""
     out = []
     for r in series.to_dict("records"):
-        v = _num(r.get("value"))
+        v = number_or_none(r.get("value"))
         if v is None or not periods.is_valid(r["period"]):
             continue
         p = periods.parse(r["period"])
