@@ -60,9 +60,9 @@ def test_round_trip_across_backends_gives_identical_content(demo_engine, other_b
 
 def test_restored_postgresql_accepts_new_rows(demo_engine, other_backend_engine, engine, tmp_path):
     """Sequences are moved past the restored ids, so later inserts do not collide."""
-    from qh_data.models import AuditEntry
     from qh_data import audit
     from qh_data.db import session_scope
+    from qh_data.models import AuditEntry
     from qh_data.permissions import SYSTEM
 
     dump = tmp_path / "a.qhb"

@@ -12,7 +12,15 @@ from qh_data import config, demo, refdata
 from qh_data.db import read_session
 from qh_data.errors import ConfigError, QHError
 from qh_data.models import (
-    AdminUnit, Agency, Conclusion, Indicator, IndicatorValue, Issue, Meeting, Task, User,
+    AdminUnit,
+    Agency,
+    Conclusion,
+    Indicator,
+    IndicatorValue,
+    Issue,
+    Meeting,
+    Task,
+    User,
 )
 
 TODAY = dt.date(2026, 11, 23)

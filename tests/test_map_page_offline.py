@@ -14,12 +14,11 @@ import json
 import re
 
 import pytest
+from apptest_helpers import assert_clean, open_page
+from test_map_offline import LOCAL_PATH, STATIC, check_offline, decoded, external_references
 
 from dashboard.views import mapview
 from qh_data.db import make_engine
-
-from apptest_helpers import assert_clean, open_page
-from test_map_offline import LOCAL_PATH, STATIC, check_offline, decoded, external_references
 
 VENDORED = {"/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"}
 

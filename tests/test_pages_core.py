@@ -10,13 +10,12 @@ import datetime as dt
 import re
 
 import pytest
+from apptest_helpers import assert_clean, open_page, vietnamese_strings_in
 from sqlalchemy import and_, func, or_, select
 
 from qh_data import clock
 from qh_data.db import make_engine, read_session
 from qh_data.models import Agency, Task, task_admin_unit
-
-from apptest_helpers import assert_clean, open_page, vietnamese_strings_in
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from qh_data.db import session_scope
 from qh_data.errors import NotFound, ValidationFailed
 from qh_data.models import (
     AdminUnit,
-    AgendaItem,
     Agency,
+    AgendaItem,
     AuditEntry,
     Indicator,
     IndicatorValue,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from qh_data import clock
 from qh_data.db import session_scope
 from qh_data.errors import PermissionDenied, StaleEdit, ValidationFailed
-from qh_data.models import Agency, AdminUnit, AuditEntry, Task, TaskUpdate, User
+from qh_data.models import AdminUnit, Agency, AuditEntry, Task, TaskUpdate, User
 from qh_data.permissions import Actor
 from qh_data.services.tasks import ProgressChange, update_progress
 

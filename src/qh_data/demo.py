@@ -22,7 +22,17 @@ from .catalogue import CATALOGUE, TARGETS_2030, Spec
 from .db import session_scope
 from .errors import QHError
 from .models import (
-    AdminUnit, Agency, AgendaItem, Conclusion, Indicator, IndicatorValue, Issue, Meeting, Task, TaskUpdate, User,
+    AdminUnit,
+    Agency,
+    AgendaItem,
+    Conclusion,
+    Indicator,
+    IndicatorValue,
+    Issue,
+    Meeting,
+    Task,
+    TaskUpdate,
+    User,
 )
 from .permissions import SYSTEM
 
