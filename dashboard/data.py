@@ -1,7 +1,7 @@
 """The cached engine and cached query wrappers.
 
-Query results are cached per (query, arguments, data version, day); the data version is the largest
-audit-entry id, which every write moves, so an edit is visible on the next run. Two layers: this
+Query results are cached per (query, arguments, data version, day); the data version is the newest
+audit entry (id and time), which every write moves, so an edit is visible on the next run. Two layers: this
 process's answers as Python objects (``q`` hands out copies; cheap enough for the hundreds of hits a
 national-scale page makes) in front of ``st.cache_data`` (``_run``).
 """
@@ -31,7 +31,7 @@ def engine() -> Engine:
 
 
 @st.cache_data(ttl=1, show_spinner=False)
-def _version(url: str) -> int:
+def _version(url: str) -> str:
     eng = _engine(url)
     try:
         return queries.data_version(eng)
@@ -40,10 +40,10 @@ def _version(url: str) -> int:
 
 
 VERSION_TTL = 1.0  # seconds: how long a data version read is trusted (as the ttl of ``_version``)
-_versions: dict[str, tuple[float, int]] = {}
+_versions: dict[str, tuple[float, str]] = {}
 
 
-def version() -> int:
+def version() -> str:
     """The data version, read at most once a second per database (every query asks for it: a
     cache hit of ``_version`` costs more than the dict look-up here)."""
     url = config.database_url()
@@ -63,7 +63,7 @@ def invalidate() -> None:
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
-def _run(name: str, url: str, data_version: int, key: str, _kwargs: dict):
+def _run(name: str, url: str, data_version: str, key: str, _kwargs: dict):
     # ``key`` is the arguments written out (see ``_key``); ``_kwargs`` (underscore: not hashed by
     # Streamlit) carries the same arguments to the query. Hashing a short string instead of the
     # argument dict cuts the cost of a cache hit several times over (the sidebar alone asks for the

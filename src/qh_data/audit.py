@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -37,9 +37,13 @@ def record(session: Session, actor: Actor, action: str, entity: str, entity_id: 
     return entry
 
 
-def data_version(session: Session) -> int:
-    """Changes on every write; caches keyed by it never show figures older than the last edit."""
-    return session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))) or 0
+def data_version(session: Session) -> str:
+    """Changes on every write; caches keyed by it never show figures older than the last edit.
+
+    The newest audit entry's id *and* time: ids alone start again at 1 when a store is re-seeded or
+    restored under a running app, which would hand out the previous store's cached answers."""
+    newest = session.execute(select(AuditEntry.id, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return "0" if newest is None else f"{newest.id}@{newest.at.isoformat()}"
 
 
 # --- reading the trail (the audit page, exports) ------------------------------------------------

@@ -1124,10 +1124,10 @@ def meetings(engine: Engine, province: str) -> list[dict[str, Any]]:
 
 # --- reference lists and the data version ----------------------------------------------------------
 
-def data_version(engine: Engine) -> int:
-    """The largest audit-entry id: moves on every write (cache key)."""
+def data_version(engine: Engine) -> str:
+    """The newest audit entry (id and time): moves on every write (cache key)."""
     with read_session(engine) as s:
-        return int(audit.data_version(s))
+        return audit.data_version(s)
 
 
 def provinces(engine: Engine) -> list[dict[str, Any]]:
