@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from ..db import read_session
 from ..models import AdminUnit, Agency
-from ..services.meetings import load_meeting_detail
+from ..services.meetings import agenda_dicts, load_meeting_detail
 
 
 @dataclass
@@ -58,19 +58,7 @@ def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
                 {"code": a.code, "name": a.name, "short_name": a.short_name, "kind": a.kind}
                 for a in sorted(m.invitees, key=lambda a: a.name)
             ],
-            agenda=[
-                {
-                    "id": i.id,
-                    "position": i.position,
-                    "kind": i.kind,
-                    "ref": i.ref,
-                    "title": i.title,
-                    "notes": i.notes,
-                    "presenter_code": i.presenter_code,
-                    "minutes": i.minutes,
-                }
-                for i in sorted(m.agenda_items, key=lambda i: i.position)
-            ],
+            agenda=agenda_dicts(m),
             conclusions=[
                 {
                     "id": c.id,

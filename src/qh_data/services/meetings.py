@@ -1009,6 +1009,15 @@ def load_meeting_detail(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
+def agenda_dicts(meeting: Meeting) -> list[dict]:
+    """The meeting's agenda items in order, as plain dicts."""
+    return [
+        {"id": i.id, "position": i.position, "kind": i.kind, "ref": i.ref, "title": i.title, "notes": i.notes,
+         "presenter_code": i.presenter_code, "minutes": i.minutes}
+        for i in sorted(meeting.agenda_items, key=lambda i: i.position)
+    ]
+
+
 def get_meeting(engine: Engine, meeting_id: int) -> Meeting:
     """A meeting with its invitees, agenda and conclusions loaded (detached, read-only)."""
     with read_session(engine) as session:
@@ -1100,19 +1109,7 @@ def agenda_details(engine: Engine, meeting_id: int, *, day: dt.date | None = Non
 
     day = day or clock.today()
     meeting = get_meeting(engine, meeting_id)
-    items = [
-        {
-            "id": i.id,
-            "position": i.position,
-            "kind": i.kind,
-            "ref": i.ref,
-            "title": i.title,
-            "notes": i.notes,
-            "presenter_code": i.presenter_code,
-            "minutes": i.minutes,
-        }
-        for i in sorted(meeting.agenda_items, key=lambda i: i.position)
-    ]
+    items = agenda_dicts(meeting)
     issue_ids = [int(i["ref"]) for i in items if i["kind"] == "issue" and (i["ref"] or "").isdigit()]
     task_ids = [int(i["ref"]) for i in items if i["kind"] == "task" and (i["ref"] or "").isdigit()]
     from .. import queries
