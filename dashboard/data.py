@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from qh_data import changes, clock, config, db, queries
+from qh_data.records import frame
 
 QUERY_MODULES = (queries, changes)
 
@@ -70,7 +71,7 @@ def _run(name: str, url: str, data_version: str, key: str, _kwargs: dict):
     # districts and agencies of every province on every run: 127 hits with the national store).
     eng = _engine(url)
     try:
-        return _resolve(name)(eng, **_kwargs)
+        return frame(_resolve(name)(eng, **_kwargs))  # pages work on DataFrames; built once per cache entry
     except (OperationalError, DBAPIError) as exc:
         if "locked" in str(exc):
             raise

@@ -52,15 +52,15 @@ def planted(demo_engine):
 
 
 def test_payloads_are_stored_and_read_back_as_the_same_text(demo_engine, planted):
-    tasks = queries.list_tasks(demo_engine, PROVINCE, as_of=clock.today() + dt.timedelta(days=30))
+    tasks = queries.list_tasks(demo_engine, PROVINCE, as_of=clock.today() + dt.timedelta(days=30)).to_frame()
     titles = set(tasks["title"])
     assert set(planted.task_titles) <= titles
     assert set(planted.conclusions) <= titles  # a conclusion's first line becomes its tasks' title
     notes = set()
     for task_id in planted.task_ids:
-        notes |= set(queries.task_history(demo_engine, task_id)["note"].dropna())
+        notes |= set(queries.task_history(demo_engine, task_id).to_frame()["note"].dropna())
     assert set(planted.task_notes) <= notes
-    issues = queries.open_issues(demo_engine, PROVINCE, statuses=["open", "in_progress", "awaiting_decision"])
+    issues = queries.open_issues(demo_engine, PROVINCE, statuses=["open", "in_progress", "awaiting_decision"]).to_frame()
     assert set(planted.issue_titles) <= set(issues["title"])
     assert set(planted.issue_descriptions) <= set(issues["description"].dropna())
     assert set(planted.proposals) <= set(issues["proposed_solution"].dropna())
@@ -435,5 +435,5 @@ def test_search_finds_a_name_whatever_its_normal_form(demo_engine):
     issue_service.raise_issue(demo_engine, editor, province=PROVINCE, title="Thiếu nguồn vốn đối ứng",
                               raised_by="LS-SXD")
     for query in ("nguồn vốn đối ứng", unicodedata.normalize("NFD", "nguồn vốn đối ứng"), "nguon von doi ung"):
-        found = queries.open_issues(demo_engine, PROVINCE, text=query)
+        found = queries.open_issues(demo_engine, PROVINCE, text=query).to_frame()
         assert "Thiếu nguồn vốn đối ứng" in set(found["title"]), query

@@ -206,7 +206,7 @@ def test_round_trip_template_to_revisions(demo_engine):
     assert history.iloc[0]["file_name"] == "huyen-trang-dinh.xlsx" and history.iloc[0]["submitted_by"] == "dpi"
     # what the map and indicator pages read
     shown = queries.indicator_values(demo_engine, indicator="grdp_per_capita", period="2026-H1", kind="actual",
-                                     province="20")
+                                     province="20").to_frame()
     assert shown.set_index("code").loc[DISTRICT, "value"] == after.value
 
     # the same file again: every row unchanged, nothing written

@@ -383,14 +383,14 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
     doc = Document(io.BytesIO(build_meeting_pack(engine, m.id, with_images=False)))
     data = pack_data(engine, m.id)
     assert not data.is_past and data.is_demo
-    page = queries.task_counts_by_agency(engine, "20", as_of=data.day)
+    page = queries.task_counts_by_agency(engine, "20", as_of=data.day).to_frame()
     assert sum(r["assigned"] for r in data.progress) == int(page["assigned"].sum())
     total_row = next(r for r in doc.tables[1].rows if r.cells[1].text == "Tổng cộng")
     assert total_row.cells[2].text == f"{int(page['assigned'].sum()):,}".replace(",", ".")
 
     clock.freeze(dt.datetime.combine(upcoming["held_on"], dt.time(11, 0)))
     try:
-        before = queries.task_counts_by_agency(engine, "20")
+        before = queries.task_counts_by_agency(engine, "20").to_frame()
         result = svc.save_conclusions(
             engine,
             dpi,
@@ -414,7 +414,7 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
             ],
         )
         assert len(result.tasks_created) == len(members) + 2
-        after = queries.task_counts_by_agency(engine, "20")
+        after = queries.task_counts_by_agency(engine, "20").to_frame()
         assert int(after["assigned"].sum()) - int(before["assigned"].sum()) == len(members) + 2
         again = svc.save_conclusions(
             engine,

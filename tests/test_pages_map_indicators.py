@@ -407,7 +407,7 @@ def test_indicators_filters_field_owner_and_district(app_db):
 def test_explain_view_shows_inputs_and_arithmetic(app_db):
     from qh_data import queries
 
-    ov = queries.indicator_overview(app_db, "20")
+    ov = queries.indicator_overview(app_db, "20").to_frame()
     row = ov[ov["code"] == "grdp_per_capita"].iloc[0]
     at = open_page("indicators.py", {"view": "explain", "ind": "grdp_per_capita"})
     assert_clean(at)

@@ -173,7 +173,7 @@ def _by_agency(df):
 
 def test_task_counts_by_agency_match_python_rules(engine):
     seed(engine)
-    df = queries.task_counts_by_agency(engine, province=P, as_of=TODAY)
+    df = queries.task_counts_by_agency(engine, province=P, as_of=TODAY).to_frame()
     got = _by_agency(df)
     want = expected_counts()
     assert set(got) == set(want) == {KHDT, STC, UB1}
@@ -201,13 +201,13 @@ def test_task_counts_by_agency_match_python_rules(engine):
 def test_task_counts_filters(engine):
     seed(engine)
     # District 901: NV-11 is linked to it; NV-09 is led by its People's Committee.
-    got = _by_agency(queries.task_counts_by_agency(engine, P, districts=["901"], as_of=TODAY))
+    got = _by_agency(queries.task_counts_by_agency(engine, P, districts=["901"], as_of=TODAY).to_frame())
     assert {k: v["assigned"] for k, v in got.items()} == {KHDT: 1, UB1: 1}
     # Agency STC, lead or supporting: its own five (one cancelled) and NV-11 it supports.
-    got = _by_agency(queries.task_counts_by_agency(engine, P, agency=STC, as_of=TODAY))
+    got = _by_agency(queries.task_counts_by_agency(engine, P, agency=STC, as_of=TODAY).to_frame())
     assert {k: (v["assigned"], v["cancelled"]) for k, v in got.items()} == {STC: (4, 1), KHDT: (1, 0)}
     # A later day: NV-12 exists, NV-05 (due 22/5) is overdue on 1/6 and NV-06 too.
-    later = _by_agency(queries.task_counts_by_agency(engine, P, as_of=D(2026, 6, 1)))
+    later = _by_agency(queries.task_counts_by_agency(engine, P, as_of=D(2026, 6, 1)).to_frame())
     want = {}
     for spec in TASKS:
         if spec.assigned <= D(2026, 6, 1) and spec.lead == STC:
@@ -216,8 +216,8 @@ def test_task_counts_filters(engine):
     assert later[STC]["overdue"] == want["overdue"] == 2
     assert later[STC]["assigned"] == 5
     # Nothing in another province
-    assert queries.task_counts_by_agency(engine, "98", districts=["901"], as_of=TODAY).empty
-    assert list(queries.task_counts_by_agency(engine, "98", districts=["901"]).columns) == list(
+    assert queries.task_counts_by_agency(engine, "98", districts=["901"], as_of=TODAY).to_frame().empty
+    assert list(queries.task_counts_by_agency(engine, "98", districts=["901"]).to_frame().columns) == list(
         queries.AGENCY_COUNT_COLUMNS)
 
 
@@ -245,7 +245,7 @@ def _codes(df) -> list[str]:
 
 def test_list_tasks_columns_and_timing(engine):
     seed(engine)
-    df = queries.list_tasks(engine, P, as_of=TODAY)
+    df = queries.list_tasks(engine, P, as_of=TODAY).to_frame()
     assert list(df.columns) == list(queries.TASK_COLUMNS)
     by_code = {r["code"]: r for r in df.to_dict("records")}
     assert set(by_code) == {s.code for s in TASKS if s.assigned <= TODAY}
@@ -269,7 +269,7 @@ def test_list_tasks_filters(engine):
     ids = seed(engine)
 
     def codes(**kw):
-        return sorted(_codes(queries.list_tasks(engine, P, **({"as_of": TODAY} | kw))))
+        return sorted(_codes(queries.list_tasks(engine, P, **({"as_of": TODAY} | kw)).to_frame()))
 
     assert codes(text="tien do") == ["NV-10"]
     assert codes(text="TIẾN độ") == ["NV-10"]
@@ -288,33 +288,33 @@ def test_list_tasks_filters(engine):
     assert codes(districts="901") == ["NV-09", "NV-11"]
     assert codes(meeting_id=ids["m1"]) == ["NV-01", "NV-02"]
     assert codes(as_of=D(2026, 6, 2)) == sorted(s.code for s in TASKS)
-    assert len(queries.list_tasks(engine, P, as_of=TODAY, limit=3)) == 3
+    assert len(queries.list_tasks(engine, P, as_of=TODAY, limit=3).to_frame()) == 3
     with pytest.raises(ValidationFailed):
-        queries.list_tasks(engine, P, role="boss")
+        queries.list_tasks(engine, P, role="boss").to_frame()
     with pytest.raises(ValidationFailed):
-        queries.list_tasks(engine, P, order="random")
+        queries.list_tasks(engine, P, order="random").to_frame()
 
 
 def test_overdue_and_due_soon(engine):
     seed(engine)
-    over = queries.overdue_tasks(engine, province=P, as_of=TODAY)
+    over = queries.overdue_tasks(engine, province=P, as_of=TODAY).to_frame()
     assert _codes(over) == ["NV-09", "NV-03"]  # 61 days, then 5 days
     assert list(over["days_late"]) == [61, 5]
-    assert _codes(queries.overdue_tasks(engine, P, as_of=TODAY, limit=1)) == ["NV-09"]
-    assert _codes(queries.due_soon_tasks(engine, P, as_of=TODAY)) == ["NV-04", "NV-05"]
-    assert _codes(queries.due_soon_tasks(engine, P, days=14, as_of=TODAY)) == ["NV-04", "NV-05", "NV-06"]
+    assert _codes(queries.overdue_tasks(engine, P, as_of=TODAY, limit=1).to_frame()) == ["NV-09"]
+    assert _codes(queries.due_soon_tasks(engine, P, as_of=TODAY).to_frame()) == ["NV-04", "NV-05"]
+    assert _codes(queries.due_soon_tasks(engine, P, days=14, as_of=TODAY).to_frame()) == ["NV-04", "NV-05", "NV-06"]
 
 
 def test_task_history_and_changes(engine):
     ids = seed(engine)
-    hist = queries.task_history(engine, ids["NV-03"])
+    hist = queries.task_history(engine, ids["NV-03"]).to_frame()
     assert list(hist.columns) == list(queries.HISTORY_COLUMNS)
     assert list(hist["percent_done"]) == [30, 0]
     assert list(hist["user_name"]) == ["Nguyễn Văn Một", "Nguyễn Văn Một"]
     assert hist["note"].iloc[0] == "Đang làm"
-    assert queries.task_history(engine, ids["NV-01"]).empty
+    assert queries.task_history(engine, ids["NV-01"]).to_frame().empty
 
-    since_meeting = queries.task_changes_since(engine, P, D(2026, 4, 20))
+    since_meeting = queries.task_changes_since(engine, P, D(2026, 4, 20)).to_frame()
     assert list(since_meeting["code"]) == ["NV-03", "NV-10"]
     first = since_meeting.iloc[0]
     assert (first["status"], first["previous_status"], first["percent_done"], first["previous_percent"]) == (
@@ -322,11 +322,11 @@ def test_task_history_and_changes(engine):
     assert first["previous_due_on"] == D(2026, 5, 10)
     assert first["user_name"] == "Nguyễn Văn Một"
     assert pd.isna(since_meeting.iloc[1]["previous_status"])  # its first record
-    assert list(queries.task_changes_since(engine, P, T(2026, 5, 1))["code"]) == ["NV-03"]
-    assert list(queries.task_changes_since(engine, P, T(2026, 4, 1))["code"]) == ["NV-03", "NV-10", "NV-03"]
-    assert list(queries.task_changes_since(engine, P, T(2026, 4, 1, 12), until=D(2026, 4, 30))["code"]) == [
+    assert list(queries.task_changes_since(engine, P, T(2026, 5, 1)).to_frame()["code"]) == ["NV-03"]
+    assert list(queries.task_changes_since(engine, P, T(2026, 4, 1)).to_frame()["code"]) == ["NV-03", "NV-10", "NV-03"]
+    assert list(queries.task_changes_since(engine, P, T(2026, 4, 1, 12), until=D(2026, 4, 30)).to_frame()["code"]) == [
         "NV-10"]
-    assert list(queries.task_changes_since(engine, P, D(2026, 3, 1), agency=STC)["code"]) == ["NV-10"]
+    assert list(queries.task_changes_since(engine, P, D(2026, 3, 1), agency=STC).to_frame()["code"]) == ["NV-10"]
 
 
 # --- indicators ------------------------------------------------------------------------------------
@@ -383,37 +383,37 @@ def seed_indicators(engine, user_id: int | None = None) -> None:
 def test_indicator_values_district_validity_and_revisions(engine):
     ids = seed(engine)
     seed_indicators(engine, ids["user"])
-    d2025 = queries.indicator_values(engine, indicator="pop", period="2025", kind="actual", province=P)
+    d2025 = queries.indicator_values(engine, indicator="pop", period="2025", kind="actual", province=P).to_frame()
     assert list(d2025.columns) == list(queries.DISTRICT_VALUE_COLUMNS)
     assert list(d2025["code"]) == ["901", "902", "904"]  # 903 ended 30/6/2024
     assert list(d2025["value"]) == [10.0, 20.0, 7.0]
     assert list(d2025["revision"]) == [2, 1, 1]
     assert d2025.attrs["districts_contributing"] == 3
-    d2024 = queries.indicator_values(engine, indicator="pop", period="2024", kind="actual", province=P)
+    d2024 = queries.indicator_values(engine, indicator="pop", period="2024", kind="actual", province=P).to_frame()
     assert list(d2024["code"]) == ["901", "902", "903", "904"]
     assert d2024["value"].isna().tolist() == [True, True, False, False]
     assert d2024.attrs["districts_contributing"] == 2 and d2024.attrs["districts_total"] == 4
-    d2020 = queries.indicator_values(engine, indicator="pop", period="2020", kind="actual", province=P)
+    d2020 = queries.indicator_values(engine, indicator="pop", period="2020", kind="actual", province=P).to_frame()
     assert list(d2020["code"]) == ["901", "902", "903"]
     # As of 1/2/2026 the first revision of 901 was in force; on 31/12/2025 nothing of 2025 was in.
     feb = queries.indicator_values(engine, indicator="pop", period="2025", kind="actual", province=P,
-                                   as_of=T(2026, 2, 1))
+                                   as_of=T(2026, 2, 1)).to_frame()
     assert list(feb["value"])[0] == 8.0 and list(feb["revision"])[0] == 1
     dec = queries.indicator_values(engine, indicator="pop", period="2025", kind="actual", province=P,
-                                   as_of=D(2025, 12, 31))
+                                   as_of=D(2025, 12, 31)).to_frame()
     assert dec["value"].isna().all()
     # The day the revision arrived, as a date, means the end of that day: the new revision.
     assert list(queries.indicator_values(engine, indicator="pop", period="2025", kind="actual", province=P,
-                                         as_of=D(2026, 3, 1))["value"])[0] == 10.0
+                                         as_of=D(2026, 3, 1)).to_frame()["value"])[0] == 10.0
     with pytest.raises(ValidationFailed):
-        queries.indicator_values(engine, indicator="pop", period="2025-H3", kind="actual", province=P)
+        queries.indicator_values(engine, indicator="pop", period="2025-H3", kind="actual", province=P).to_frame()
     with pytest.raises(NotFound):
-        queries.indicator_values(engine, indicator="nope", period="2025", kind="actual", province=P)
+        queries.indicator_values(engine, indicator="nope", period="2025", kind="actual", province=P).to_frame()
 
 
 def _province_row(engine, indicator, period, kind="actual", as_of=None):
     df = queries.indicator_values(engine, indicator=indicator, period=period, kind=kind, level="province",
-                                  province=P, as_of=as_of)
+                                  province=P, as_of=as_of).to_frame()
     assert list(df.columns) == list(queries.PROVINCE_VALUE_COLUMNS) and len(df) == 1
     return df.iloc[0]
 
@@ -452,18 +452,18 @@ def test_province_roll_up_rules(engine):
 def test_series(engine):
     seed(engine)
     seed_indicators(engine)
-    ser = queries.indicator_series(engine, indicator="pop", unit_code="901")
+    ser = queries.indicator_series(engine, indicator="pop", unit_code="901").to_frame()
     assert list(ser.columns) == list(queries.SERIES_COLUMNS)
     assert list(zip(ser["period"], ser["value"], strict=True)) == [("2020", 5.0), ("2025", 10.0)]
-    old = queries.indicator_series(engine, indicator="pop", unit_code="901", as_of=T(2026, 2, 1))
+    old = queries.indicator_series(engine, indicator="pop", unit_code="901", as_of=T(2026, 2, 1)).to_frame()
     assert list(old["value"]) == [5.0, 8.0]
-    prov = queries.province_series(engine, indicator="pop", province=P)
+    prov = queries.province_series(engine, indicator="pop", province=P).to_frame()
     assert list(prov.columns) == list(queries.PROVINCE_SERIES_COLUMNS)
     assert [(r["period"], r["kind"], r["value"], r["basis"]) for r in prov.to_dict("records")] == [
         ("2020", "actual", 23.0, "districts"), ("2024", "actual", 10.0, "districts"),
         ("2025", "actual", 37.0, "districts"), ("2030", "target", 60.0, "province")]
     assert list(prov["districts_total"]) == [3, 4, 3, 3]
-    g = queries.province_series(engine, indicator="grdp_g", province=P)
+    g = queries.province_series(engine, indicator="grdp_g", province=P).to_frame()
     assert list(g["period"]) == ["2020", "2025", "2026-H1", "2030"]
     assert list(g["value"]) == [3.0, 7.5, 7.8, 8.0]
 
@@ -471,7 +471,7 @@ def test_series(engine):
 def test_indicator_overview_province(engine):
     seed(engine)
     seed_indicators(engine)
-    ov = queries.indicator_overview(engine, province=P)
+    ov = queries.indicator_overview(engine, province=P).to_frame()
     assert list(ov.columns) == list(queries.OVERVIEW_COLUMNS)
     rows = {r["code"]: r for r in ov.to_dict("records")}
     assert list(ov["code"]) == ["pop", "poor", "school", "grdp_g"]
@@ -496,13 +496,13 @@ def test_indicator_overview_province(engine):
     assert (g["latest_estimate_period"], g["latest_estimate_value"]) == ("2026-H1", 7.8)
     assert g["ratio"] == pytest.approx(7.5 / 8.0) and g["status"] == "moderate"
     # As of 1/2/2026 pop 2025 was 35: (35/23)^(1/5) − 1 vs the same requirement
-    old_df = queries.indicator_overview(engine, P, as_of=T(2026, 2, 1))
+    old_df = queries.indicator_overview(engine, P, as_of=T(2026, 2, 1)).to_frame()
     old = {r["code"]: r for r in old_df.to_dict("records")}
     assert old["pop"]["latest_actual_value"] == 35.0
     assert old["pop"]["ratio"] == pytest.approx(((35 / 23) ** 0.2 - 1) / ((60 / 23) ** 0.1 - 1))
     # Filters
-    assert list(queries.indicator_overview(engine, P, owner_role="SGDDT")["code"]) == ["school"]
-    assert queries.indicator_overview(engine, P, group="society").empty
+    assert list(queries.indicator_overview(engine, P, owner_role="SGDDT").to_frame()["code"]) == ["school"]
+    assert queries.indicator_overview(engine, P, group="society").to_frame().empty
 
 
 def test_indicator_overview_district_and_estimates(engine):
@@ -512,12 +512,12 @@ def test_indicator_overview_district_and_estimates(engine):
         # 2026 has only an estimate for the province's growth: it becomes the latest point, said so.
         s.add(IndicatorValue(indicator_code="grdp_g", admin_unit_code=P, period="2026", period_type="year",
                              year=2026, kind="estimate", value=8.2, submitted_at=T(2026, 4, 1)))
-    rows = {r["code"]: r for r in queries.indicator_overview(engine, P).to_dict("records")}
+    rows = {r["code"]: r for r in queries.indicator_overview(engine, P).to_frame().to_dict("records")}
     g = rows["grdp_g"]
     assert g["latest_actual_year"] == 2025 and g["progress_latest_year"] == 2026
     assert bool(g["latest_is_estimate"]) is True and g["status"] == "achieved"  # 8.2 ≥ 8
     assert "(estimate)" in g["explanation_en"]
-    d = {r["code"]: r for r in queries.indicator_overview(engine, P, district="902").to_dict("records")}
+    d = {r["code"]: r for r in queries.indicator_overview(engine, P, district="902").to_frame().to_dict("records")}
     assert d["pop"]["level"] == "district" and d["pop"]["baseline_2020"] == 15.0
     assert d["pop"]["latest_actual_value"] == 20.0 and d["pop"]["status"] == "insufficient_data"
 
@@ -525,7 +525,7 @@ def test_indicator_overview_district_and_estimates(engine):
 def test_value_history(engine):
     ids = seed(engine)
     seed_indicators(engine, ids["user"])
-    hist = queries.value_history(engine, indicator="pop", unit_code="901", period="2025", kind="actual")
+    hist = queries.value_history(engine, indicator="pop", unit_code="901", period="2025", kind="actual").to_frame()
     assert list(hist.columns) == list(queries.VALUE_HISTORY_COLUMNS)
     assert list(hist["revision"]) == [2, 1]
     assert list(hist["value"]) == [10.0, 8.0]
@@ -562,7 +562,7 @@ def seed_issues(engine, ids) -> None:
 def test_open_issues(engine):
     ids = seed(engine)
     seed_issues(engine, ids)
-    df = queries.open_issues(engine, P, as_of=TODAY)
+    df = queries.open_issues(engine, P, as_of=TODAY).to_frame()
     assert list(df.columns) == list(queries.ISSUE_COLUMNS)
     assert _codes(df) == ["VM-2", "VM-1", "VM-3", "VM-6"]  # most severe first
     assert list(df["age_days"]) == [103, 14, 61, 30]
@@ -576,7 +576,7 @@ def test_open_issues(engine):
     assert by_code.loc["VM-2", "raised_by_short"] == "UBND H. Một"
 
     def codes(**kw):
-        return sorted(_codes(queries.open_issues(engine, P, **({"as_of": TODAY} | kw))))
+        return sorted(_codes(queries.open_issues(engine, P, **({"as_of": TODAY} | kw)).to_frame()))
 
     assert codes(age_bucket="lt30") == ["VM-1"]
     assert codes(age_bucket="30to90") == ["VM-3", "VM-6"]
@@ -588,11 +588,11 @@ def test_open_issues(engine):
     assert codes(statuses=["resolved"]) == ["VM-4"]
     assert codes(text="vuong mac vm-3") == ["VM-3"]
     assert codes(text="VƯỚNG MẮC") == ["VM-1", "VM-2", "VM-3", "VM-6"]
-    resolved = queries.open_issues(engine, P, as_of=TODAY, statuses=["resolved"])
+    resolved = queries.open_issues(engine, P, as_of=TODAY, statuses=["resolved"]).to_frame()
     assert list(resolved["age_days"]) == [50]  # raised 10/1, settled 1/3
     assert codes(as_of=D(2026, 5, 21)) == ["VM-1", "VM-2", "VM-3", "VM-5", "VM-6"]
     with pytest.raises(ValidationFailed):
-        queries.open_issues(engine, P, age_bucket="old")
+        queries.open_issues(engine, P, age_bucket="old").to_frame()
 
 
 def test_issue_counts(engine):

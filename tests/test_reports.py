@@ -389,7 +389,7 @@ def test_todays_pack_agrees_with_the_progress_pages_query(world):
     shown = _shown_by_agency(
         _table_after(_doc(build_meeting_pack(engine, m.id, with_images=False)), "Bảng 1.")
     )
-    page = queries.task_counts_by_agency(engine, PROVINCE, as_of=dt.date(2026, 4, 8))
+    page = queries.task_counts_by_agency(engine, PROVINCE, as_of=dt.date(2026, 4, 8)).to_frame()
     expected = {
         r["agency_name"].replace(" tỉnh Lạng Sơn", ""): {
             k: r[k] for k in ("assigned", "done", "in_progress", "not_started", "overdue")

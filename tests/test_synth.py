@@ -98,10 +98,10 @@ def test_small_synth_is_labelled_synthetic(engine):
 def test_small_synth_reads_through_the_queries(engine):
     """The generated store answers the pages' queries: roll-ups, task counts, the next meeting."""
     synth.synth(engine, scale="small", today=TODAY)
-    ov = queries.indicator_overview(engine, "20", as_of=TODAY)
+    ov = queries.indicator_overview(engine, "20", as_of=TODAY).to_frame()
     assert len(ov) == 12 and ov["is_demo"].all() and ov["target_2030"].notna().all()
     fig = queries.indicator_values(engine, indicator="budget_revenue", period="2025", kind="actual",
-                                   level="province", province="20")
+                                   level="province", province="20").to_frame()
     assert fig.loc[0, "basis"] == "districts" and fig.loc[0, "districts_contributing"] == 11
     totals = queries.task_totals(engine, "20", as_of=TODAY)
     assert totals["all"] == _count(engine, Task, Task.province_code == "20") > 0

@@ -53,15 +53,16 @@ def direct_q(engine, *, memo: bool = True) -> Q:
     """``q(name, **kwargs)`` straight on an engine (tests, benchmarks): ``queries.<name>(engine, ...)``,
     each answer remembered for the life of ``q`` when ``memo`` (treat the results as read-only)."""
     from qh_data import queries
+    from qh_data.records import frame
 
     seen: dict[tuple, Any] = {}
 
     def q(name: str, **kwargs):
         key = (name, tuple(sorted(kwargs.items())))
         if not memo:
-            return getattr(queries, name)(engine, **kwargs)
+            return frame(getattr(queries, name)(engine, **kwargs))
         if key not in seen:
-            seen[key] = getattr(queries, name)(engine, **kwargs)
+            seen[key] = frame(getattr(queries, name)(engine, **kwargs))
         return seen[key]
 
     return q

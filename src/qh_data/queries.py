@@ -1,6 +1,10 @@
 """Read queries the pages call. Counting and rolling up happen in SQL (GROUP BY); Python only shapes
 the few rows that come back. Every function takes the engine first; filters are keywords.
 
+Statements are ``qh_data.reads.Prepared``: written once with named placeholders, compiled once per
+dialect and shape, run on a bare DBAPI cursor (see that module for why). Table-shaped answers are
+``qh_data.records.Records`` (a list of row dicts with their columns; ``to_frame()`` for pandas).
+
 Conventions shared by the task queries
 --------------------------------------
 * ``province`` — the province's GSO code (``task.province_code``).
@@ -38,20 +42,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import defaultdict
-from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import (
+    ARRAY,
     Date,
+    DateTime,
     Engine,
     Float,
     Integer,
     and_,
+    any_,
     case,
     cast,
+    column,
     func,
     literal,
     or_,
@@ -80,6 +87,8 @@ from .models import (
     task_admin_unit,
     task_supporting_agency,
 )
+from .reads import Prepared, list_params, param, params_in, reading
+from .records import Records
 from .text import fold
 
 ROLES = ("any", "lead", "supporting")
@@ -159,80 +168,109 @@ def _n(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _records(session, stmt) -> list[dict]:
-    return [dict(r._mapping) for r in session.execute(stmt)]
-
-
-def _frame(rows: list[dict], columns: Iterable[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(columns))
-
-
 def _sort_name(name: str | None) -> str:
     return fold(name or "")
 
 
+def _day_param():
+    return param("day", Date)
+
+
+def _in_ids(dialect: str, col, name: str = "ids"):
+    """``col`` is one of the ids given as ``_ids(dialect, ids)``: one placeholder whatever their number
+    (a JSON array read by ``json_each`` on SQLite, an integer array on PostgreSQL)."""
+    if dialect == "sqlite":
+        return col.in_(select(column("value")).select_from(func.json_each(param(name))))
+    return col == any_(param(name, ARRAY(Integer)))
+
+
+def _ids(dialect: str, ids: list[int]):
+    return json.dumps([int(i) for i in ids]) if dialect == "sqlite" else [int(i) for i in ids]
+
+
 # --- task rules in SQL -----------------------------------------------------------------------------
+# The day a task's timing is judged on is the placeholder ``day`` (and ``soon``, the last day of
+# "due soon"); ``_task_values`` fills them in.
 
 def _late_done(t=Task):
     return and_(t.status == "done", t.due_on.is_not(None), t.done_on.is_not(None), t.done_on > t.due_on)
 
 
-def _overdue(day: dt.date, t=Task):
-    return and_(t.status.not_in(("done", "cancelled")), t.due_on.is_not(None), t.due_on < day)
+def _overdue(t=Task):
+    return and_(t.status.not_in(("done", "cancelled")), t.due_on.is_not(None), t.due_on < _day_param())
 
 
-def timing_case(day: dt.date, t=Task):
+def timing_case(t=Task):
     """The timing code of ``qh_data.status.task_timing`` as one SQL CASE, judged on ``day``."""
-    soon = day + dt.timedelta(days=rules.DUE_SOON_DAYS)
     return case(
         (t.status == "cancelled", literal("cancelled")),
         (_late_done(t), literal("done_late")),
         (t.status == "done", literal("done_on_time")),
         (t.due_on.is_(None), literal("no_deadline")),
-        (t.due_on < day, literal("overdue")),
-        (t.due_on <= soon, literal("due_soon")),
+        (t.due_on < _day_param(), literal("overdue")),
+        (t.due_on <= param("soon", Date), literal("due_soon")),
         else_=literal("on_track"),
     )
 
 
-def days_late_case(dialect: str, day: dt.date, t=Task, *, default=0):
+def days_late_case(dialect: str, t=Task, *, default=0):
     """Days late: done − due for tasks done late, ``day`` − due for overdue tasks, else ``default``."""
     return case(
         (_late_done(t), _days_between(dialect, t.done_on, t.due_on)),
-        (_overdue(day, t), _days_between(dialect, literal(day, Date), t.due_on)),
+        (_overdue(t), _days_between(dialect, _day_param(), t.due_on)),
         else_=default,
     )
 
 
-def _task_conditions(province: str, day: dt.date, districts=None, agency: str | None = None,
-                     role: str = "any") -> list:
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValidationFailed(f"Vai trò '{role}' không hợp lệ: any, lead hoặc supporting.",
                                f"Role '{role}' is not valid: any, lead or supporting.")
-    conds = [Task.province_code == province, Task.assigned_on <= day]
+
+
+def _task_scope(districts=None, agency: str | None = None, role: str = "any") -> tuple[int, str | None]:
+    """The shape of a task scope: (how many district codes, the agency's role or None)."""
+    _check_role(role)
     codes = _codes(districts)
-    if codes:
+    return (len(codes) if codes else 0), (role if agency else None)
+
+
+def _task_where(n_districts: int, role: str | None) -> list:
+    conds = [Task.province_code == param("province"), Task.assigned_on <= _day_param()]
+    if n_districts:
+        codes = params_in("district", n_districts)
         tau = task_admin_unit.c
         conds.append(or_(
             Task.id.in_(select(tau.task_id).where(tau.admin_unit_code.in_(codes))),
-            Task.lead_agency_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
+            Task.lead_agency_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(
+                params_in("district", n_districts)))),
         ))
-    if agency:
+    if role:
         supporting = Task.id.in_(select(task_supporting_agency.c.task_id)
-                                 .where(task_supporting_agency.c.agency_code == agency))
+                                 .where(task_supporting_agency.c.agency_code == param("agency")))
         if role == "lead":
-            conds.append(Task.lead_agency_code == agency)
+            conds.append(Task.lead_agency_code == param("agency"))
         elif role == "supporting":
             conds.append(supporting)
         else:
-            conds.append(or_(Task.lead_agency_code == agency, supporting))
+            conds.append(or_(Task.lead_agency_code == param("agency"), supporting))
     return conds
 
 
-def _task_aggregates(dialect: str, day: dt.date) -> list:
-    timing = timing_case(day)
+def _task_values(province: str, day: dt.date, districts=None, agency: str | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {"province": province, "day": day,
+                              "soon": min(day, dt.date.max - dt.timedelta(days=rules.DUE_SOON_DAYS))
+                              + dt.timedelta(days=rules.DUE_SOON_DAYS), "agency": agency}
+    codes = _codes(districts)
+    if codes:
+        values.update(list_params("district", codes))
+    return values
+
+
+def _task_aggregates(dialect: str) -> list:
+    timing = timing_case()
     late = case((_late_done(), _days_between(dialect, Task.done_on, Task.due_on)),
-                (_overdue(day), _days_between(dialect, literal(day, Date), Task.due_on)))
+                (_overdue(), _days_between(dialect, _day_param(), Task.due_on)))
     return [
         _n(Task.status != "cancelled").label("assigned"),
         _n(Task.status == "done").label("done"),
@@ -254,9 +292,16 @@ COUNT_KEYS = ("assigned", "done", "done_on_time", "done_late", "in_progress", "n
 AGENCY_COUNT_COLUMNS = ("agency_code", "agency_name", "short_name", *COUNT_KEYS, "share_done_on_time",
                         "avg_days_late")
 
+_COUNTS_BY_AGENCY = Prepared(lambda dialect, n_districts, role: (
+    select(Task.lead_agency_code.label("agency_code"), Agency.name.label("agency_name"),
+           Agency.short_name, *_task_aggregates(dialect))
+    .join(Agency, Agency.code == Task.lead_agency_code)
+    .where(*_task_where(n_districts, role))
+    .group_by(Task.lead_agency_code, Agency.name, Agency.short_name)))
+
 
 def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agency: str | None = None,
-                          as_of: dt.date | None = None) -> pd.DataFrame:
+                          as_of: dt.date | None = None) -> Records:
     """One row per lead agency: AGENCY_COUNT_COLUMNS.
 
     ``assigned`` excludes cancelled tasks; ``done = done_on_time + done_late``; ``in_progress`` and
@@ -266,23 +311,20 @@ def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agen
     late over tasks done late and overdue tasks (NaN when there are none).
     """
     day = _day(as_of)
-    dialect = engine.dialect.name
-    stmt = (
-        select(Task.lead_agency_code.label("agency_code"), Agency.name.label("agency_name"),
-               Agency.short_name, *_task_aggregates(dialect, day))
-        .join(Agency, Agency.code == Task.lead_agency_code)
-        .where(*_task_conditions(province, day, districts, agency))
-        .group_by(Task.lead_agency_code, Agency.name, Agency.short_name)
-    )
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    shape = _task_scope(districts, agency)
+    with reading(engine) as r:
+        rows = r.records(_COUNTS_BY_AGENCY, _task_values(province, day, districts, agency), shape)
     for row in rows:
         for key in COUNT_KEYS:
             row[key] = int(row[key] or 0)
         row["share_done_on_time"] = row["done_on_time"] / row["assigned"] if row["assigned"] else float("nan")
         row["avg_days_late"] = float("nan") if row["avg_days_late"] is None else float(row["avg_days_late"])
     rows.sort(key=lambda r: _sort_name(r["agency_name"]))
-    return _frame(rows, AGENCY_COUNT_COLUMNS)
+    return Records(rows, AGENCY_COUNT_COLUMNS)
+
+
+_TOTALS = Prepared(lambda dialect, n_districts, role: (
+    select(*_task_aggregates(dialect)).where(*_task_where(n_districts, role))))
 
 
 def task_totals(engine: Engine, province: str, *, districts=None, agency: str | None = None,
@@ -294,18 +336,14 @@ def task_totals(engine: Engine, province: str, *, districts=None, agency: str | 
     on_track, no_deadline, cancelled, avg_days_late (None when no task is late).
     """
     day = _day(as_of)
-    stmt = select(*_task_aggregates(engine.dialect.name, day)).where(
-        *_task_conditions(province, day, districts, agency))
-    with read_session(engine) as s:
-        row = dict(s.execute(stmt).one()._mapping)
+    with reading(engine) as r:
+        row = r.one(_TOTALS, _task_values(province, day, districts, agency), _task_scope(districts, agency))
     out: dict[str, Any] = {key: int(row[key] or 0) for key in COUNT_KEYS}
     out["total"] = out["assigned"]
     out["all"] = out["assigned"] + out["cancelled"]
     out["avg_days_late"] = None if row["avg_days_late"] is None else float(row["avg_days_late"])
     return out
 
-
-ID_LIST_MAX = 500  # up to this many rows, their names are looked up by an id list
 
 TASK_COLUMNS = (
     "id", "code", "title", "source_document", "stage", "lead_agency_code", "lead_name", "lead_short_name",
@@ -315,10 +353,65 @@ TASK_COLUMNS = (
 )
 
 
+def _task_list_statement(dialect: str, n_districts: int, role: str | None, n_statuses: int, n_timing: int,
+                         due_from: bool, due_to: bool, meeting: bool, order: str, limited: bool):
+    conds = _task_where(n_districts, role)
+    if n_statuses:
+        conds.append(Task.status.in_(params_in("status", n_statuses)))
+    timing_expr = timing_case()
+    if n_timing:
+        conds.append(timing_case().in_(params_in("timing", n_timing)))
+    if due_from:
+        conds.append(Task.due_on >= param("due_from", Date))
+    if due_to:
+        conds.append(Task.due_on <= param("due_to", Date))
+    if meeting:
+        conds.append(Task.meeting_id == param("meeting_id", Integer))
+    lead = aliased(Agency)
+    late = days_late_case(dialect)
+    stmt = (
+        select(Task.id, Task.code, Task.title, Task.source_document, Task.stage, Task.lead_agency_code,
+               lead.name.label("lead_name"), lead.short_name.label("lead_short_name"), Task.assigned_on,
+               Task.due_on, Task.status, Task.percent_done, Task.done_on, timing_expr.label("timing"),
+               late.label("days_late"), Task.version, Task.meeting_id, Task.conclusion_id, Task.updated_at,
+               Task.is_demo)
+        .join(lead, lead.code == Task.lead_agency_code)
+        .where(*conds)
+    )
+    if order == "due":
+        stmt = stmt.order_by(Task.due_on.is_(None), Task.due_on, Task.code)
+    elif order == "overdue":
+        stmt = stmt.order_by(late.desc(), Task.due_on.is_(None), Task.due_on, Task.code)
+    elif order == "code":
+        stmt = stmt.order_by(Task.code)
+    elif order == "updated":
+        stmt = stmt.order_by(Task.updated_at.desc(), Task.id.desc())
+    else:
+        stmt = stmt.order_by(Task.assigned_on.desc(), Task.id.desc())
+    if limited:
+        stmt = stmt.limit(param("limit", Integer))
+    return stmt
+
+
+_TASK_LIST = Prepared(_task_list_statement)
+
+_TASK_SUPPORTING = Prepared(lambda dialect: (
+    select(task_supporting_agency.c.task_id, Agency.code, Agency.name, Agency.short_name)
+    .join(Agency, Agency.code == task_supporting_agency.c.agency_code)
+    .where(_in_ids(dialect, task_supporting_agency.c.task_id))
+    .order_by(task_supporting_agency.c.task_id, Agency.code)))
+
+_TASK_UNITS = Prepared(lambda dialect: (
+    select(task_admin_unit.c.task_id, AdminUnit.code, AdminUnit.name)
+    .join(AdminUnit, AdminUnit.code == task_admin_unit.c.admin_unit_code)
+    .where(_in_ids(dialect, task_admin_unit.c.task_id))
+    .order_by(task_admin_unit.c.task_id, AdminUnit.code)))
+
+
 def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | None = None, role: str = "any",
                statuses=None, timing=None, due_from: dt.date | None = None, due_to: dt.date | None = None,
                text: str | None = None, source: str | None = None, meeting_id: int | None = None,
-               as_of: dt.date | None = None, limit: int | None = None, order: str = "due") -> pd.DataFrame:
+               as_of: dt.date | None = None, limit: int | None = None, order: str = "due") -> Records:
     """Tasks in scope, one row each: TASK_COLUMNS.
 
     ``role``: with ``agency``, ``lead`` keeps the tasks it leads, ``supporting`` those it supports,
@@ -338,96 +431,55 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
         raise ValidationFailed(f"Cách sắp xếp '{order}' không hợp lệ.", f"Order '{order}' is not valid.")
     day = _day(as_of)
     dialect = engine.dialect.name
-    conds = _task_conditions(province, day, districts, agency, role)
-    status_codes = _codes(statuses)
-    if status_codes:
-        conds.append(Task.status.in_(status_codes))
-    timing_codes = _codes(timing)
-    timing_expr = timing_case(day)
-    if timing_codes:
-        conds.append(timing_expr.in_(timing_codes))
-    if due_from is not None:
-        conds.append(Task.due_on >= due_from)
-    if due_to is not None:
-        conds.append(Task.due_on <= due_to)
-    if meeting_id is not None:
-        conds.append(Task.meeting_id == int(meeting_id))
+    n_districts, role_shape = _task_scope(districts, agency, role)
+    values = _task_values(province, day, districts, agency)
+    status_codes = _codes(statuses) or []
+    timing_codes = _codes(timing) or []
+    values.update(list_params("status", status_codes))
+    values.update(list_params("timing", timing_codes))
+    values.update(due_from=due_from, due_to=due_to, meeting_id=None if meeting_id is None else int(meeting_id))
     source = (source or "").strip() or None
     text = (text or "").strip() or None
-
-    lead = aliased(Agency)
-    late = days_late_case(dialect, day)
-    stmt = (
-        select(Task.id, Task.code, Task.title,
-               Task.source_document, Task.stage,
-               Task.lead_agency_code, lead.name.label("lead_name"),
-               lead.short_name.label("lead_short_name"), Task.assigned_on,
-               Task.due_on, Task.status,
-               Task.percent_done, Task.done_on,
-               timing_expr.label("timing"), late.label("days_late"), Task.version,
-               Task.meeting_id, Task.conclusion_id,
-               Task.updated_at, Task.is_demo)
-        .join(lead, lead.code == Task.lead_agency_code)
-        .where(*conds)
-    )
-    if order == "due":
-        stmt = stmt.order_by(Task.due_on.is_(None), Task.due_on, Task.code)
-    elif order == "overdue":
-        stmt = stmt.order_by(late.desc(), Task.due_on.is_(None), Task.due_on, Task.code)
-    elif order == "code":
-        stmt = stmt.order_by(Task.code)
-    elif order == "updated":
-        stmt = stmt.order_by(Task.updated_at.desc(), Task.id.desc())
-    else:
-        stmt = stmt.order_by(Task.assigned_on.desc(), Task.id.desc())
     python_filter = bool(text or source)
-    if limit is not None and not python_filter:
-        stmt = stmt.limit(max(0, int(limit)))
-    scope_ids = select(Task.id).join(lead, lead.code == Task.lead_agency_code).where(*conds)
+    limited = limit is not None and not python_filter
+    if limited:
+        values["limit"] = max(0, int(limit))
+    shape = (n_districts, role_shape, len(status_codes), len(timing_codes), due_from is not None,
+             due_to is not None, meeting_id is not None, order, limited)
 
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    with reading(engine) as r:
+        rows = r.records(_TASK_LIST, values, shape)
         if python_filter:
             needle = fold(text) if text else None
             src = fold(source) if source else None
-            rows = [r for r in rows
-                    if (needle is None or needle in fold(f"{r['code']} {r['title']}"))
-                    and (src is None or src in fold(r["source_document"] or ""))]
+            rows = [row for row in rows
+                    if (needle is None or needle in fold(f"{row['code']} {row['title']}"))
+                    and (src is None or src in fold(row["source_document"] or ""))]
             if limit is not None:
                 rows = rows[: max(0, int(limit))]
-        supporting: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-        units: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        # the names of the rows kept: by their ids when a limit or a text filter kept a few of the
-        # scope's tasks (the overview's 8 most overdue), else by the scope itself
-        wanted = [row["id"] for row in rows] if len(rows) <= ID_LIST_MAX else scope_ids
+        supporting: dict[int, list[tuple]] = defaultdict(list)
+        units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
-            for r in s.execute(
-                    select(task_supporting_agency.c.task_id, Agency.code, Agency.name, Agency.short_name)
-                    .join(Agency, Agency.code == task_supporting_agency.c.agency_code)
-                    .where(task_supporting_agency.c.task_id.in_(wanted))
-                    .order_by(task_supporting_agency.c.task_id, Agency.code)):
-                supporting[r.task_id].append((r.code, r.name, r.short_name or r.name))
-            for r in s.execute(
-                    select(task_admin_unit.c.task_id, AdminUnit.code, AdminUnit.name)
-                    .join(AdminUnit, AdminUnit.code == task_admin_unit.c.admin_unit_code)
-                    .where(task_admin_unit.c.task_id.in_(wanted))
-                    .order_by(task_admin_unit.c.task_id, AdminUnit.code)):
-                units[r.task_id].append((r.code, r.name))
+            ids = {"ids": _ids(dialect, [row["id"] for row in rows])}
+            for task_id, code, name, short_name in r.rows(_TASK_SUPPORTING, ids):
+                supporting[task_id].append((code, name, short_name or name))
+            for task_id, code, name in r.rows(_TASK_UNITS, ids):
+                units[task_id].append((code, name))
     for row in rows:
-        sup = supporting.get(row["id"], [])
+        sup = supporting.get(row["id"], ())
         row["supporting"] = ", ".join(x[2] for x in sup)
         row["supporting_names"] = ", ".join(x[1] for x in sup)
         row["supporting_codes"] = ", ".join(x[0] for x in sup)
-        un = units.get(row["id"], [])
+        un = units.get(row["id"], ())
         row["units"] = ", ".join(x[1] for x in un)
         row["unit_codes"] = ", ".join(x[0] for x in un)
         row["days_late"] = int(row["days_late"] or 0)
         row["is_demo"] = bool(row["is_demo"])
-    return _frame(rows, TASK_COLUMNS)
+    return Records(rows, TASK_COLUMNS)
 
 
 def overdue_tasks(engine: Engine, province: str, *, districts=None, agency: str | None = None,
-                  as_of: dt.date | None = None, limit: int | None = None) -> pd.DataFrame:
+                  as_of: dt.date | None = None, limit: int | None = None) -> Records:
     """Overdue tasks (not done, due before ``as_of``), the most days late first: TASK_COLUMNS."""
     return list_tasks(engine, province, districts=districts, agency=agency, timing=["overdue"], as_of=as_of,
                       limit=limit, order="overdue")
@@ -435,7 +487,7 @@ def overdue_tasks(engine: Engine, province: str, *, districts=None, agency: str 
 
 def due_soon_tasks(engine: Engine, province: str, *, days: int = rules.DUE_SOON_DAYS, districts=None,
                    agency: str | None = None, as_of: dt.date | None = None,
-                   limit: int | None = None) -> pd.DataFrame:
+                   limit: int | None = None) -> Records:
     """Open tasks due from ``as_of`` to ``as_of + days`` (both included), soonest first: TASK_COLUMNS.
 
     With ``days`` beyond DUE_SOON_DAYS the later ones keep the timing ``on_track``.
@@ -449,22 +501,19 @@ def due_soon_tasks(engine: Engine, province: str, *, days: int = rules.DUE_SOON_
 HISTORY_COLUMNS = ("id", "task_id", "at", "user_id", "username", "user_name", "status", "percent_done",
                    "due_on", "done_on", "note", "version")
 
+_TASK_HISTORY = Prepared(lambda dialect: (
+    select(TaskUpdate.id, TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.user_id, User.username,
+           User.display_name.label("user_name"), TaskUpdate.status, TaskUpdate.percent_done, TaskUpdate.due_on,
+           TaskUpdate.done_on, TaskUpdate.note, TaskUpdate.version)
+    .outerjoin(User, User.id == TaskUpdate.user_id)
+    .where(TaskUpdate.task_id == param("task_id", Integer))
+    .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())))
 
-def task_history(engine: Engine, task_id: int) -> pd.DataFrame:
+
+def task_history(engine: Engine, task_id: int) -> Records:
     """Every recorded change of one task, newest first: HISTORY_COLUMNS (user_name = display name)."""
-    stmt = (
-        select(TaskUpdate.id, TaskUpdate.task_id, TaskUpdate.at,
-               TaskUpdate.user_id, User.username,
-               User.display_name.label("user_name"), TaskUpdate.status,
-               TaskUpdate.percent_done, TaskUpdate.due_on,
-               TaskUpdate.done_on, TaskUpdate.note,
-               TaskUpdate.version)
-        .outerjoin(User, User.id == TaskUpdate.user_id)
-        .where(TaskUpdate.task_id == int(task_id))
-        .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())
-    )
-    with read_session(engine) as s:
-        return _frame(_records(s, stmt), HISTORY_COLUMNS)
+    with reading(engine) as r:
+        return Records(r.records(_TASK_HISTORY, {"task_id": int(task_id)}), HISTORY_COLUMNS)
 
 
 CHANGE_COLUMNS = ("update_id", "task_id", "code", "title", "lead_agency_code", "lead_short_name", "at",
@@ -472,16 +521,7 @@ CHANGE_COLUMNS = ("update_id", "task_id", "code", "title", "lead_agency_code", "
                   "previous_due_on", "done_on", "note", "version")
 
 
-def task_changes_since(engine: Engine, province: str, since: dt.date | dt.datetime, *,
-                       until: dt.date | dt.datetime | None = None, districts=None, agency: str | None = None,
-                       limit: int | None = None) -> pd.DataFrame:
-    """Task updates after ``since`` (a date means after the end of that day, as in
-    ``qh_data.changes``) up to ``until`` (included), newest first: CHANGE_COLUMNS. ``previous_*``
-    are the task's values at its update before this one (None for its first record)."""
-    start = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time.max)
-    end = None if until is None else (until if isinstance(until, dt.datetime)
-                                      else dt.datetime.combine(until, dt.time.max))
-    conds = _task_conditions(province, dt.date.max, districts, agency)
+def _task_changes_statement(dialect: str, n_districts: int, role: str | None, until: bool, limited: bool):
     window = {"partition_by": TaskUpdate.task_id, "order_by": (TaskUpdate.at, TaskUpdate.id)}
     u = TaskUpdate
     ranked = (
@@ -490,7 +530,7 @@ def task_changes_since(engine: Engine, province: str, since: dt.date | dt.dateti
                func.lag(u.status, type_=u.status.type).over(**window).label("previous_status"),
                func.lag(u.percent_done, type_=Integer).over(**window).label("previous_percent"),
                func.lag(u.due_on, type_=Date).over(**window).label("previous_due_on"))
-        .where(TaskUpdate.task_id.in_(select(Task.id).where(*conds)))
+        .where(TaskUpdate.task_id.in_(select(Task.id).where(*_task_where(n_districts, role))))
         .subquery("ranked")
     )
     lead = aliased(Agency)
@@ -504,84 +544,116 @@ def task_changes_since(engine: Engine, province: str, since: dt.date | dt.dateti
         .join(Task, Task.id == ranked.c.task_id)
         .join(lead, lead.code == Task.lead_agency_code)
         .outerjoin(User, User.id == ranked.c.user_id)
-        .where(ranked.c.at > start)
+        .where(ranked.c.at > param("start", DateTime))
         .order_by(ranked.c.at.desc(), ranked.c.update_id.desc())
     )
-    if end is not None:
-        stmt = stmt.where(ranked.c.at <= end)
-    if limit is not None:
-        stmt = stmt.limit(max(0, int(limit)))
-    with read_session(engine) as s:
-        return _frame(_records(s, stmt), CHANGE_COLUMNS)
+    if until:
+        stmt = stmt.where(ranked.c.at <= param("end", DateTime))
+    if limited:
+        stmt = stmt.limit(param("limit", Integer))
+    return stmt
+
+
+_TASK_CHANGES = Prepared(_task_changes_statement)
+
+
+def task_changes_since(engine: Engine, province: str, since: dt.date | dt.datetime, *,
+                       until: dt.date | dt.datetime | None = None, districts=None, agency: str | None = None,
+                       limit: int | None = None) -> Records:
+    """Task updates after ``since`` (a date means after the end of that day, as in
+    ``qh_data.changes``) up to ``until`` (included), newest first: CHANGE_COLUMNS. ``previous_*``
+    are the task's values at its update before this one (None for its first record)."""
+    start = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time.max)
+    end = None if until is None else (until if isinstance(until, dt.datetime)
+                                      else dt.datetime.combine(until, dt.time.max))
+    n_districts, role = _task_scope(districts, agency)
+    values = _task_values(province, dt.date.max, districts, agency)
+    values.update(start=start, end=end, limit=None if limit is None else max(0, int(limit)))
+    with reading(engine) as r:
+        rows = r.records(_TASK_CHANGES, values, (n_districts, role, end is not None, limit is not None))
+    return Records(rows, CHANGE_COLUMNS)
 
 
 # --- indicators ------------------------------------------------------------------------------------
+# ``moment`` (the as-of instant) changes the SQL: figures in force now (``superseded_at IS NULL``) or
+# at a placeholder ``moment``.
 
-def _in_force(moment: dt.datetime | None, v=IndicatorValue):
-    if moment is None:
+def _in_force(as_of: bool, v=IndicatorValue):
+    if not as_of:
         return v.superseded_at.is_(None)
-    return and_(v.submitted_at <= moment, or_(v.superseded_at.is_(None), v.superseded_at > moment))
+    moment = param("moment", DateTime)
+    return and_(v.submitted_at <= moment, or_(v.superseded_at.is_(None), v.superseded_at > param("moment", DateTime)))
 
 
-def _valid_during(start: dt.date, end: dt.date, u=AdminUnit):
-    return and_(or_(u.valid_from.is_(None), u.valid_from <= end),
-                or_(u.valid_to.is_(None), u.valid_to >= start))
+def _valid_during(u=AdminUnit):
+    return and_(or_(u.valid_from.is_(None), u.valid_from <= param("period_end", Date)),
+                or_(u.valid_to.is_(None), u.valid_to >= param("period_start", Date)))
 
 
 _INDICATOR_FIELDS = ("code", "name_vi", "name_en", "unit", "unit_en", "group", "owner_role", "direction",
                      "aggregation", "is_rate", "decimals", "sort_order", "is_demo")
 
 
-def _snapshot(ind: Indicator) -> SimpleNamespace:
-    """A plain copy that outlives the session."""
-    return SimpleNamespace(**{f: getattr(ind, f) for f in _INDICATOR_FIELDS})
+def _indicator_columns():
+    return [getattr(Indicator, f) for f in _INDICATOR_FIELDS]
 
 
-def _indicator(session, code: str) -> SimpleNamespace:
-    ind = session.get(Indicator, code)
-    if ind is None:
+_INDICATOR = Prepared(lambda dialect: select(*_indicator_columns()).where(Indicator.code == param("code")))
+
+
+def _indicator_list_statement(dialect: str, by_group: bool, by_owner: bool):
+    stmt = select(*_indicator_columns()).order_by(Indicator.sort_order, Indicator.code)
+    if by_group:
+        stmt = stmt.where(Indicator.group == param("group"))
+    if by_owner:
+        stmt = stmt.where(Indicator.owner_role == param("owner_role"))
+    return stmt
+
+
+_INDICATORS = Prepared(_indicator_list_statement)
+
+
+def _indicator(r, code: str) -> SimpleNamespace:
+    row = r.one(_INDICATOR, {"code": code})
+    if row is None:
         raise NotFound(f"Không có chỉ tiêu '{code}'.", f"Indicator '{code}' does not exist.")
-    return _snapshot(ind)
+    return SimpleNamespace(**row)
 
 
-def _province_unit(session, province: str) -> AdminUnit | None:
-    return session.get(AdminUnit, province)
+_UNIT_NAME = Prepared(lambda dialect: select(AdminUnit.name).where(AdminUnit.code == param("code")))
+
+_DISTRICT_RANGES = Prepared(lambda dialect: select(AdminUnit.code, AdminUnit.valid_from, AdminUnit.valid_to).where(
+    AdminUnit.parent_code == param("province"), AdminUnit.level == "district"))
 
 
-def _district_rows(session, province: str) -> list[dict]:
-    stmt = select(AdminUnit.code, AdminUnit.valid_from, AdminUnit.valid_to).where(
-        AdminUnit.parent_code == province, AdminUnit.level == "district")
-    return _records(session, stmt)
-
-
-def _districts_valid(district_rows: list[dict], period_code: str) -> int:
+def _districts_valid(district_rows: list[tuple], period_code: str) -> int:
     if not periods.is_valid(period_code):
         return 0
     p = periods.parse(period_code)
-    return sum(1 for d in district_rows
-               if (d["valid_from"] is None or d["valid_from"] <= p.end)
-               and (d["valid_to"] is None or d["valid_to"] >= p.start))
+    return sum(1 for _, valid_from, valid_to in district_rows
+               if (valid_from is None or valid_from <= p.end) and (valid_to is None or valid_to >= p.start))
 
 
-def _rollup_aggregates(session, province: str, indicator_codes: list[str], moment: dt.datetime | None,
-                       *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
-    """District aggregates per (indicator, period, kind), computed in SQL over the districts of the
-    province valid during each period: n (values), total, mean, wsum/wpop/n_pop (population
-    weighting), any_demo, last_submitted.
+def _value_filters(n_codes: int, as_of: bool, by_period: bool, by_kind: bool, v=IndicatorValue) -> list:
+    conds = [v.indicator_code.in_(params_in("indicator", n_codes)), _in_force(as_of, v)]
+    if by_period:
+        conds.append(v.period == param("period"))
+    if by_kind:
+        conds.append(v.kind == param("kind"))
+    return conds
 
-    One pass over the values: SQL sums them per (indicator, period, kind) and per validity range of
-    the districts (districts almost always share one range, so there is one group per figure); the
-    ranges valid during the figure's period are then added up here -- the same sums as filtering the
-    districts in SQL first, without a second pass to learn which periods occur."""
-    base = [IndicatorValue.indicator_code.in_(indicator_codes), _in_force(moment)]
-    if period is not None:
-        base.append(IndicatorValue.period == period)
-    if kind is not None:
-        base.append(IndicatorValue.kind == kind)
+
+def _value_values(indicator_codes: list[str], moment: dt.datetime | None, period: str | None,
+                  kind: str | None) -> tuple[dict[str, Any], tuple]:
+    values = {"moment": moment, "period": period, "kind": kind, **list_params("indicator", indicator_codes)}
+    return values, (len(indicator_codes), moment is not None, period is not None, kind is not None)
+
+
+def _rollup_statement(dialect: str, n_codes: int, as_of: bool, by_period: bool, by_kind: bool):
     v = IndicatorValue
     pop = AdminUnit.population_2019
     weighted = and_(v.value.is_not(None), pop.is_not(None), pop > 0)
-    stmt = (
+    return (
         select(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to,
                func.count(v.value).label("n"),
                cast(func.sum(v.value), Float).label("total"),
@@ -592,50 +664,70 @@ def _rollup_aggregates(session, province: str, indicator_codes: list[str], momen
                func.max(case((v.is_demo.is_(True), 1), else_=0)).label("any_demo"),
                func.max(v.submitted_at).label("last_submitted"))
         .join(AdminUnit, AdminUnit.code == v.admin_unit_code)
-        .where(*base, AdminUnit.parent_code == province, AdminUnit.level == "district")
+        .where(*_value_filters(n_codes, as_of, by_period, by_kind), AdminUnit.parent_code == param("province"),
+               AdminUnit.level == "district")
         .group_by(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to)
     )
+
+
+_ROLLUP = Prepared(_rollup_statement)
+
+
+def _rollup_aggregates(r, province: str, indicator_codes: list[str], moment: dt.datetime | None,
+                       *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
+    """District aggregates per (indicator, period, kind), computed in SQL over the districts of the
+    province valid during each period: n (values), total, mean, wsum/wpop/n_pop (population
+    weighting), any_demo, last_submitted.
+
+    One pass over the values: SQL sums them per (indicator, period, kind) and per validity range of
+    the districts (districts almost always share one range, so there is one group per figure); the
+    ranges valid during the figure's period are then added up here -- the same sums as filtering the
+    districts in SQL first, without a second pass to learn which periods occur."""
+    values, shape = _value_values(indicator_codes, moment, period, kind)
+    values["province"] = province
     out: dict[tuple, dict] = {}
-    for r in _records(session, stmt):
-        code = r["period"]
-        if not periods.is_valid(code):  # an unreadable period code matches no district
+    for (code, period_code, kind_code, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
+         last_submitted) in r.rows(_ROLLUP, values, shape):
+        if not periods.is_valid(period_code):  # an unreadable period code matches no district
             continue
-        p = periods.parse(code)
-        if not ((r["valid_from"] is None or r["valid_from"] <= p.end)
-                and (r["valid_to"] is None or r["valid_to"] >= p.start)):
+        p = periods.parse(period_code)
+        if not ((valid_from is None or valid_from <= p.end) and (valid_to is None or valid_to >= p.start)):
             continue
-        del r["valid_from"], r["valid_to"]
-        key = (r["indicator_code"], code, r["kind"])
+        key = (code, period_code, kind_code)
         acc = out.get(key)
         if acc is None:
-            out[key] = r
+            out[key] = {"n": n, "total": total, "mean": mean, "wsum": wsum, "wpop": wpop, "n_pop": n_pop,
+                        "any_demo": any_demo, "last_submitted": last_submitted}
             continue
         # a second validity range (a district split or merged): add its sums to the first
-        acc["n"] = int(acc["n"] or 0) + int(r["n"] or 0)
-        for name in ("total", "wsum", "wpop"):
-            if r[name] is not None:
-                acc[name] = r[name] if acc[name] is None else acc[name] + r[name]
+        acc["n"] = int(acc["n"] or 0) + int(n or 0)
+        for name, add in (("total", total), ("wsum", wsum), ("wpop", wpop)):
+            if add is not None:
+                acc[name] = add if acc[name] is None else acc[name] + add
         acc["mean"] = acc["total"] / acc["n"] if acc["n"] else None
-        acc["n_pop"] = int(acc["n_pop"] or 0) + int(r["n_pop"] or 0)
-        acc["any_demo"] = max(int(acc["any_demo"] or 0), int(r["any_demo"] or 0))
-        if r["last_submitted"] is not None and (acc["last_submitted"] is None
-                                                or r["last_submitted"] > acc["last_submitted"]):
-            acc["last_submitted"] = r["last_submitted"]
+        acc["n_pop"] = int(acc["n_pop"] or 0) + int(n_pop or 0)
+        acc["any_demo"] = max(int(acc["any_demo"] or 0), int(any_demo or 0))
+        if last_submitted is not None and (acc["last_submitted"] is None or last_submitted > acc["last_submitted"]):
+            acc["last_submitted"] = last_submitted
     # a key whose every valid range had no values (all NULL) is still a group, as with SQL's GROUP BY
     return out
 
 
-def _own_values(session, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,
+_OWN_FIELDS = ("indicator_code", "period", "period_type", "year", "kind", "value", "source", "file_name",
+               "is_demo", "submitted_at", "revision", "note")
+
+_OWN_VALUES = Prepared(lambda dialect, n_codes, as_of, by_period, by_kind: (
+    select(*[getattr(IndicatorValue, f) for f in _OWN_FIELDS])
+    .where(IndicatorValue.admin_unit_code == param("unit_code"),
+           *_value_filters(n_codes, as_of, by_period, by_kind))))
+
+
+def _own_values(r, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,
                 *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
-    v = IndicatorValue
-    stmt = select(v.indicator_code, v.period, v.period_type, v.year, v.kind, v.value, v.source, v.file_name,
-                  v.is_demo, v.submitted_at, v.revision, v.note).where(
-        v.admin_unit_code == unit_code, v.indicator_code.in_(indicator_codes), _in_force(moment))
-    if period is not None:
-        stmt = stmt.where(v.period == period)
-    if kind is not None:
-        stmt = stmt.where(v.kind == kind)
-    return {(r["indicator_code"], r["period"], r["kind"]): r for r in _records(session, stmt)}
+    values, shape = _value_values(indicator_codes, moment, period, kind)
+    values["unit_code"] = unit_code
+    return {(row["indicator_code"], row["period"], row["kind"]): row
+            for row in r.records(_OWN_VALUES, values, shape)}
 
 
 def _combine(aggregation: str, agg: dict | None, own: dict | None, districts_total: int) -> dict:
@@ -663,16 +755,16 @@ def _combine(aggregation: str, agg: dict | None, own: dict | None, districts_tot
             "revision": own["revision"] if own else None}
 
 
-def _province_figures(session, province: str, indicators: dict[str, SimpleNamespace],
+def _province_figures(r, province: str, indicators: dict[str, SimpleNamespace],
                       moment: dt.datetime | None, *, period: str | None = None,
                       kind: str | None = None) -> dict[tuple, dict]:
     """Province figures per (indicator, period, kind): roll-up or own value (see module notes)."""
     codes = list(indicators)
     if not codes:
         return {}
-    aggs = _rollup_aggregates(session, province, codes, moment, period=period, kind=kind)
-    own = _own_values(session, province, codes, moment, period=period, kind=kind)
-    district_rows = _district_rows(session, province)
+    aggs = _rollup_aggregates(r, province, codes, moment, period=period, kind=kind)
+    own = _own_values(r, province, codes, moment, period=period, kind=kind)
+    district_rows = r.rows(_DISTRICT_RANGES, {"province": province})
     valid_per_period: dict[str, int] = {}
     out = {}
     for key in set(aggs) | set(own):
@@ -692,14 +784,33 @@ PROVINCE_VALUE_COLUMNS = ("code", "name", "value", "basis", "method", "aggregati
                           "districts_total", "own_value", "source", "is_demo", "submitted_at", "revision")
 
 
+def _district_values_statement(dialect: str, as_of: bool):
+    iv = IndicatorValue
+    v = (select(iv.admin_unit_code, iv.value, iv.source, iv.file_name, iv.is_demo, iv.submitted_at, iv.revision,
+                iv.note)
+         .where(iv.indicator_code == param("indicator"), iv.period == param("period"), iv.kind == param("kind"),
+                _in_force(as_of)).subquery("v"))
+    return (
+        select(AdminUnit.code, AdminUnit.name, AdminUnit.population_2019.label("population"), v.c.value,
+               v.c.source, v.c.file_name, v.c.is_demo, v.c.submitted_at, v.c.revision, v.c.note)
+        .select_from(AdminUnit)
+        .outerjoin(v, v.c.admin_unit_code == AdminUnit.code)
+        .where(AdminUnit.parent_code == param("province"), AdminUnit.level == "district", _valid_during())
+        .order_by(AdminUnit.code)
+    )
+
+
+_DISTRICT_VALUES = Prepared(_district_values_statement)
+
+
 def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str = "actual",
                      level: str = "district", province: str, as_of: dt.date | dt.datetime | None = None
-                     ) -> pd.DataFrame:
+                     ) -> Records:
     """Figures of one indicator for one period and kind.
 
     ``level='district'``: one row per district of the province valid during the period (also those
-    with no figure: value NaN), DISTRICT_VALUE_COLUMNS; ``df.attrs`` holds ``districts_contributing``
-    and ``districts_total``.
+    with no figure: value None, NaN in a frame), DISTRICT_VALUE_COLUMNS; ``attrs`` holds
+    ``districts_contributing`` and ``districts_total``.
     ``level='province'``: one row, PROVINCE_VALUE_COLUMNS — the roll-up by the indicator's
     aggregation (see module notes) with how many districts contributed.
     """
@@ -709,38 +820,30 @@ def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str =
     if level not in ("district", "province"):
         raise ValidationFailed(f"Cấp '{level}' không hợp lệ: district hoặc province.",
                                f"Level '{level}' is not valid: district or province.")
-    with read_session(engine) as s:
-        ind = _indicator(s, indicator)
+    with reading(engine) as r:
+        ind = _indicator(r, indicator)
         if level == "province":
-            figs = _province_figures(s, province, {ind.code: ind}, moment, period=code, kind=kind)
-            unit = _province_unit(s, province)
-            district_rows = _district_rows(s, province)
-            fig = figs.get((ind.code, code, kind)) or _combine(ind.aggregation, None, None,
-                                                               _districts_valid(district_rows, code))
-            row = {"code": province, "name": unit.name if unit else province, "aggregation": ind.aggregation,
-                   **fig}
-            return _frame([row], PROVINCE_VALUE_COLUMNS)
-        iv = IndicatorValue
-        v = (select(iv).where(iv.indicator_code == ind.code, iv.period == code, iv.kind == kind,
-                              _in_force(moment)).subquery("v"))
-        stmt = (
-            select(AdminUnit.code, AdminUnit.name,
-                   AdminUnit.population_2019.label("population"), v.c.value, v.c.source, v.c.file_name,
-                   v.c.is_demo, v.c.submitted_at, v.c.revision, v.c.note)
-            .select_from(AdminUnit)
-            .outerjoin(v, v.c.admin_unit_code == AdminUnit.code)
-            .where(AdminUnit.parent_code == province, AdminUnit.level == "district",
-                   _valid_during(p.start, p.end))
-            .order_by(AdminUnit.code)
-        )
-        rows = _records(s, stmt)
+            figs = _province_figures(r, province, {ind.code: ind}, moment, period=code, kind=kind)
+            name = r.scalar(_UNIT_NAME, {"code": province})
+            fig = figs.get((ind.code, code, kind)) or _combine(
+                ind.aggregation, None, None, _districts_valid(r.rows(_DISTRICT_RANGES, {"province": province}), code))
+            row = {"code": province, "name": name if name is not None else province,
+                   "aggregation": ind.aggregation, **fig}
+            return Records([row], PROVINCE_VALUE_COLUMNS)
+        rows = r.records(_DISTRICT_VALUES, {"indicator": ind.code, "period": code, "kind": kind, "moment": moment,
+                                            "province": province, "period_start": p.start, "period_end": p.end},
+                         (moment is not None,))
+    contributing = 0
     for row in rows:
-        row["is_demo"] = bool(row["is_demo"]) if row["is_demo"] is not None else False
-    df = _frame(rows, DISTRICT_VALUE_COLUMNS)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    df.attrs["districts_contributing"] = int(df["value"].notna().sum())
-    df.attrs["districts_total"] = len(df)
-    return df
+        row["is_demo"] = bool(row["is_demo"])
+        value = row["value"]
+        if value is not None:
+            value = float(value)
+            if value == value:
+                contributing += 1
+            row["value"] = value
+    return Records(rows, DISTRICT_VALUE_COLUMNS, floats=("value",),
+                   attrs={"districts_contributing": contributing, "districts_total": len(rows)})
 
 
 SERIES_COLUMNS = ("period", "period_type", "year", "kind", "value", "source", "file_name", "is_demo",
@@ -756,33 +859,33 @@ def _series_sort_key(period: str, kind: str):
 
 
 def indicator_series(engine: Engine, *, indicator: str, unit_code: str,
-                     as_of: dt.date | dt.datetime | None = None) -> pd.DataFrame:
+                     as_of: dt.date | dt.datetime | None = None) -> Records:
     """Every figure in force for one unit across periods and kinds, in period order: SERIES_COLUMNS."""
     moment = _moment(as_of)
-    with read_session(engine) as s:
-        ind = _indicator(s, indicator)
-        rows = list(_own_values(s, unit_code, [ind.code], moment).values())
-    rows.sort(key=lambda r: _series_sort_key(r["period"], r["kind"]))
+    with reading(engine) as r:
+        ind = _indicator(r, indicator)
+        rows = list(_own_values(r, unit_code, [ind.code], moment).values())
+    rows.sort(key=lambda row: _series_sort_key(row["period"], row["kind"]))
     for row in rows:
         row["is_demo"] = bool(row["is_demo"])
-    return _frame(rows, SERIES_COLUMNS)
+    return Records(rows, SERIES_COLUMNS)
 
 
 def province_series(engine: Engine, *, indicator: str, province: str,
-                    as_of: dt.date | dt.datetime | None = None) -> pd.DataFrame:
+                    as_of: dt.date | dt.datetime | None = None) -> Records:
     """The province figure per period and kind (roll-up rules of the module notes):
     PROVINCE_SERIES_COLUMNS, in period order."""
     moment = _moment(as_of)
-    with read_session(engine) as s:
-        ind = _indicator(s, indicator)
-        figs = _province_figures(s, province, {ind.code: ind}, moment)
+    with reading(engine) as r:
+        ind = _indicator(r, indicator)
+        figs = _province_figures(r, province, {ind.code: ind}, moment)
     rows = []
     for (_, period, kind), fig in figs.items():
         ok = periods.is_valid(period)
         rows.append({"period": period, "period_type": periods.period_type(period) if ok else None,
                      "year": periods.year(period) if ok else None, "kind": kind, **fig})
-    rows.sort(key=lambda r: _series_sort_key(r["period"], r["kind"]))
-    return _frame(rows, PROVINCE_SERIES_COLUMNS)
+    rows.sort(key=lambda row: _series_sort_key(row["period"], row["kind"]))
+    return Records(rows, PROVINCE_SERIES_COLUMNS)
 
 
 OVERVIEW_COLUMNS = (
@@ -798,7 +901,7 @@ OVERVIEW_COLUMNS = (
 
 def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.datetime | None = None,
                        group: str | None = None, owner_role: str | None = None,
-                       district: str | None = None) -> pd.DataFrame:
+                       district: str | None = None) -> Records:
     """One row per indicator (OVERVIEW_COLUMNS), for the province (roll-up) or one district.
 
     ``baseline_2020``: the 2020 actual (its estimate when no actual). ``latest_actual_*``: the latest
@@ -809,20 +912,17 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
     target when there is no 2030 one. A handful of queries in all, whatever the number of indicators.
     """
     moment = _moment(as_of)
-    with read_session(engine) as s:
-        stmt = select(Indicator).order_by(Indicator.sort_order, Indicator.code)
-        if group:
-            stmt = stmt.where(Indicator.group == group)
-        if owner_role:
-            stmt = stmt.where(Indicator.owner_role == owner_role)
-        inds = {i.code: _snapshot(i) for i in s.scalars(stmt)}
+    with reading(engine) as r:
+        inds = {row["code"]: SimpleNamespace(**row)
+                for row in r.records(_INDICATORS, {"group": group, "owner_role": owner_role},
+                                     (bool(group), bool(owner_role)))}
         if not inds:
-            return _frame([], OVERVIEW_COLUMNS)
+            return Records([], OVERVIEW_COLUMNS)
         if district:
-            figs = {k: {"value": r["value"], "is_demo": bool(r["is_demo"])}
-                    for k, r in _own_values(s, district, list(inds), moment).items()}
+            figs = {k: {"value": row["value"], "is_demo": bool(row["is_demo"])}
+                    for k, row in _own_values(r, district, list(inds), moment).items()}
         else:
-            figs = _province_figures(s, province, inds, moment)
+            figs = _province_figures(r, province, inds, moment)
     by_indicator: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
     for (code, period, kind), fig in figs.items():
         if fig["value"] is not None and periods.is_valid(period):
@@ -837,20 +937,23 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
 
         yearly = {}
         estimate_years = set()
+        actual_years = []
+        estimates = []
         for (period, kind), fig in vals.items():
+            if kind == "estimate":
+                estimates.append((period, fig["value"]))
             if periods.period_type(period) != "year" or kind not in ("actual", "estimate"):
                 continue
             y = periods.year(period)
             if kind == "actual":
+                actual_years.append(y)
                 yearly[y] = fig["value"]
                 estimate_years.discard(y)
             elif y not in yearly:
                 yearly[y] = fig["value"]
                 estimate_years.add(y)
-        actual_years = sorted(periods.year(p) for (p, k) in vals
-                              if k == "actual" and periods.period_type(p) == "year")
-        estimates = sorted(((p, f["value"]) for (p, k), f in vals.items() if k == "estimate"),
-                           key=lambda x: periods.sort_key(x[0]))
+        actual_years.sort()
+        estimates.sort(key=lambda x: periods.sort_key(x[0]))
         t2025, t2030 = get("2025", "target"), get("2030", "target")
         target = (2030, t2030) if t2030 is not None else (2025, t2025) if t2025 is not None else None
         result = rules.progress_from_series(sorted(yearly.items()), target, ind.direction, bool(ind.is_rate),
@@ -881,57 +984,68 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
             "explanation_en": result.explanation_en,
             "is_demo": bool(ind.is_demo) or any(f["is_demo"] for f in vals.values()),
         })
-    return _frame(rows, OVERVIEW_COLUMNS)
+    return Records(rows, OVERVIEW_COLUMNS)
 
 
 VALUE_HISTORY_COLUMNS = ("id", "revision", "value", "source", "file_name", "note", "submitted_by_id",
                          "submitted_by", "submitter_name", "submitted_at", "superseded_at", "is_current",
                          "is_demo")
 
+_VALUE_HISTORY = Prepared(lambda dialect: (
+    select(IndicatorValue.id, IndicatorValue.revision, IndicatorValue.value, IndicatorValue.source,
+           IndicatorValue.file_name, IndicatorValue.note, IndicatorValue.submitted_by_id,
+           User.username.label("submitted_by"), User.display_name.label("submitter_name"),
+           IndicatorValue.submitted_at, IndicatorValue.superseded_at, IndicatorValue.is_demo)
+    .outerjoin(User, User.id == IndicatorValue.submitted_by_id)
+    .where(IndicatorValue.indicator_code == param("indicator"), IndicatorValue.admin_unit_code == param("unit_code"),
+           IndicatorValue.period == param("period"), IndicatorValue.kind == param("kind"))
+    .order_by(IndicatorValue.revision.desc(), IndicatorValue.id.desc())))
 
-def value_history(engine: Engine, *, indicator: str, unit_code: str, period: str, kind: str) -> pd.DataFrame:
+
+def value_history(engine: Engine, *, indicator: str, unit_code: str, period: str, kind: str) -> Records:
     """Every revision of one figure, newest first: VALUE_HISTORY_COLUMNS (submitted_by = user name,
     submitter_name = display name)."""
-    v = IndicatorValue
-    stmt = (
-        select(v.id, v.revision, v.value, v.source, v.file_name, v.note, v.submitted_by_id,
-               User.username.label("submitted_by"), User.display_name.label("submitter_name"),
-               v.submitted_at, v.superseded_at, v.is_demo)
-        .outerjoin(User, User.id == v.submitted_by_id)
-        .where(v.indicator_code == indicator, v.admin_unit_code == unit_code,
-               v.period == periods.validate(period), v.kind == kind)
-        .order_by(v.revision.desc(), v.id.desc())
-    )
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    with reading(engine) as r:
+        rows = r.records(_VALUE_HISTORY, {"indicator": indicator, "unit_code": unit_code,
+                                          "period": periods.validate(period), "kind": kind})
     for row in rows:
         row["is_current"] = row["superseded_at"] is None
         row["is_demo"] = bool(row["is_demo"])
-    return _frame(rows, VALUE_HISTORY_COLUMNS)
+    return Records(rows, VALUE_HISTORY_COLUMNS)
 
 
 # --- issues ----------------------------------------------------------------------------------------
 
-def _issue_conditions(province: str, day: dt.date, districts=None, agency: str | None = None) -> list:
-    conds = [Issue.province_code == province, Issue.raised_on <= day]
-    codes = _codes(districts)
-    if codes:
+def _issue_where(n_districts: int, by_agency: bool) -> list:
+    conds = [Issue.province_code == param("province"), Issue.raised_on <= _day_param()]
+    if n_districts:
         iau = issue_admin_unit.c
         conds.append(or_(
-            Issue.id.in_(select(iau.issue_id).where(iau.admin_unit_code.in_(codes))),
-            Issue.raised_by_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
+            Issue.id.in_(select(iau.issue_id).where(iau.admin_unit_code.in_(params_in("district", n_districts)))),
+            Issue.raised_by_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(
+                params_in("district", n_districts)))),
         ))
-    if agency:
-        conds.append(or_(Issue.raised_by_code == agency,
-                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code == agency))))
+    if by_agency:
+        conds.append(or_(Issue.raised_by_code == param("agency"),
+                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code == param("agency")))))
     return conds
 
 
-def _issue_age(dialect: str, day: dt.date):
+def _issue_values(province: str, day: dt.date, districts=None, agency: str | None = None
+                  ) -> tuple[dict[str, Any], tuple[int, bool]]:
+    codes = _codes(districts) or []
+    values = {"province": province, "day": day, "agency": agency, **list_params("district", codes)}
+    return values, (len(codes), bool(agency))
+
+
+def _issue_age(dialect: str):
     """Days from raised to ``day`` — or to the day it was settled, for a settled issue."""
     end = case((and_(Issue.status.in_(CLOSED_ISSUE_STATUSES), Issue.resolved_on.is_not(None),
-                     Issue.resolved_on <= day), Issue.resolved_on), else_=literal(day, Date))
+                     Issue.resolved_on <= _day_param()), Issue.resolved_on), else_=_day_param())
     return _days_between(dialect, end, Issue.raised_on)
+
+
+AGE_BUCKETS = ("lt30", "30to90", "gt90")
 
 
 def _age_condition(age, bucket: str):
@@ -939,10 +1053,7 @@ def _age_condition(age, bucket: str):
         return age < 30
     if bucket == "30to90":
         return and_(age >= 30, age <= 90)
-    if bucket == "gt90":
-        return age > 90
-    raise ValidationFailed(f"Nhóm tuổi '{bucket}' không hợp lệ: lt30, 30to90 hoặc gt90.",
-                           f"Age bucket '{bucket}' is not valid: lt30, 30to90 or gt90.")
+    return age > 90
 
 
 ISSUE_COLUMNS = (
@@ -954,9 +1065,48 @@ ISSUE_COLUMNS = (
 )
 
 
+def _issue_list_statement(dialect: str, n_districts: int, by_agency: bool, n_statuses: int, n_severities: int,
+                          age_bucket: str | None):
+    conds = _issue_where(n_districts, by_agency)
+    conds.append(Issue.status.in_(params_in("status", n_statuses)))
+    if n_severities:
+        conds.append(Issue.severity.in_(params_in("severity", n_severities)))
+    if age_bucket:
+        conds.append(_age_condition(_issue_age(dialect), age_bucket))
+    raised = aliased(Agency)
+    related = aliased(Task)
+    decided = aliased(Meeting)
+    severity_rank = case({s: i for i, s in enumerate(rules.ISSUE_SEVERITIES)}, value=Issue.severity, else_=9)
+    return (
+        select(Issue.id, Issue.code, Issue.title, Issue.description, Issue.raised_by_code,
+               raised.name.label("raised_by_name"), raised.short_name.label("raised_by_short_name"),
+               Issue.raised_on, Issue.severity, Issue.status, Issue.proposed_solution, Issue.decision,
+               Issue.decided_at_meeting_id, decided.held_on.label("decided_on"),
+               decided.title.label("decided_meeting_title"), Issue.resolved_on,
+               Issue.related_task_id, related.code.label("related_task_code"),
+               related.title.label("related_task_title"),
+               Issue.for_next_meeting, _issue_age(dialect).label("age_days"),
+               Issue.version, Issue.updated_at, Issue.is_demo)
+        .join(raised, raised.code == Issue.raised_by_code)
+        .outerjoin(related, related.id == Issue.related_task_id)
+        .outerjoin(decided, decided.id == Issue.decided_at_meeting_id)
+        .where(*conds)
+        .order_by(severity_rank, Issue.raised_on, Issue.id)
+    )
+
+
+_ISSUE_LIST = Prepared(_issue_list_statement)
+
+_ISSUE_UNITS = Prepared(lambda dialect: (
+    select(issue_admin_unit.c.issue_id, AdminUnit.code, AdminUnit.name)
+    .join(AdminUnit, AdminUnit.code == issue_admin_unit.c.admin_unit_code)
+    .where(_in_ids(dialect, issue_admin_unit.c.issue_id))
+    .order_by(issue_admin_unit.c.issue_id, AdminUnit.code)))
+
+
 def open_issues(engine: Engine, province: str, *, districts=None, agency: str | None = None, statuses=None,
                 severities=None, age_bucket: str | None = None, as_of: dt.date | None = None,
-                text: str | None = None) -> pd.DataFrame:
+                text: str | None = None) -> Records:
     """Issues (by default the open ones: open, in_progress, awaiting_decision), most severe first,
     then oldest: ISSUE_COLUMNS.
 
@@ -967,62 +1117,51 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
     Python on the rows the SQL filters leave). Issues raised after ``as_of`` are left out.
     ``raised_by_short`` repeats ``raised_by_short_name`` (the name earlier readers used).
     """
+    if age_bucket and age_bucket not in AGE_BUCKETS:
+        raise ValidationFailed(f"Nhóm tuổi '{age_bucket}' không hợp lệ: lt30, 30to90 hoặc gt90.",
+                               f"Age bucket '{age_bucket}' is not valid: lt30, 30to90 or gt90.")
     day = _day(as_of)
     dialect = engine.dialect.name
-    conds = _issue_conditions(province, day, districts, agency)
-    conds.append(Issue.status.in_(_codes(statuses) or list(rules.OPEN_ISSUE_STATUSES)))
-    sev = _codes(severities)
-    if sev:
-        conds.append(Issue.severity.in_(sev))
-    age = _issue_age(dialect, day)
-    if age_bucket:
-        conds.append(_age_condition(age, age_bucket))
-    raised = aliased(Agency)
-    related = aliased(Task)
-    decided = aliased(Meeting)
-    severity_rank = case({s: i for i, s in enumerate(rules.ISSUE_SEVERITIES)}, value=Issue.severity, else_=9)
-    stmt = (
-        select(Issue.id, Issue.code, Issue.title,
-               Issue.description, Issue.raised_by_code,
-               raised.name.label("raised_by_name"), raised.short_name.label("raised_by_short_name"),
-               Issue.raised_on, Issue.severity, Issue.status,
-               Issue.proposed_solution, Issue.decision,
-               Issue.decided_at_meeting_id, decided.held_on.label("decided_on"),
-               decided.title.label("decided_meeting_title"), Issue.resolved_on,
-               Issue.related_task_id, related.code.label("related_task_code"),
-               related.title.label("related_task_title"),
-               Issue.for_next_meeting, age.label("age_days"),
-               Issue.version, Issue.updated_at, Issue.is_demo)
-        .join(raised, raised.code == Issue.raised_by_code)
-        .outerjoin(related, related.id == Issue.related_task_id)
-        .outerjoin(decided, decided.id == Issue.decided_at_meeting_id)
-        .where(*conds)
-        .order_by(severity_rank, Issue.raised_on, Issue.id)
-    )
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    values, (n_districts, by_agency) = _issue_values(province, day, districts, agency)
+    status_codes = _codes(statuses) or list(rules.OPEN_ISSUE_STATUSES)
+    severity_codes = _codes(severities) or []
+    values.update(list_params("status", status_codes))
+    values.update(list_params("severity", severity_codes))
+    shape = (n_districts, by_agency, len(status_codes), len(severity_codes), age_bucket or None)
+    with reading(engine) as r:
+        rows = r.records(_ISSUE_LIST, values, shape)
         text = (text or "").strip()
         if text:
             needle = fold(text)
-            rows = [r for r in rows if needle in fold(f"{r['code']} {r['title']} {r['description'] or ''}")]
-        units: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            rows = [row for row in rows if needle in fold(f"{row['code']} {row['title']} {row['description'] or ''}")]
+        units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
-            for r in s.execute(
-                    select(issue_admin_unit.c.issue_id, AdminUnit.code, AdminUnit.name)
-                    .join(AdminUnit, AdminUnit.code == issue_admin_unit.c.admin_unit_code)
-                    .where(issue_admin_unit.c.issue_id.in_([row["id"] for row in rows]))
-                    .order_by(issue_admin_unit.c.issue_id, AdminUnit.code)):
-                units[r.issue_id].append((r.code, r.name))
+            for issue_id, code, name in r.rows(_ISSUE_UNITS, {"ids": _ids(dialect, [row["id"] for row in rows])}):
+                units[issue_id].append((code, name))
     for row in rows:
         row["age_days"] = int(row["age_days"] or 0)
         row["age_bucket"] = rules.age_bucket(row["age_days"])
-        un = units.get(row["id"], [])
+        un = units.get(row["id"], ())
         row["units"] = ", ".join(x[1] for x in un)
         row["unit_codes"] = ", ".join(x[0] for x in un)
         row["for_next_meeting"] = bool(row["for_next_meeting"])
         row["is_demo"] = bool(row["is_demo"])
         row["raised_by_short"] = row["raised_by_short_name"]
-    return _frame(rows, ISSUE_COLUMNS)
+    return Records(rows, ISSUE_COLUMNS)
+
+
+def _issue_counts_statement(dialect: str, n_districts: int, by_agency: bool):
+    age = _issue_age(dialect)
+    bucket = case((age < 30, literal("lt30")), (age <= 90, literal("30to90")), else_=literal("gt90"))
+    return (
+        select(Issue.status, Issue.severity, bucket.label("bucket"),
+               func.count(Issue.id).label("n"), _n(Issue.for_next_meeting.is_(True)).label("flagged"))
+        .where(*_issue_where(n_districts, by_agency))
+        .group_by(Issue.status, Issue.severity, bucket)
+    )
+
+
+_ISSUE_COUNTS = Prepared(_issue_counts_statement)
 
 
 def issue_counts(engine: Engine, province: str, *, districts=None, agency: str | None = None,
@@ -1032,29 +1171,21 @@ def issue_counts(engine: Engine, province: str, *, districts=None, agency: str |
     Keys: open_total (open + in_progress + awaiting_decision), one key per status, for_next_meeting
     (open ones flagged), by_severity {severity: open count}, by_age {lt30, 30to90, gt90: open count}.
     """
-    day = _day(as_of)
-    age = _issue_age(engine.dialect.name, day)
-    bucket = case((age < 30, literal("lt30")), (age <= 90, literal("30to90")), else_=literal("gt90"))
-    stmt = (
-        select(Issue.status, Issue.severity, bucket.label("bucket"),
-               func.count(Issue.id).label("n"), _n(Issue.for_next_meeting.is_(True)).label("flagged"))
-        .where(*_issue_conditions(province, day, districts, agency))
-        .group_by(Issue.status, Issue.severity, bucket)
-    )
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    values, shape = _issue_values(province, _day(as_of), districts, agency)
+    with reading(engine) as r:
+        rows = r.rows(_ISSUE_COUNTS, values, shape)
     out: dict[str, Any] = {st: 0 for st in rules.ISSUE_STATUSES}
     out.update(open_total=0, for_next_meeting=0)
     by_severity = {sev: 0 for sev in rules.ISSUE_SEVERITIES}
     by_age = {b: 0 for b in rules.AGE_BUCKETS}
-    for r in rows:
-        n = int(r["n"])
-        out[r["status"]] = out.get(r["status"], 0) + n
-        if r["status"] in rules.OPEN_ISSUE_STATUSES:
+    for status, severity, bucket, n, flagged in rows:
+        n = int(n)
+        out[status] = out.get(status, 0) + n
+        if status in rules.OPEN_ISSUE_STATUSES:
             out["open_total"] += n
-            out["for_next_meeting"] += int(r["flagged"] or 0)
-            by_severity[r["severity"]] = by_severity.get(r["severity"], 0) + n
-            by_age[r["bucket"]] += n
+            out["for_next_meeting"] += int(flagged or 0)
+            by_severity[severity] = by_severity.get(severity, 0) + n
+            by_age[bucket] += n
     out["by_severity"] = by_severity
     out["by_age"] = by_age
     return out
@@ -1062,25 +1193,53 @@ def issue_counts(engine: Engine, province: str, *, districts=None, agency: str |
 
 # --- meetings --------------------------------------------------------------------------------------
 
-def _meeting_dict(session, meeting: Meeting, today: dt.date) -> dict[str, Any]:
-    invitees = _records(session, select(Agency.code, Agency.name, Agency.short_name)
-                        .join(meeting_invitee, meeting_invitee.c.agency_code == Agency.code)
-                        .where(meeting_invitee.c.meeting_id == meeting.id))
-    invitees.sort(key=lambda a: _sort_name(a["name"]))
+_MEETING_FIELDS = ("id", "province_code", "held_on", "starts_at", "title", "kind", "chair", "venue", "status",
+                   "notice_number", "notes", "version", "is_demo")
+
+
+def _meeting_columns():
+    return [getattr(Meeting, f) for f in _MEETING_FIELDS]
+
+
+_NEXT_MEETING = Prepared(lambda dialect: (
+    select(*_meeting_columns())
+    .where(Meeting.province_code == param("province"), Meeting.status == "planned",
+           Meeting.held_on >= _day_param())
+    .order_by(Meeting.held_on, Meeting.id).limit(1)))
+
+_LAST_MEETING = Prepared(lambda dialect: (
+    select(*_meeting_columns())
+    .where(Meeting.province_code == param("province"),
+           or_(Meeting.held_on < _day_param(), and_(Meeting.held_on == _day_param(), Meeting.status == "held")))
+    .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1)))
+
+_INVITEES = Prepared(lambda dialect: (
+    select(Agency.code, Agency.name, Agency.short_name)
+    .join(meeting_invitee, meeting_invitee.c.agency_code == Agency.code)
+    .where(meeting_invitee.c.meeting_id == param("meeting_id", Integer))))
+
+
+def _agenda_statement(dialect: str):
     presenter = aliased(Agency)
     a = AgendaItem
-    agenda = _records(session, select(
-        a.id, a.position, a.kind, a.ref, a.title, a.notes, a.presenter_code,
-        presenter.name.label("presenter_name"), presenter.short_name.label("presenter_short_name"), a.minutes)
-        .outerjoin(presenter, presenter.code == a.presenter_code)
-        .where(a.meeting_id == meeting.id).order_by(a.position, a.id))
+    return (select(a.id, a.position, a.kind, a.ref, a.title, a.notes, a.presenter_code,
+                   presenter.name.label("presenter_name"), presenter.short_name.label("presenter_short_name"),
+                   a.minutes)
+            .outerjoin(presenter, presenter.code == a.presenter_code)
+            .where(a.meeting_id == param("meeting_id", Integer)).order_by(a.position, a.id))
+
+
+_AGENDA = Prepared(_agenda_statement)
+
+
+def _meeting_dict(r, meeting: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    ref = {"meeting_id": meeting["id"]}
+    invitees = r.records(_INVITEES, ref)
+    invitees.sort(key=lambda a: _sort_name(a["name"]))
+    agenda = r.records(_AGENDA, ref)
     return {
-        "id": meeting.id, "province_code": meeting.province_code, "held_on": meeting.held_on,
-        "starts_at": meeting.starts_at, "title": meeting.title, "kind": meeting.kind, "chair": meeting.chair,
-        "venue": meeting.venue, "status": meeting.status, "notice_number": meeting.notice_number,
-        "notes": meeting.notes, "version": meeting.version, "is_demo": bool(meeting.is_demo),
-        "days_until": (meeting.held_on - today).days, "invitees": invitees, "agenda": agenda,
-        "agenda_minutes": sum(int(a["minutes"] or 0) for a in agenda),
+        **meeting, "is_demo": bool(meeting["is_demo"]), "days_until": (meeting["held_on"] - today).days,
+        "invitees": invitees, "agenda": agenda, "agenda_minutes": sum(int(a["minutes"] or 0) for a in agenda),
     }
 
 
@@ -1089,37 +1248,34 @@ def upcoming_meeting(engine: Engine, province: str, today: dt.date | None = None
     days_until, invitees [{code, name, short_name}], agenda [{id, position, kind, ref, title, notes,
     presenter_code, presenter_name, presenter_short_name, minutes}], agenda_minutes."""
     day = _day(today)
-    with read_session(engine) as s:
-        meeting = s.scalar(select(Meeting)
-                           .where(Meeting.province_code == province, Meeting.status == "planned",
-                                  Meeting.held_on >= day)
-                           .order_by(Meeting.held_on, Meeting.id).limit(1))
-        return None if meeting is None else _meeting_dict(s, meeting, day)
+    with reading(engine) as r:
+        meeting = r.one(_NEXT_MEETING, {"province": province, "day": day})
+        return None if meeting is None else _meeting_dict(r, meeting, day)
 
 
 def last_meeting(engine: Engine, province: str, today: dt.date | None = None) -> dict[str, Any] | None:
     """The latest meeting that has taken place: dated before ``today``, or dated ``today`` and marked
     held. Same keys as ``upcoming_meeting`` plus days_since."""
     day = _day(today)
-    with read_session(engine) as s:
-        meeting = s.scalar(select(Meeting).where(
-            Meeting.province_code == province,
-            or_(Meeting.held_on < day, and_(Meeting.held_on == day, Meeting.status == "held")))
-            .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
+    with reading(engine) as r:
+        meeting = r.one(_LAST_MEETING, {"province": province, "day": day})
         if meeting is None:
             return None
-        out = _meeting_dict(s, meeting, day)
+        out = _meeting_dict(r, meeting, day)
     out["days_since"] = -out["days_until"]
     return out
 
 
+_MEETINGS = Prepared(lambda dialect: (
+    select(Meeting.id, Meeting.held_on, Meeting.title, Meeting.kind, Meeting.status, Meeting.notice_number)
+    .where(Meeting.province_code == param("province"))
+    .order_by(Meeting.held_on.desc(), Meeting.id.desc())))
+
+
 def meetings(engine: Engine, province: str) -> list[dict[str, Any]]:
     """All meetings of the province, latest first: id, held_on, title, kind, status, notice_number."""
-    m = Meeting
-    stmt = (select(m.id, m.held_on, m.title, m.kind, m.status, m.notice_number)
-            .where(Meeting.province_code == province).order_by(Meeting.held_on.desc(), Meeting.id.desc()))
-    with read_session(engine) as s:
-        return _records(s, stmt)
+    with reading(engine) as r:
+        return r.records(_MEETINGS, {"province": province})
 
 
 # --- reference lists and the data version ----------------------------------------------------------
@@ -1130,35 +1286,52 @@ def data_version(engine: Engine) -> str:
         return audit.data_version(s)
 
 
+_PROVINCES = Prepared(lambda dialect: select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "province"))
+
+
 def provinces(engine: Engine) -> list[dict[str, Any]]:
     """Provinces in the store: [{code, name}], by name."""
-    with read_session(engine) as s:
-        rows = _records(s, select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "province"))
-    return sorted(rows, key=lambda r: _sort_name(r["name"]))
+    with reading(engine) as r:
+        rows = r.records(_PROVINCES)
+    return sorted(rows, key=lambda row: _sort_name(row["name"]))
+
+
+def _districts_statement(dialect: str, on_day: bool):
+    u = AdminUnit
+    stmt = (select(u.code, u.name, u.type, u.population_2019, u.area_km2, u.valid_from, u.valid_to)
+            .where(u.parent_code == param("province"), u.level == "district").order_by(u.code))
+    if on_day:
+        stmt = stmt.where(_valid_during())
+    return stmt
+
+
+_DISTRICTS = Prepared(_districts_statement)
 
 
 def districts(engine: Engine, province: str, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Districts of the province, by code: [{code, name, type, population_2019, area_km2, valid_from,
     valid_to}]. With ``on``, only those valid that day; without it, all of them."""
-    u = AdminUnit
-    stmt = (select(u.code, u.name, u.type, u.population_2019, u.area_km2, u.valid_from, u.valid_to)
-            .where(AdminUnit.parent_code == province, AdminUnit.level == "district").order_by(AdminUnit.code))
-    if on is not None:
-        stmt = stmt.where(_valid_during(on, on))
-    with read_session(engine) as s:
-        return _records(s, stmt)
+    with reading(engine) as r:
+        return r.records(_DISTRICTS, {"province": province, "period_start": on, "period_end": on}, (on is not None,))
+
+
+def _agencies_statement(dialect: str, members_only: bool):
+    a = Agency
+    stmt = select(a.code, a.name, a.short_name, a.kind, a.role, a.admin_unit_code,
+                  a.is_committee_member).where(a.province_code == param("province"))
+    if members_only:
+        stmt = stmt.where(a.is_committee_member.is_(True))
+    return stmt
+
+
+_AGENCIES = Prepared(_agencies_statement)
 
 
 def agencies(engine: Engine, province: str, *, members_only: bool = False) -> list[dict[str, Any]]:
     """Agencies of the province, by name: [{code, name, short_name, kind, role, admin_unit_code,
     is_committee_member}]."""
-    a = Agency
-    stmt = select(a.code, a.name, a.short_name, a.kind, a.role, a.admin_unit_code,
-                  a.is_committee_member).where(Agency.province_code == province)
-    if members_only:
-        stmt = stmt.where(Agency.is_committee_member.is_(True))
-    with read_session(engine) as s:
-        rows = _records(s, stmt)
+    with reading(engine) as r:
+        rows = r.records(_AGENCIES, {"province": province}, (bool(members_only),))
     for row in rows:
         row["is_committee_member"] = bool(row["is_committee_member"])
-    return sorted(rows, key=lambda r: (_sort_name(r["name"]), r["code"]))
+    return sorted(rows, key=lambda row: (_sort_name(row["name"]), row["code"]))

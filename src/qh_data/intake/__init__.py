@@ -45,7 +45,7 @@ def revision_history(engine: Engine, indicator: str, unit: str, period: str, kin
     (``queries.value_history``)."""
     from .. import queries
 
-    return queries.value_history(engine, indicator=indicator, unit_code=unit, period=period, kind=kind)
+    return queries.value_history(engine, indicator=indicator, unit_code=unit, period=period, kind=kind).to_frame()
 
 
 def indicator_choices(engine: Engine) -> list[dict]:

@@ -86,7 +86,7 @@ def indicator_rows(
     (``queries.indicator_overview``: province roll-up, progress by ``qh_data.status``), as it stood then."""
     from .. import queries
 
-    frame = queries.indicator_overview(engine, province, as_of=cutoff)
+    frame = queries.indicator_overview(engine, province, as_of=cutoff).to_frame()
     out = []
     for r in frame.to_dict("records"):
         if (

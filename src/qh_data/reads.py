@@ -1,0 +1,256 @@
+"""The read path of ``qh_data.queries``: statements built and compiled once, run on a bare DBAPI cursor.
+
+A page's queries are small: most of them take the database well under a millisecond. Sent through
+an ORM session each call paid a fixed 1–3 ms on top (building the statement, its cache key, a
+session, a pooled connection with a pre-ping round trip on PostgreSQL, a rollback, Row objects,
+then a DataFrame): 3–50 times the database's own work. Here
+
+* a statement is a ``Prepared``: written once with SQLAlchemy (typed columns, dialect-correct SQL)
+  with named ``param(...)`` placeholders, and compiled once per dialect and *shape* (the arguments
+  that change the SQL text: which filters are on, how many codes in a list), never per call;
+* it runs on a DBAPI connection of a reader pool: on SQLite the engine's own pool (no pre-ping
+  there), on PostgreSQL a twin engine in autocommit (every SELECT one round trip, no BEGIN and no
+  ROLLBACK; each statement sees the data committed when it starts, as under READ COMMITTED) without
+  pre-ping: a connection found dead is replaced and the statement sent again once;
+* values come back through the same SQLAlchemy result processors as before (SQLite's date strings
+  become dates), as plain tuples or dicts.
+
+DBAPI errors leave as SQLAlchemy's exception classes (``OperationalError`` …), so callers handle a
+lost database exactly as before. ``tracing()`` records what is sent (the benchmark replays it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+_NOT_GIVEN = object()
+
+
+def param(name: str, type_=None):
+    """A named placeholder in a prepared statement; its value comes with each call."""
+    return bindparam(name, None, type_=type_)
+
+
+def params_in(name: str, count: int, type_=None) -> list:
+    """``count`` placeholders ``name__0 … name__{count-1}`` for an IN list (the count is part of the shape)."""
+    return [bindparam(f"{name}__{i}", None, type_=type_) for i in range(count)]
+
+
+def list_params(name: str, values) -> dict[str, Any]:
+    """The values for ``params_in(name, len(values))``."""
+    return {f"{name}__{i}": v for i, v in enumerate(values)}
+
+
+class Compiled:
+    """One statement compiled for one dialect: its SQL, how to lay out the parameters, and how to
+    read each result column."""
+
+    __slots__ = ("sql", "columns", "_positional", "_defaults", "_binders", "_readers", "_named", "_types",
+                 "_dialect")
+
+    def __init__(self, stmt, dialect) -> None:
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = str(compiled)
+        state = compiled._post_compile_expanded_state  # the parameters once IN lists are rendered
+        if state is not None:
+            self._defaults = dict(state.parameters)
+            processors = {**compiled._bind_processors, **(state.processors or {})}
+            order = state.positiontup
+        else:
+            self._defaults = {compiled.bind_names[bp]: bp.effective_value for bp in compiled.binds.values()}
+            processors = dict(compiled._bind_processors)
+            order = compiled.positiontup
+        self._binders = processors
+        self._named = order is None
+        self._positional = tuple((name, processors.get(name)) for name in order) if order is not None else ()
+        self.columns = tuple(col[0] for col in compiled._result_columns)
+        self._types = tuple(col[3] for col in compiled._result_columns)
+        self._dialect = dialect
+        self._readers = None  # known after the first run: some depend on the type the driver reports
+
+    def parameters(self, values: dict[str, Any]):
+        if self._named:
+            out = dict(self._defaults)
+            out.update(values)
+            for name, fn in self._binders.items():
+                if name in out:
+                    out[name] = fn(out[name])
+            return out
+        defaults = self._defaults
+        out = []
+        for name, fn in self._positional:
+            v = values.get(name, _NOT_GIVEN)
+            if v is _NOT_GIVEN:
+                v = defaults[name]
+            out.append(v if fn is None else fn(v))
+        return out
+
+    def learn(self, description) -> None:
+        """Pick each column's result processor, as SQLAlchemy does, from the driver's type codes."""
+        codes = [d[1] for d in description] if description else [None] * len(self._types)
+        readers = [t._cached_result_processor(self._dialect, code) for t, code in zip(self._types, codes)]
+        self._readers = tuple((i, fn) for i, fn in enumerate(readers) if fn is not None)
+
+    def read(self, rows: list[tuple]) -> list[tuple]:
+        readers = self._readers
+        if not readers:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, fn in readers:
+                row[i] = fn(row[i])
+            out.append(tuple(row))
+        return out
+
+
+class Prepared:
+    """A SELECT written once: ``build(dialect_name, *shape)`` returns it with ``param`` placeholders;
+    it is compiled once per (dialect, shape) and kept."""
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self._build = build
+        self._compiled: dict[tuple, Compiled] = {}
+        self._lock = threading.Lock()
+
+    def compiled(self, dialect, shape: tuple = ()) -> Compiled:
+        key = (dialect.name, shape)
+        found = self._compiled.get(key)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(key)
+                if found is None:
+                    found = Compiled(self._build(dialect.name, *shape), dialect)
+                    self._compiled[key] = found
+        return found
+
+
+# --- tracing (the benchmark replays what was sent) ---------------------------------------------------
+
+_trace: list | None = None
+
+
+@contextlib.contextmanager
+def tracing() -> Iterator[list[tuple[str, Any]]]:
+    """Record every (SQL, parameters) sent by this module while the block runs."""
+    global _trace
+    previous, _trace = _trace, []
+    try:
+        yield _trace
+    finally:
+        _trace = previous
+
+
+# --- the reader pool ------------------------------------------------------------------------------------
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """The engine whose pool serves reads for ``engine`` (itself on SQLite)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    found = _readers.get(engine)
+    if found is None:
+        with _readers_lock:
+            found = _readers.get(engine)
+            if found is None:
+                found = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                                      pool_reset_on_return=None, pool_size=engine.pool.size(),
+                                      max_overflow=10, pool_recycle=1800, connect_args={"connect_timeout": 5})
+                event.listen(engine, "engine_disposed", lambda _conn, twin=found: twin.dispose())
+                _readers[engine] = found
+    return found
+
+
+class Reader:
+    """One pooled DBAPI connection for the statements of one query function."""
+
+    __slots__ = ("_engine", "_fairy", "_dialect")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = reader_engine(engine)
+        self._dialect = engine.dialect
+        self._fairy = None
+
+    def _connection(self):
+        if self._fairy is None:
+            self._fairy = self._engine.raw_connection()
+        return self._fairy.dbapi_connection
+
+    def close(self) -> None:
+        if self._fairy is not None:
+            self._fairy.close()
+            self._fairy = None
+
+    def fetch(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
+              ) -> tuple[tuple[str, ...], list[tuple]]:
+        """(column names, rows as tuples) of one prepared statement."""
+        compiled = prepared.compiled(self._dialect, shape)
+        params = compiled.parameters(values or {})
+        if _trace is not None:
+            _trace.append((compiled.sql, params))
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                cur = conn.cursor()
+                try:
+                    cur.execute(compiled.sql, params)
+                    rows = cur.fetchall()
+                    if compiled._readers is None:
+                        compiled.learn(cur.description)
+                finally:
+                    cur.close()
+                return compiled.columns, compiled.read(rows)
+            except self._dialect.loaded_dbapi.Error as exc:
+                broken = _is_broken(conn)
+                if broken:
+                    self._fairy.invalidate(exc)
+                    self._fairy = None
+                    if attempt == 1:
+                        continue  # a connection that died in the pool: once more on a fresh one
+                raise DBAPIError.instance(compiled.sql, params, exc, self._dialect.loaded_dbapi.Error,
+                                          connection_invalidated=broken, dialect=self._dialect) from exc
+        raise AssertionError("unreachable")
+
+    def rows(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()) -> list[tuple]:
+        return self.fetch(prepared, values, shape)[1]
+
+    def records(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
+                ) -> list[dict[str, Any]]:
+        columns, rows = self.fetch(prepared, values, shape)
+        return [dict(zip(columns, row)) for row in rows]
+
+    def one(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
+            ) -> dict[str, Any] | None:
+        columns, rows = self.fetch(prepared, values, shape)
+        return dict(zip(columns, rows[0])) if rows else None
+
+    def scalar(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()):
+        rows = self.fetch(prepared, values, shape)[1]
+        return rows[0][0] if rows else None
+
+
+def _is_broken(conn) -> bool:
+    """True when the DBAPI connection can no longer be used (server gone, connection closed)."""
+    if getattr(conn, "broken", False):  # psycopg 3
+        return True
+    closed = getattr(conn, "closed", False)
+    return bool(closed) and not callable(closed)
+
+
+@contextlib.contextmanager
+def reading(engine: Engine) -> Iterator[Reader]:
+    reader = Reader(engine)
+    try:
+        yield reader
+    finally:
+        reader.close()
