@@ -12,8 +12,9 @@ Stores (made when missing; the national one with ``qh demo synth --scale nationa
 
 Each store/backend pair runs in a child process of its own (clean caches, its own peak RSS), which:
 
-1. times the heavy queries behind each page through ``qh_data`` (median of ``--warm`` runs) and the
-   very SQL statements they sent, replayed on a bare DBAPI cursor with ``fetchall()`` (the floor);
+1. times the heavy queries behind each page through ``qh_data`` (median of ``--query-runs`` calls) and
+   the very SQL statements they sent, replayed on a bare DBAPI cursor with ``fetchall()`` (the floor;
+   on PostgreSQL in autocommit, so it holds no BEGIN round trip);
 2. times the map: the province map (Lạng Sơn, GRDP per capita 2025, labels) built and rendered as on
    a cache miss, and the national layer (all 706 districts, values read from the store) rendered;
    HTML sizes;
@@ -95,8 +96,13 @@ def _resolve(name: str):
     return getattr(queries, name, None) or getattr(changes, name)
 
 
-def time_queries(engine, today: dt.date, warm: int) -> list[dict]:
+def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
+    """Each heavy query through ``qh_data`` against the very statements it sent, replayed on a bare
+    DBAPI cursor (``execute`` + ``fetchall``; on PostgreSQL in autocommit, so the floor holds no
+    BEGIN/ROLLBACK round trip either): medians of ``runs`` calls each, after one warm-up call."""
     from sqlalchemy import event
+
+    from qh_data import reads
 
     out = []
     for pages, name, kwargs in heavy_queries(engine, today):
@@ -106,22 +112,27 @@ def time_queries(engine, today: dt.date, warm: int) -> list[dict]:
         def grab(conn, cursor, statement, parameters, context, executemany, captured=captured):
             captured.append((statement, parameters))
 
-        fn(engine, **kwargs)  # warm: pool, statement cache
-        event.listen(engine, "before_cursor_execute", grab)
+        fn(engine, **kwargs)  # warm: pools, compiled statements
+        event.listen(engine, "before_cursor_execute", grab)  # anything still sent through SQLAlchemy
         try:
-            fn(engine, **kwargs)
+            with reads.tracing() as traced:
+                fn(engine, **kwargs)
         finally:
             event.remove(engine, "before_cursor_execute", grab)
-        statements = [(s, p) for s, p in captured if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
+        statements = [(s, p) for s, p in captured + traced
+                      if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
         t_lib = []
-        for _ in range(warm):
+        for _ in range(runs):
             t0 = time.perf_counter()
             fn(engine, **kwargs)
             t_lib.append(time.perf_counter() - t0)
         raw = engine.raw_connection()
+        pg = engine.dialect.name == "postgresql"
         try:
+            if pg:
+                raw.dbapi_connection.autocommit = True
             t_sql = []
-            for _ in range(warm + 1):
+            for _ in range(runs + 1):
                 cur = raw.cursor()
                 t0 = time.perf_counter()
                 for stmt, params in statements:
@@ -132,6 +143,8 @@ def time_queries(engine, today: dt.date, warm: int) -> list[dict]:
                 raw.rollback()
             t_sql = t_sql[1:]
         finally:
+            if pg:
+                raw.dbapi_connection.autocommit = False
             raw.close()
         lib, sql = statistics.median(t_lib), statistics.median(t_sql)
         label = name if name != "indicator_values" else f"indicator_values ({kwargs['level']})"
@@ -169,8 +182,8 @@ def time_maps(engine, warm: int) -> dict:
     for p in queries.provinces(engine):
         df = queries.indicator_values(engine, indicator="grdp_per_capita", period="2025", kind="actual",
                                       level="district", province=p["code"])
-        for r in df.to_dict("records"):
-            v = None if r["value"] != r["value"] else float(r["value"])
+        for r in df:  # Records: row dicts, a missing figure is None
+            v = None if r["value"] is None or r["value"] != r["value"] else float(r["value"])
             rows.append({"code": r["code"], "name": r["name"], "value": v,
                          "formatted_value": None if v is None else maps.default_number_format(v),
                          "unit": "triệu đồng/người", "rank": None, "n": None, "target_text": None,
@@ -265,7 +278,7 @@ def time_pages(engine, warm: int, pages: tuple[str, ...]) -> list[dict]:
     return out
 
 
-def child(store: str, backend: str, url: str, warm: int, pages: tuple[str, ...]) -> dict:
+def child(store: str, backend: str, url: str, warm: int, pages: tuple[str, ...], query_runs: int) -> dict:
     warnings.simplefilter("ignore")
     import logging
 
@@ -280,7 +293,7 @@ def child(store: str, backend: str, url: str, warm: int, pages: tuple[str, ...])
     engine = make_engine(url)
     today = clock.today()
     result = {"store": store, "backend": backend}
-    result["queries"] = time_queries(engine, today, warm)
+    result["queries"] = time_queries(engine, today, query_runs)
     result["maps"] = time_maps(engine, warm)
     engine.dispose()
     result["pages"] = time_pages(make_engine(url), warm, pages)
@@ -357,6 +370,11 @@ def _f(v, spec: str) -> str:
     return "–" if v is None else format(v, spec)
 
 
+def _ms(v: float) -> str:
+    """Three significant figures at least: 0.0213, 0.452, 12.7."""
+    return f"{v:.3f}" if v < 1 else f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
 def table(results: dict, made: dict) -> str:
     cols = [k for k in (("province", "sqlite"), ("province", "postgresql"), ("national", "sqlite"),
                         ("national", "postgresql")) if k in results]
@@ -403,7 +421,7 @@ def table(results: dict, made: dict) -> str:
         for s, b in cols:
             q = next(x for x in results[(s, b)]["queries"] if x["query"] == name)
             pages_of = q["pages"]
-            cells.append(f"{q['lib_ms']:.1f} / {q['sql_ms']:.2f} ms "
+            cells.append(f"{_ms(q['lib_ms'])} / {_ms(q['sql_ms'])} ms "
                          f"({mark(_f(q['ratio'], '.2f'), over(q['ratio'], TARGETS['ratio']))}x)")
         row(f"query `{name}` ({pages_of}): qh_data / bare SQL", "≤2x", cells)
     cells = []
@@ -533,6 +551,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--warm", type=int, default=5, help="warm runs per page / query (median)")
     ap.add_argument("--only", action="append", help="store:backend, e.g. national:postgresql (repeatable)")
+    ap.add_argument("--query-runs", type=int, default=30,
+                    help="calls per query, and replays of its SQL (median; sub-millisecond timings need more than 5)")
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--national-sqlite", default="/tmp/qh_synth_national.sqlite3")
     ap.add_argument("--national-pg", default=f"{PG_SERVER}/qh_synth")
@@ -543,7 +563,7 @@ def main() -> int:
     a = ap.parse_args()
     pages = tuple(p for p in a.pages.split(",") if p)
     if a.child:
-        res = child(*a.child, a.warm, pages)
+        res = child(*a.child, a.warm, pages, a.query_runs)
         print("RESULT " + json.dumps(res, default=str))
         return 0
     if a.http:
@@ -568,7 +588,7 @@ def main() -> int:
         made[(store, backend)] = secs
         print(f"[{store} · {backend}] {url}" + (f" (made in {secs:.1f} s)" if secs else ""), file=sys.stderr)
         proc = subprocess.run([sys.executable, __file__, "--child", store, backend, url, "--warm", str(a.warm),
-                               "--pages", ",".join(pages)], capture_output=True, text=True, check=False)
+                               "--query-runs", str(a.query_runs), "--pages", ",".join(pages)], capture_output=True, text=True, check=False)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if proc.returncode or line is None:
             print(proc.stdout[-3000:], proc.stderr[-5000:], file=sys.stderr)
@@ -588,12 +608,13 @@ def main() -> int:
     print(text)
     if not a.no_write:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        header = (f"# Benchmark results (issue 9)\n\nMeasured {stamp} by `bench/bench.py --warm {a.warm}` on "
+        header = (f"# Benchmark results (issue 9)\n\nMeasured {stamp} by `bench/bench.py --warm {a.warm} --query-runs {a.query_runs}` on "
                   f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
                   f"{platform.python_version()}; load average {load_before} before, {_load()} after. The "
                   f"machine is shared (other agents and test suites may run at the same time): timings are "
                   f"noisy. Cells: warm median ms / first run s for pages; qh_data ms / bare SQL ms (ratio) "
-                  f"for queries. **Bold ✗** = over the target.\n\n")
+                  f"for queries, medians of {a.query_runs} calls and of {a.query_runs} replays of the same "
+                  f"statements on a bare DBAPI cursor (PostgreSQL: autocommit, no BEGIN). **Bold ✗** = over the target.\n\n")
         _write_section(Path(a.out), header + text + "\n", main=True)
         print(f"\nwritten to {a.out}", file=sys.stderr)
     return 0

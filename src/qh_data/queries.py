@@ -97,6 +97,9 @@ CLOSED_ISSUE_STATUSES = ("resolved", "closed")
 KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}
 
 
+# Boolean columns come back as bool from ``reads`` (SQLAlchemy's result processors), None only where an
+# outer join found nothing.
+
 # --- small helpers ---------------------------------------------------------------------------------
 
 class _MemoPeriods:
@@ -168,7 +171,9 @@ def _n(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+@functools.lru_cache(maxsize=65536)
 def _sort_name(name: str | None) -> str:
+    """The sort key of a name (folded; the same names come back on every call, so it is remembered)."""
     return fold(name or "")
 
 
@@ -474,7 +479,6 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
         row["units"] = ", ".join(x[1] for x in un)
         row["unit_codes"] = ", ".join(x[0] for x in un)
         row["days_late"] = int(row["days_late"] or 0)
-        row["is_demo"] = bool(row["is_demo"])
     return Records(rows, TASK_COLUMNS)
 
 
@@ -853,9 +857,24 @@ PROVINCE_SERIES_COLUMNS = ("period", "period_type", "year", "kind", "value", "ba
                            "submitted_at", "revision")
 
 
+@functools.lru_cache(maxsize=8192)
 def _series_sort_key(period: str, kind: str):
     key = periods.sort_key(period) if periods.is_valid(period) else (dt.date.max, 9)
     return (key, KIND_ORDER.get(kind, 9))
+
+
+def _series_statement(dialect: str, as_of: bool):
+    """The indicator, outer-joined to the unit's figures in force: one statement says both whether the
+    indicator exists and what its figures are."""
+    v = IndicatorValue
+    return (select(*[getattr(v, f) for f in _OWN_FIELDS if f != "indicator_code"])
+            .select_from(Indicator)
+            .outerjoin(v, and_(v.indicator_code == Indicator.code, v.admin_unit_code == param("unit_code"),
+                               _in_force(as_of, v)))
+            .where(Indicator.code == param("code")))
+
+
+_SERIES = Prepared(_series_statement)
 
 
 def indicator_series(engine: Engine, *, indicator: str, unit_code: str,
@@ -863,11 +882,12 @@ def indicator_series(engine: Engine, *, indicator: str, unit_code: str,
     """Every figure in force for one unit across periods and kinds, in period order: SERIES_COLUMNS."""
     moment = _moment(as_of)
     with reading(engine) as r:
-        ind = _indicator(r, indicator)
-        rows = list(_own_values(r, unit_code, [ind.code], moment).values())
+        found = r.records(_SERIES, {"code": indicator, "unit_code": unit_code, "moment": moment},
+                          (moment is not None,))
+    if not found:
+        raise NotFound(f"Không có chỉ tiêu '{indicator}'.", f"Indicator '{indicator}' does not exist.")
+    rows = [row for row in found if row["period"] is not None]  # the indicator alone: no figure
     rows.sort(key=lambda row: _series_sort_key(row["period"], row["kind"]))
-    for row in rows:
-        row["is_demo"] = bool(row["is_demo"])
     return Records(rows, SERIES_COLUMNS)
 
 
@@ -1144,8 +1164,6 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
         un = units.get(row["id"], ())
         row["units"] = ", ".join(x[1] for x in un)
         row["unit_codes"] = ", ".join(x[0] for x in un)
-        row["for_next_meeting"] = bool(row["for_next_meeting"])
-        row["is_demo"] = bool(row["is_demo"])
         row["raised_by_short"] = row["raised_by_short_name"]
     return Records(rows, ISSUE_COLUMNS)
 
@@ -1332,6 +1350,4 @@ def agencies(engine: Engine, province: str, *, members_only: bool = False) -> li
     is_committee_member}]."""
     with reading(engine) as r:
         rows = r.records(_AGENCIES, {"province": province}, (bool(members_only),))
-    for row in rows:
-        row["is_committee_member"] = bool(row["is_committee_member"])
     return sorted(rows, key=lambda row: (_sort_name(row["name"]), row["code"]))
