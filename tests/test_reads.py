@@ -140,3 +140,17 @@ def test_indicator_series_unknown_indicator_and_no_figures(demo_engine):
         queries.indicator_series(demo_engine, indicator="khong_co", unit_code="20")
     empty = queries.indicator_series(demo_engine, indicator="grdp_per_capita", unit_code="không-có-đơn-vị")
     assert empty == [] and empty.columns == queries.SERIES_COLUMNS
+
+
+def test_an_engine_no_longer_used_is_not_kept_alive_by_its_stash(tmp_path):
+    import gc
+    import weakref
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    with reads.reading(eng) as r:
+        assert r.scalar(COUNT, {"n": 1}) == 2
+    gone = weakref.ref(eng)
+    eng.dispose()
+    del eng, r
+    gc.collect()
+    assert gone() is None

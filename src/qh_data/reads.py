@@ -168,10 +168,15 @@ class _Stash:
     on return: ~5 µs, as much as a small SQLite query). Each connection still belongs to the engine's
     pool, and ``dispose()`` closes them all."""
 
-    def __init__(self, engine: Engine, keep: int) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, keep: int, *, weak: bool = False) -> None:
+        # weak: the engine is the key this stash is kept under (SQLite), which must stay free to go
+        self._engine = weakref.ref(engine) if weak else (lambda: engine)
         self.keep = keep
         self.idle: collections.deque = collections.deque()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine()
 
     def take(self):
         try:
@@ -213,7 +218,7 @@ def _make_stash(engine: Engine) -> _Stash:
     """On SQLite the engine's own pool (no pre-ping there); on PostgreSQL a twin engine in autocommit
     without pre-ping or reset, disposed with its parent."""
     if engine.dialect.name == "sqlite":
-        stash = _Stash(engine, keep=5)
+        stash = _Stash(engine, keep=5, weak=True)
     else:
         twin = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
                              pool_reset_on_return=None, pool_size=5, max_overflow=10, pool_recycle=1800,
