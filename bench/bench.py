@@ -13,8 +13,8 @@ Stores (made when missing; the national one with ``qh demo synth --scale nationa
 Each store/backend pair runs in a child process of its own (clean caches, its own peak RSS), which:
 
 1. times the heavy queries behind each page through ``qh_data`` (median of ``--query-runs`` calls) and
-   the very SQL statements they sent, replayed on a bare DBAPI cursor with ``fetchall()`` (the floor;
-   on PostgreSQL in autocommit, so it holds no BEGIN round trip);
+   the very SQL statements they sent, replayed on a bare DBAPI cursor with ``fetchall()`` (the floor),
+   interleaved, on the connection the call used (on PostgreSQL in autocommit: no BEGIN round trip);
 2. times the map: the province map (Lạng Sơn, GRDP per capita 2025, labels) built and rendered as on
    a cache miss, and the national layer (all 706 districts, values read from the store) rendered;
    HTML sizes;
@@ -99,7 +99,8 @@ def _resolve(name: str):
 def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
     """Each heavy query through ``qh_data`` against the very statements it sent, replayed on a bare
     DBAPI cursor (``execute`` + ``fetchall``; on PostgreSQL in autocommit, so the floor holds no
-    BEGIN/ROLLBACK round trip either): medians of ``runs`` calls each, after one warm-up call."""
+    BEGIN/ROLLBACK round trip either): medians of ``runs`` calls and ``runs`` replays, interleaved, the
+    replay on the connection the call used."""
     from sqlalchemy import event
 
     from qh_data import reads
@@ -121,31 +122,29 @@ def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
             event.remove(engine, "before_cursor_execute", grab)
         statements = [(s, p) for s, p in captured + traced
                       if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
-        t_lib = []
-        for _ in range(runs):
+        t_lib, t_sql = [], []
+        # interleaved, a call then a replay, so that both see the same moments of a shared machine, and
+        # on the very connection the call just used (the reader pool hands the last one back first):
+        # the same server process, so its scheduling is not what is compared. On PostgreSQL that
+        # connection is in autocommit: the floor holds no BEGIN/ROLLBACK round trip either.
+        for i in range(runs + 1):
             t0 = time.perf_counter()
             fn(engine, **kwargs)
-            t_lib.append(time.perf_counter() - t0)
-        raw = engine.raw_connection()
-        pg = engine.dialect.name == "postgresql"
-        try:
-            if pg:
-                raw.dbapi_connection.autocommit = True
-            t_sql = []
-            for _ in range(runs + 1):
-                cur = raw.cursor()
-                t0 = time.perf_counter()
+            t1 = time.perf_counter()
+            with reads.reading(engine) as reader:
+                conn = reader.dbapi_connection()
+                cur = conn.cursor()
+                t2 = time.perf_counter()
                 for stmt, params in statements:
                     cur.execute(stmt, params)
                     cur.fetchall()
-                t_sql.append(time.perf_counter() - t0)
+                t3 = time.perf_counter()
                 cur.close()
-                raw.rollback()
-            t_sql = t_sql[1:]
-        finally:
-            if pg:
-                raw.dbapi_connection.autocommit = False
-            raw.close()
+                if not getattr(conn, "autocommit", True):
+                    conn.rollback()
+            if i:  # the first pair warms both
+                t_lib.append(t1 - t0)
+                t_sql.append(t3 - t2)
         lib, sql = statistics.median(t_lib), statistics.median(t_sql)
         label = name if name != "indicator_values" else f"indicator_values ({kwargs['level']})"
         out.append({"pages": pages, "query": label, "statements": len(statements), "lib_ms": lib * 1000,

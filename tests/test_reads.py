@@ -154,3 +154,16 @@ def test_an_engine_no_longer_used_is_not_kept_alive_by_its_stash(tmp_path):
     del eng, r
     gc.collect()
     assert gone() is None
+
+
+def test_rows_built_for_their_columns_match_a_plain_zip():
+    from qh_data.reads import _row_builder
+
+    rows = [(1, "2026-01-02", None), (2, None, "x")]
+    readers = {1: lambda v: None if v is None else dt.date.fromisoformat(v)}
+    as_dicts = _row_builder(("id", "day", "it's"), readers, as_dicts=True)(rows)
+    assert as_dicts == [{"id": 1, "day": dt.date(2026, 1, 2), "it's": None}, {"id": 2, "day": None, "it's": "x"}]
+    assert _row_builder(("id", "day", "it's"), readers, as_dicts=False)(rows) == [
+        (1, dt.date(2026, 1, 2), None), (2, None, "x")]
+    assert _row_builder(("only",), {}, as_dicts=False)([(5,)]) == [(5,)]
+    assert _row_builder(("only",), {}, as_dicts=True)([(5,)]) == [{"only": 5}]

@@ -54,7 +54,7 @@ class Compiled:
     read each result column."""
 
     __slots__ = ("sql", "columns", "_positional", "_defaults", "_binders", "_readers", "_named", "_types",
-                 "_dialect")
+                 "_dialect", "_to_records", "_to_tuples")
 
     def __init__(self, stmt, dialect) -> None:
         compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -75,6 +75,8 @@ class Compiled:
         self._types = tuple(col[3] for col in compiled._result_columns)
         self._dialect = dialect
         self._readers = None  # known after the first run: some depend on the type the driver reports
+        self._to_records = None
+        self._to_tuples = None
 
     def parameters(self, values: dict[str, Any]):
         if self._named:
@@ -101,26 +103,35 @@ class Compiled:
 
     def read_records(self, rows: list[tuple]) -> list[dict[str, Any]]:
         """Rows as dicts, each value through its column's result processor."""
-        columns = self.columns
-        out = [dict(zip(columns, row)) for row in rows]
-        if self._readers:
-            for i, fn in self._readers:
-                name = columns[i]
-                for record in out:
-                    record[name] = fn(record[name])
-        return out
+        if self._to_records is None:
+            self._to_records = _row_builder(self.columns, dict(self._readers), as_dicts=True)
+        return self._to_records(rows)
 
     def read(self, rows: list[tuple]) -> list[tuple]:
-        readers = self._readers
-        if not readers:
+        """Rows as tuples, each value through its column's result processor."""
+        if not self._readers:
             return rows
-        out = []
-        for row in rows:
-            row = list(row)
-            for i, fn in readers:
-                row[i] = fn(row[i])
-            out.append(tuple(row))
-        return out
+        if self._to_tuples is None:
+            self._to_tuples = _row_builder(self.columns, dict(self._readers), as_dicts=False)
+        return self._to_tuples(rows)
+
+
+def _row_builder(columns: tuple[str, ...], readers: dict[int, Callable], *, as_dicts: bool) -> Callable:
+    """A function turning a statement's rows into dicts (or tuples), written for its columns: one
+    display per row with the result processors inline -- about twice as fast as ``dict(zip(...))``
+    followed by a pass per processed column, and that is most of a small query's Python time.
+    Only the column names go into the code, as ``repr`` literals."""
+    names = [f"c{i}" for i in range(len(columns))]
+    values = [f"_p{i}({names[i]})" if i in readers else names[i] for i in range(len(columns))]
+    if as_dicts:
+        display = "{" + ", ".join(f"{col!r}: {v}" for col, v in zip(columns, values)) + "}"
+    else:
+        display = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+    unpack = ", ".join(names) + ("," if len(names) == 1 else "")
+    source = f"def build(rows):\n    return [{display} for ({unpack}) in rows]\n"
+    namespace = {f"_p{i}": fn for i, fn in readers.items()}
+    exec(compile(source, "<qh_data.reads rows>", "exec"), namespace)
+    return namespace["build"]
 
 
 class Prepared:
@@ -250,6 +261,10 @@ class Reader:
         if self._fairy is None:
             self._fairy = self._stash.take()
         return self._fairy.dbapi_connection
+
+    def dbapi_connection(self):
+        """The driver's connection this reader holds (the benchmark replays statements on it)."""
+        return self._connection()
 
     def close(self) -> None:
         if self._fairy is not None:
