@@ -612,8 +612,8 @@ def main() -> int:
                   f"{platform.python_version()}; load average {load_before} before, {_load()} after. The "
                   f"machine is shared (other agents and test suites may run at the same time): timings are "
                   f"noisy. Cells: warm median ms / first run s for pages; qh_data ms / bare SQL ms (ratio) "
-                  f"for queries, medians of {a.query_runs} calls and of {a.query_runs} replays of the same "
-                  f"statements on a bare DBAPI cursor (PostgreSQL: autocommit, no BEGIN). **Bold ✗** = over the target.\n\n")
+                  f"for queries, medians of {a.query_runs} calls, each followed by a replay of the statements it "
+                  f"sent on a bare DBAPI cursor over the connection it used (PostgreSQL: autocommit, no BEGIN). **Bold ✗** = over the target.\n\n")
         _write_section(Path(a.out), header + text + "\n", main=True)
         print(f"\nwritten to {a.out}", file=sys.stderr)
     return 0
