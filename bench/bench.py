@@ -140,8 +140,6 @@ def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
                     cur.fetchall()
                 t3 = time.perf_counter()
                 cur.close()
-                if not getattr(conn, "autocommit", True):
-                    conn.rollback()
             if i:  # the first pair warms both
                 t_lib.append(t1 - t0)
                 t_sql.append(t3 - t2)

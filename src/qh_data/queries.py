@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
@@ -586,7 +587,7 @@ def _in_force(as_of: bool, v=IndicatorValue):
     if not as_of:
         return v.superseded_at.is_(None)
     moment = param("moment", DateTime)
-    return and_(v.submitted_at <= moment, or_(v.superseded_at.is_(None), v.superseded_at > param("moment", DateTime)))
+    return and_(v.submitted_at <= moment, or_(v.superseded_at.is_(None), v.superseded_at > moment))
 
 
 def _valid_during(u=AdminUnit):
@@ -843,7 +844,7 @@ def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str =
         value = row["value"]
         if value is not None:
             value = float(value)
-            if value == value:
+            if not math.isnan(value):
                 contributing += 1
             row["value"] = value
     return Records(rows, DISTRICT_VALUE_COLUMNS, floats=("value",),

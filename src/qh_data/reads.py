@@ -26,10 +26,12 @@ import contextlib
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Self
 
-from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy import Engine, bindparam, event
 from sqlalchemy.exc import DBAPIError
+
+from .db import make_engine
 
 _NOT_GIVEN = object()
 
@@ -53,8 +55,8 @@ class Compiled:
     """One statement compiled for one dialect: its SQL, how to lay out the parameters, and how to
     read each result column."""
 
-    __slots__ = ("sql", "columns", "_positional", "_defaults", "_binders", "_readers", "_named", "_types",
-                 "_dialect", "_to_records", "_to_tuples")
+    __slots__ = ("_binders", "_defaults", "_dialect", "_named", "_positional", "_readers", "_to_records",
+                 "_to_tuples", "_types", "columns", "sql")
 
     def __init__(self, stmt, dialect) -> None:
         compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -130,7 +132,7 @@ def _row_builder(columns: tuple[str, ...], readers: dict[int, Callable], *, as_d
     unpack = ", ".join(names) + ("," if len(names) == 1 else "")
     source = f"def build(rows):\n    return [{display} for ({unpack}) in rows]\n"
     namespace = {f"_p{i}": fn for i, fn in readers.items()}
-    exec(compile(source, "<qh_data.reads rows>", "exec"), namespace)
+    exec(compile(source, "<qh_data.reads rows>", "exec"), namespace)  # noqa: S102 -- our own column names only
     return namespace["build"]
 
 
@@ -227,61 +229,44 @@ def _stash(engine: Engine) -> _Stash:
 
 def _make_stash(engine: Engine) -> _Stash:
     """On SQLite the engine's own pool (no pre-ping there); on PostgreSQL a twin engine in autocommit
-    without pre-ping or reset, disposed with its parent."""
+    (``db.make_engine(reads_only=True)``), disposed with its parent."""
     if engine.dialect.name == "sqlite":
         stash = _Stash(engine, keep=5, weak=True)
-    else:
-        twin = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                             pool_reset_on_return=None, pool_size=5, max_overflow=10, pool_recycle=1800,
-                             connect_args={"connect_timeout": 5})
-        stash = _Stash(twin, keep=5)
-        event.listen(engine, "engine_disposed", lambda _engine, twin=twin: twin.dispose())
-        event.listen(twin, "engine_disposed", lambda _engine, stash=stash: stash.dispose())
-    if engine.dialect.name == "sqlite":
         event.listen(engine, "engine_disposed", lambda _engine, stash=stash: stash.dispose())
+        return stash
+    twin = make_engine(engine.url, reads_only=True)
+    stash = _Stash(twin, keep=5)
+    event.listen(engine, "engine_disposed", lambda _engine, twin=twin: twin.dispose())
+    event.listen(twin, "engine_disposed", lambda _engine, stash=stash: stash.dispose())
     return stash
-
-
-def reader_engine(engine: Engine) -> Engine:
-    """The engine whose pool serves reads for ``engine`` (itself on SQLite)."""
-    return _stash(engine).engine
 
 
 class Reader:
     """One pooled DBAPI connection for the statements of one query function (``with reading(engine) as r``)."""
 
-    __slots__ = ("_stash", "_fairy", "_dialect")
+    __slots__ = ("_dialect", "_fairy", "_stash")
 
     def __init__(self, engine: Engine) -> None:
         self._stash = _stash(engine)
         self._dialect = engine.dialect
         self._fairy = None
 
-    def _connection(self):
+    def dbapi_connection(self):
+        """The driver's connection this reader holds (taken from the stash on first use)."""
         if self._fairy is None:
             self._fairy = self._stash.take()
         return self._fairy.dbapi_connection
-
-    def dbapi_connection(self):
-        """The driver's connection this reader holds (the benchmark replays statements on it)."""
-        return self._connection()
 
     def close(self) -> None:
         if self._fairy is not None:
             self._stash.give_back(self._fairy)
             self._fairy = None
 
-    def __enter__(self) -> Reader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc) -> None:
         self.close()
-
-    def fetch(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
-              ) -> tuple[tuple[str, ...], list[tuple]]:
-        """(column names, rows as tuples) of one prepared statement."""
-        compiled, rows = self._run(prepared, values, shape)
-        return compiled.columns, compiled.read(rows)
 
     def _run(self, prepared: Prepared, values: dict[str, Any] | None, shape: tuple) -> tuple[Compiled, list]:
         """The compiled statement and its raw rows (values not yet through the result processors)."""
@@ -290,7 +275,7 @@ class Reader:
         if _trace is not None:
             _trace.append((compiled.sql, params))
         for attempt in (1, 2):
-            conn = self._connection()
+            conn = self.dbapi_connection()
             try:
                 cur = conn.cursor()
                 try:
@@ -313,7 +298,8 @@ class Reader:
         raise AssertionError("unreachable")
 
     def rows(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()) -> list[tuple]:
-        return self.fetch(prepared, values, shape)[1]
+        compiled, rows = self._run(prepared, values, shape)
+        return compiled.read(rows)
 
     def records(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
                 ) -> list[dict[str, Any]]:
@@ -322,11 +308,11 @@ class Reader:
 
     def one(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()
             ) -> dict[str, Any] | None:
-        columns, rows = self.fetch(prepared, values, shape)
-        return dict(zip(columns, rows[0])) if rows else None
+        found = self.records(prepared, values, shape)
+        return found[0] if found else None
 
     def scalar(self, prepared: Prepared, values: dict[str, Any] | None = None, shape: tuple = ()):
-        rows = self.fetch(prepared, values, shape)[1]
+        rows = self.rows(prepared, values, shape)
         return rows[0][0] if rows else None
 
 
