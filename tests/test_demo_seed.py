@@ -32,7 +32,15 @@ def _count(engine, model, *where):
 
 
 @pytest.fixture
-def seeded(engine):
+def seeded(backend, read_store):
+    """The demo seeded on TODAY once per session and backend, shared read-only: (engine, report)."""
+    return read_store(backend, f"demo seeded on {TODAY}", lambda e: demo.seed(e, today=TODAY, quiet=True),
+                      seeded=False)
+
+
+@pytest.fixture
+def seeded_own(engine):
+    """The demo seeded on TODAY in a database of this test's own (free to write to)."""
     report = demo.seed(engine, today=TODAY, quiet=True)
     return engine, report
 
@@ -171,8 +179,8 @@ def test_revisions_are_consistent(seeded):
     assert revised > 0
 
 
-def test_refused_on_a_non_empty_database_and_nothing_changes(seeded):
-    engine, _ = seeded
+def test_refused_on_a_non_empty_database_and_nothing_changes(seeded_own):
+    engine, _ = seeded_own
     before = _content(engine)
     with pytest.raises(QHError):
         demo.seed(engine, today=TODAY, quiet=True)

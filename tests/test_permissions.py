@@ -1,7 +1,12 @@
 """Who may do what: the role table, and every write service refusing or allowing each role.
 
-Each service case runs once per role on SQLite and on PostgreSQL. A refused call must raise
-PermissionDenied and leave the database exactly as it was (no row changed, no audit entry).
+Each service case runs once per role on SQLite. A refused call must raise PermissionDenied and leave
+the database exactly as it was (no row changed, no audit entry). On PostgreSQL each case runs for the
+two roles on either side of its line (``PG_SAMPLE``): the role with the fewest rights that is allowed,
+so every write service runs and audits once on PostgreSQL, and the role with the most rights that is
+refused, so every refusal, the agency-scoped ones that read the row's agency included, leaves a
+PostgreSQL store unchanged. The decision itself is Python (``permissions.allowed``) and the same on
+both backends; what the backend can change is the write and the rollback, which the sample covers.
 """
 
 from __future__ import annotations
@@ -246,6 +251,20 @@ CASES = [
         w.engine, a, PASSWORD, "mat-khau-cua-toi-2")),
 ]
 ALL_ROLES = [*ROLES, "kiosk"]
+RANK = ["kiosk", "viewer", "agency_editor", "dpi_editor", "admin"]  # fewest rights first
+
+
+def _pg_sample(allowed_roles: set[str]) -> tuple[str, str]:
+    """The least-privileged role allowed and the most-privileged role refused."""
+    return (min(allowed_roles, key=RANK.index),
+            max((r for r in ALL_ROLES if r not in allowed_roles), key=RANK.index))
+
+
+PG_SAMPLE = {case[0]: _pg_sample(case[1]) for case in CASES}
+MATRIX = [pytest.param("sqlite", case, role, id=f"sqlite-{case[0]}-{role}")
+          for case in CASES for role in ALL_ROLES] + [
+    pytest.param("postgresql", case, role, id=f"postgresql-{case[0]}-{role}")
+    for case in CASES for role in PG_SAMPLE[case[0]]]
 
 
 def test_every_service_module_is_covered():
@@ -270,8 +289,15 @@ def test_every_service_module_is_covered():
     assert writes - covered == set()
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_the_postgresql_sample_sits_on_each_line():
+    for name, allowed_roles, *_ in CASES:
+        inside, outside = PG_SAMPLE[name]
+        assert inside in allowed_roles and outside not in allowed_roles
+        assert all(RANK.index(r) >= RANK.index(inside) for r in allowed_roles), name  # rights only add up
+        assert all(RANK.index(r) <= RANK.index(outside) for r in ALL_ROLES if r not in allowed_roles), name
+
+
+@pytest.mark.parametrize(("backend", "case", "role"), MATRIX)
 def test_service_allows_or_refuses_each_role(engine, case, role):
     name, allowed_roles, call, *prepare = case
     world = make_world(engine)

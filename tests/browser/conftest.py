@@ -1,15 +1,19 @@
 """The real app in a real browser: a Streamlit server per test session and Debian's chromium.
 
-Every test here is marked ``browser`` (``-m browser`` / ``-m "not browser"``) and, under xdist
-(``make test`` runs ``-n 2 --dist loadgroup``), kept in one group so a single worker starts the server.
+Every test here is marked ``browser`` (``-m browser`` / ``-m "not browser"``). Under xdist (``make test``
+runs ``-n 2 --dist loadgroup``) they are spread over the workers, each worker with its own app server,
+database copy and chromium; a page's tests in ``test_pages_browser.py`` stay together on one worker
+(group ``browser-page-<key>``: its two projector sizes share one tab), and so do the tests of a module
+with a server of its own (``test_hostile_browser.py``: group ``browser-hostile``).
 
 Fixtures and helpers (use them from any ``tests/browser/test_*.py``)
 --------------------------------------------------------------------
 ``app_server`` (session)
     An ``AppServer``: ``.venv/bin/streamlit run dashboard/app.py --server.port <free port>
-    --server.headless true`` with ``QH_DATABASE_URL`` on a freshly migrated and seeded temporary SQLite
-    database (``qh_data.schema.upgrade`` + ``qh_data.demo.seed``), ``QH_AUTH=none``. Started once,
-    ready when ``/_stcore/health`` answers, stopped at the end of the session.
+    --server.headless true`` with ``QH_DATABASE_URL`` on a temporary copy of the session's migrated and
+    seeded SQLite demo (``qh_data.schema.upgrade`` + ``qh_data.demo.seed``, made once per worker by
+    ``_templates`` in tests/conftest.py), ``QH_AUTH=none``. Started once per worker, ready when
+    ``/_stcore/health`` answers, stopped at the end of the session.
     Attributes: ``url`` (``http://127.0.0.1:<port>``), ``db_url``, ``port``, ``log_path``;
     ``page_url(path="", **params)`` (``path`` is a page's url_path: "", "progress", "tasks",
     "issues", "meetings", "slideshow", "map", "indicators", ...); ``engine()`` (a SQLAlchemy engine on
@@ -51,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -80,12 +85,23 @@ START_TIMEOUT = 90.0
 RUN_TIMEOUT_MS = 60_000
 
 
+# Modules whose tests share a server of their own (started by a module fixture through launch_app).
+OWN_SERVER_MODULES = {"test_hostile_browser.py": "browser-hostile"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        path = Path(str(item.fspath))
+        if here not in path.parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        key = getattr(item, "callspec", None) and item.callspec.params.get("key")
+        if path.name == "test_pages_browser.py" and key:
+            item.add_marker(pytest.mark.xdist_group(f"browser-page-{key}"))
+        elif path.name in OWN_SERVER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(OWN_SERVER_MODULES[path.name]))
 
 
 # --- the app server --------------------------------------------------------------------------------
@@ -97,17 +113,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seeded_sqlite(path: Path) -> str:
-    """A freshly migrated and seeded SQLite database at ``path``; returns its URL."""
-    from qh_data import demo, schema
-    from qh_data.db import make_engine
-
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    schema.upgrade(engine)
-    demo.seed(engine, quiet=True)
-    engine.dispose()
-    return url
+def seeded_sqlite(path: Path, template: str) -> str:
+    """A copy of the migrated and seeded SQLite demo ``template`` at ``path``; returns its URL."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @dataclass
@@ -185,12 +194,12 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def launch_app(tmp_path_factory):
+def launch_app(tmp_path_factory, _templates):
     started: list[AppServer] = []
 
     def launch(name: str, prepare=None, env: dict[str, str] | None = None) -> AppServer:
         root = tmp_path_factory.mktemp(f"app_{name}")
-        db_url = seeded_sqlite(root / "qh.sqlite3")
+        db_url = seeded_sqlite(root / "qh.sqlite3", _templates("sqlite", True))
         if prepare is not None:
             from qh_data.db import make_engine
 

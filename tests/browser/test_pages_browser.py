@@ -1,7 +1,7 @@
 """Every page in a real browser, at the projector's and the tablets' sizes (issue 8).
 
-One app server (``app_server``: the real ``streamlit run`` on a freshly seeded temporary SQLite
-database) and one chromium for the whole module; each test opens a fresh tab. Every request to a host
+One app server (``app_server``: the real ``streamlit run`` on a copy of the seeded demo SQLite
+database) and one chromium per test worker; each test opens a fresh tab. Every request to a host
 other than the app is aborted (the meeting room's network may be closed), so a page that needs the
 internet fails here.
 
@@ -26,7 +26,7 @@ import pytest
 
 from .conftest import ROOT, SIZES, QHPage
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser  # xdist groups: tests/browser/conftest.py
 
 # --- which pages ---------------------------------------------------------------------------------
 
