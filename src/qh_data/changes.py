@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Engine, distinct, func, select
+from sqlalchemy import Date, DateTime, Engine, bindparam, distinct, func, select
 
 from .models import Issue, Task, TaskUpdate
-from .reads import Prepared, param, reading
+from .queries import _one, read_connection
 
 
-def _changes_statement(dialect: str):
-    start, end = param("start", DateTime), param("end", DateTime)
-    start_day, end_day = param("start_day", Date), param("end_day", Date)
-    province = Task.province_code == param("province")
+def _changes_statement():
+    start, end = bindparam("start", type_=DateTime), bindparam("end", type_=DateTime)
+    start_day, end_day = bindparam("start_day", type_=Date), bindparam("end_day", type_=Date)
+    province = Task.province_code == bindparam("province")
     return select(
         select(func.count(distinct(TaskUpdate.task_id)))
         .join(Task, Task.id == TaskUpdate.task_id)
@@ -25,16 +25,16 @@ def _changes_statement(dialect: str):
             province, Task.assigned_on > start_day, Task.assigned_on <= end_day
         ).scalar_subquery().label("tasks_new"),
         select(func.count(Issue.id)).where(
-            Issue.province_code == param("province"), Issue.raised_on > start_day, Issue.raised_on <= end_day
+            Issue.province_code == bindparam("province"), Issue.raised_on > start_day, Issue.raised_on <= end_day
         ).scalar_subquery().label("issues_new"),
         select(func.count(Issue.id)).where(
-            Issue.province_code == param("province"), Issue.resolved_on.is_not(None),
+            Issue.province_code == bindparam("province"), Issue.resolved_on.is_not(None),
             Issue.resolved_on > start_day, Issue.resolved_on <= end_day
         ).scalar_subquery().label("issues_resolved"),
     )
 
 
-_CHANGES = Prepared(_changes_statement)
+_CHANGES = _changes_statement()
 
 
 def changes_since(engine: Engine, *, province: str, since: dt.date | dt.datetime,
@@ -43,7 +43,7 @@ def changes_since(engine: Engine, *, province: str, since: dt.date | dt.datetime
     start = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time.max)
     end = until if isinstance(until, dt.datetime) else (
         dt.datetime.combine(until, dt.time.max) if until else dt.datetime(9999, 1, 1))
-    with reading(engine) as r:
-        row = r.one(_CHANGES, {"province": province, "start": start, "end": end, "start_day": start.date(),
+    with read_connection(engine) as c:
+        row = _one(c, _CHANGES, {"province": province, "start": start, "end": end, "start_day": start.date(),
                                "end_day": end.date()})
     return {key: int(value or 0) for key, value in row.items()}

@@ -1,9 +1,12 @@
 """Read queries the pages call. Counting and rolling up happen in SQL (GROUP BY); Python only shapes
 the few rows that come back. Every function takes the engine first; filters are keywords.
 
-Statements are ``qh_data.reads.Prepared``: written once with named placeholders, compiled once per
-dialect and shape, run on a bare DBAPI cursor (see that module for why). Table-shaped answers are
-``qh_data.records.Records`` (a list of row dicts with their columns; ``to_frame()`` for pandas).
+Statements are SQLAlchemy Core on its public API, built once: module constants, or a builder
+remembered (``functools.cache``) per *shape* -- the dialect and which optional filters are on. Values
+go in through ``bindparam``; every list is one expanding ``bindparam``, so its length is not part of a
+shape. Each function runs its statements on one connection (``read_connection``: on PostgreSQL in autocommit,
+as a read needs no transaction) and returns plain values or ``qh_data.records.Records`` (a list of row
+dicts with their columns; ``to_frame()`` for pandas). Errors are SQLAlchemy's exception classes.
 
 Conventions shared by the task queries
 --------------------------------------
@@ -42,24 +45,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import math
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
+    Connection,
     Date,
     DateTime,
     Engine,
     Float,
     Integer,
     and_,
-    any_,
+    bindparam,
     case,
     cast,
-    column,
     func,
     literal,
     or_,
@@ -88,7 +89,6 @@ from .models import (
     task_admin_unit,
     task_supporting_agency,
 )
-from .reads import Prepared, list_params, param, params_in, reading
 from .records import Records
 from .text import fold
 
@@ -98,8 +98,8 @@ CLOSED_ISSUE_STATUSES = ("resolved", "closed")
 KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}
 
 
-# Boolean columns come back as bool from ``reads`` (SQLAlchemy's result processors), None only where an
-# outer join found nothing.
+# Boolean columns come back as bool (SQLAlchemy's result processors), None only where an outer join
+# found nothing.
 
 # --- small helpers ---------------------------------------------------------------------------------
 
@@ -179,19 +179,35 @@ def _sort_name(name: str | None) -> str:
 
 
 def _day_param():
-    return param("day", Date)
+    return bindparam("day", type_=Date)
 
 
-def _in_ids(dialect: str, col, name: str = "ids"):
-    """``col`` is one of the ids given as ``_ids(dialect, ids)``: one placeholder whatever their number
-    (a JSON array read by ``json_each`` on SQLite, an integer array on PostgreSQL)."""
-    if dialect == "sqlite":
-        return col.in_(select(column("value")).select_from(func.json_each(param(name))))
-    return col == any_(param(name, ARRAY(Integer)))
+def _in_ids(col, name: str = "ids"):
+    """``col`` is one of the integer ids given as the list ``name``."""
+    return col.in_(bindparam(name, expanding=True))
 
 
-def _ids(dialect: str, ids: list[int]):
-    return json.dumps([int(i) for i in ids]) if dialect == "sqlite" else [int(i) for i in ids]
+# --- running a read ----------------------------------------------------------------------------------
+
+def read_connection(engine: Engine) -> Connection:
+    """A pooled connection for one query function's statements (``with read_connection(engine) as c``). On
+    PostgreSQL in autocommit: a SELECT needs no transaction, so no BEGIN and no ROLLBACK round trips
+    (each statement sees what was committed when it starts, as under READ COMMITTED). The pool's
+    pre-ping and recycle apply as to every connection of the engine."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
+def _records(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of ``stmt`` as dicts (callers add their own keys to them)."""
+    return [dict(row) for row in conn.execute(stmt, params or {}).mappings()]
+
+
+def _one(conn: Connection, stmt, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    row = conn.execute(stmt, params or {}).mappings().first()
+    return None if row is None else dict(row)
 
 
 # --- task rules in SQL -----------------------------------------------------------------------------
@@ -214,7 +230,7 @@ def timing_case(t=Task):
         (t.status == "done", literal("done_on_time")),
         (t.due_on.is_(None), literal("no_deadline")),
         (t.due_on < _day_param(), literal("overdue")),
-        (t.due_on <= param("soon", Date), literal("due_soon")),
+        (t.due_on <= bindparam("soon", type_=Date), literal("due_soon")),
         else_=literal("on_track"),
     )
 
@@ -234,42 +250,38 @@ def _check_role(role: str) -> None:
                                f"Role '{role}' is not valid: any, lead or supporting.")
 
 
-def _task_scope(districts=None, agency: str | None = None, role: str = "any") -> tuple[int, str | None]:
-    """The shape of a task scope: (how many district codes, the agency's role or None)."""
+def _task_scope(districts=None, agency: str | None = None, role: str = "any") -> tuple[bool, str | None]:
+    """The shape of a task scope: (districts given, the agency's role or None)."""
     _check_role(role)
-    codes = _codes(districts)
-    return (len(codes) if codes else 0), (role if agency else None)
+    return bool(_codes(districts)), (role if agency else None)
 
 
-def _task_where(n_districts: int, role: str | None) -> list:
-    conds = [Task.province_code == param("province"), Task.assigned_on <= _day_param()]
-    if n_districts:
-        codes = params_in("district", n_districts)
+def _task_where(by_districts: bool, role: str | None) -> list:
+    conds = [Task.province_code == bindparam("province"), Task.assigned_on <= _day_param()]
+    if by_districts:
+        codes = bindparam("district", expanding=True)
         tau = task_admin_unit.c
         conds.append(or_(
             Task.id.in_(select(tau.task_id).where(tau.admin_unit_code.in_(codes))),
-            Task.lead_agency_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(
-                params_in("district", n_districts)))),
+            Task.lead_agency_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
         ))
     if role:
         supporting = Task.id.in_(select(task_supporting_agency.c.task_id)
-                                 .where(task_supporting_agency.c.agency_code == param("agency")))
+                                 .where(task_supporting_agency.c.agency_code == bindparam("agency")))
         if role == "lead":
-            conds.append(Task.lead_agency_code == param("agency"))
+            conds.append(Task.lead_agency_code == bindparam("agency"))
         elif role == "supporting":
             conds.append(supporting)
         else:
-            conds.append(or_(Task.lead_agency_code == param("agency"), supporting))
+            conds.append(or_(Task.lead_agency_code == bindparam("agency"), supporting))
     return conds
 
 
 def _task_values(province: str, day: dt.date, districts=None, agency: str | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {"province": province, "day": day,
                               "soon": min(day, dt.date.max - dt.timedelta(days=rules.DUE_SOON_DAYS))
-                              + dt.timedelta(days=rules.DUE_SOON_DAYS), "agency": agency}
-    codes = _codes(districts)
-    if codes:
-        values.update(list_params("district", codes))
+                              + dt.timedelta(days=rules.DUE_SOON_DAYS), "agency": agency,
+                              "district": _codes(districts) or []}
     return values
 
 
@@ -298,12 +310,13 @@ COUNT_KEYS = ("assigned", "done", "done_on_time", "done_late", "in_progress", "n
 AGENCY_COUNT_COLUMNS = ("agency_code", "agency_name", "short_name", *COUNT_KEYS, "share_done_on_time",
                         "avg_days_late")
 
-_COUNTS_BY_AGENCY = Prepared(lambda dialect, n_districts, role: (
-    select(Task.lead_agency_code.label("agency_code"), Agency.name.label("agency_name"),
-           Agency.short_name, *_task_aggregates(dialect))
-    .join(Agency, Agency.code == Task.lead_agency_code)
-    .where(*_task_where(n_districts, role))
-    .group_by(Task.lead_agency_code, Agency.name, Agency.short_name)))
+@functools.cache
+def _counts_by_agency(dialect: str, by_districts: bool, role: str | None):
+    return (select(Task.lead_agency_code.label("agency_code"), Agency.name.label("agency_name"),
+                   Agency.short_name, *_task_aggregates(dialect))
+            .join(Agency, Agency.code == Task.lead_agency_code)
+            .where(*_task_where(by_districts, role))
+            .group_by(Task.lead_agency_code, Agency.name, Agency.short_name))
 
 
 def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agency: str | None = None,
@@ -317,9 +330,9 @@ def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agen
     late over tasks done late and overdue tasks (NaN when there are none).
     """
     day = _day(as_of)
-    shape = _task_scope(districts, agency)
-    with reading(engine) as r:
-        rows = r.records(_COUNTS_BY_AGENCY, _task_values(province, day, districts, agency), shape)
+    stmt = _counts_by_agency(engine.dialect.name, *_task_scope(districts, agency))
+    with read_connection(engine) as c:
+        rows = _records(c, stmt, _task_values(province, day, districts, agency))
     for row in rows:
         for key in COUNT_KEYS:
             row[key] = int(row[key] or 0)
@@ -329,8 +342,9 @@ def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agen
     return Records(rows, AGENCY_COUNT_COLUMNS)
 
 
-_TOTALS = Prepared(lambda dialect, n_districts, role: (
-    select(*_task_aggregates(dialect)).where(*_task_where(n_districts, role))))
+@functools.cache
+def _totals(dialect: str, by_districts: bool, role: str | None):
+    return select(*_task_aggregates(dialect)).where(*_task_where(by_districts, role))
 
 
 def task_totals(engine: Engine, province: str, *, districts=None, agency: str | None = None,
@@ -342,8 +356,9 @@ def task_totals(engine: Engine, province: str, *, districts=None, agency: str | 
     on_track, no_deadline, cancelled, avg_days_late (None when no task is late).
     """
     day = _day(as_of)
-    with reading(engine) as r:
-        row = r.one(_TOTALS, _task_values(province, day, districts, agency), _task_scope(districts, agency))
+    stmt = _totals(engine.dialect.name, *_task_scope(districts, agency))
+    with read_connection(engine) as c:
+        row = _one(c, stmt, _task_values(province, day, districts, agency))
     out: dict[str, Any] = {key: int(row[key] or 0) for key in COUNT_KEYS}
     out["total"] = out["assigned"]
     out["all"] = out["assigned"] + out["cancelled"]
@@ -359,20 +374,21 @@ TASK_COLUMNS = (
 )
 
 
-def _task_list_statement(dialect: str, n_districts: int, role: str | None, n_statuses: int, n_timing: int,
-                         due_from: bool, due_to: bool, meeting: bool, order: str, limited: bool):
-    conds = _task_where(n_districts, role)
-    if n_statuses:
-        conds.append(Task.status.in_(params_in("status", n_statuses)))
+@functools.cache
+def _task_list(dialect: str, by_districts: bool, role: str | None, by_status: bool, by_timing: bool,
+               due_from: bool, due_to: bool, meeting: bool, order: str, limited: bool):
+    conds = _task_where(by_districts, role)
+    if by_status:
+        conds.append(Task.status.in_(bindparam("status", expanding=True)))
     timing_expr = timing_case()
-    if n_timing:
-        conds.append(timing_case().in_(params_in("timing", n_timing)))
+    if by_timing:
+        conds.append(timing_case().in_(bindparam("timing", expanding=True)))
     if due_from:
-        conds.append(Task.due_on >= param("due_from", Date))
+        conds.append(Task.due_on >= bindparam("due_from", type_=Date))
     if due_to:
-        conds.append(Task.due_on <= param("due_to", Date))
+        conds.append(Task.due_on <= bindparam("due_to", type_=Date))
     if meeting:
-        conds.append(Task.meeting_id == param("meeting_id", Integer))
+        conds.append(Task.meeting_id == bindparam("meeting_id", type_=Integer))
     lead = aliased(Agency)
     late = days_late_case(dialect)
     stmt = (
@@ -395,23 +411,21 @@ def _task_list_statement(dialect: str, n_districts: int, role: str | None, n_sta
     else:
         stmt = stmt.order_by(Task.assigned_on.desc(), Task.id.desc())
     if limited:
-        stmt = stmt.limit(param("limit", Integer))
+        stmt = stmt.limit(bindparam("limit", type_=Integer))
     return stmt
 
 
-_TASK_LIST = Prepared(_task_list_statement)
-
-_TASK_SUPPORTING = Prepared(lambda dialect: (
+_TASK_SUPPORTING = (
     select(task_supporting_agency.c.task_id, Agency.code, Agency.name, Agency.short_name)
     .join(Agency, Agency.code == task_supporting_agency.c.agency_code)
-    .where(_in_ids(dialect, task_supporting_agency.c.task_id))
-    .order_by(task_supporting_agency.c.task_id, Agency.code)))
+    .where(_in_ids(task_supporting_agency.c.task_id))
+    .order_by(task_supporting_agency.c.task_id, Agency.code))
 
-_TASK_UNITS = Prepared(lambda dialect: (
+_TASK_UNITS = (
     select(task_admin_unit.c.task_id, AdminUnit.code, AdminUnit.name)
     .join(AdminUnit, AdminUnit.code == task_admin_unit.c.admin_unit_code)
-    .where(_in_ids(dialect, task_admin_unit.c.task_id))
-    .order_by(task_admin_unit.c.task_id, AdminUnit.code)))
+    .where(_in_ids(task_admin_unit.c.task_id))
+    .order_by(task_admin_unit.c.task_id, AdminUnit.code))
 
 
 def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | None = None, role: str = "any",
@@ -436,25 +450,22 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
     if order not in TASK_ORDERS:
         raise ValidationFailed(f"Cách sắp xếp '{order}' không hợp lệ.", f"Order '{order}' is not valid.")
     day = _day(as_of)
-    dialect = engine.dialect.name
-    n_districts, role_shape = _task_scope(districts, agency, role)
+    by_districts, role_shape = _task_scope(districts, agency, role)
     values = _task_values(province, day, districts, agency)
     status_codes = _codes(statuses) or []
     timing_codes = _codes(timing) or []
-    values.update(list_params("status", status_codes))
-    values.update(list_params("timing", timing_codes))
-    values.update(due_from=due_from, due_to=due_to, meeting_id=None if meeting_id is None else int(meeting_id))
+    values.update(status=status_codes, timing=timing_codes, due_from=due_from, due_to=due_to,
+                  meeting_id=None if meeting_id is None else int(meeting_id))
     source = (source or "").strip() or None
     text = (text or "").strip() or None
     python_filter = bool(text or source)
     limited = limit is not None and not python_filter
     if limited:
         values["limit"] = max(0, int(limit))
-    shape = (n_districts, role_shape, len(status_codes), len(timing_codes), due_from is not None,
-             due_to is not None, meeting_id is not None, order, limited)
-
-    with reading(engine) as r:
-        rows = r.records(_TASK_LIST, values, shape)
+    stmt = _task_list(engine.dialect.name, by_districts, role_shape, bool(status_codes), bool(timing_codes),
+                      due_from is not None, due_to is not None, meeting_id is not None, order, limited)
+    with read_connection(engine) as c:
+        rows = _records(c, stmt, values)
         if python_filter:
             needle = fold(text) if text else None
             src = fold(source) if source else None
@@ -466,10 +477,10 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
         supporting: dict[int, list[tuple]] = defaultdict(list)
         units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
-            ids = {"ids": _ids(dialect, [row["id"] for row in rows])}
-            for task_id, code, name, short_name in r.rows(_TASK_SUPPORTING, ids):
+            ids = {"ids": [row["id"] for row in rows]}
+            for task_id, code, name, short_name in c.execute(_TASK_SUPPORTING, ids):
                 supporting[task_id].append((code, name, short_name or name))
-            for task_id, code, name in r.rows(_TASK_UNITS, ids):
+            for task_id, code, name in c.execute(_TASK_UNITS, ids):
                 units[task_id].append((code, name))
     for row in rows:
         sup = supporting.get(row["id"], ())
@@ -506,19 +517,19 @@ def due_soon_tasks(engine: Engine, province: str, *, days: int = rules.DUE_SOON_
 HISTORY_COLUMNS = ("id", "task_id", "at", "user_id", "username", "user_name", "status", "percent_done",
                    "due_on", "done_on", "note", "version")
 
-_TASK_HISTORY = Prepared(lambda dialect: (
+_TASK_HISTORY = (
     select(TaskUpdate.id, TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.user_id, User.username,
            User.display_name.label("user_name"), TaskUpdate.status, TaskUpdate.percent_done, TaskUpdate.due_on,
            TaskUpdate.done_on, TaskUpdate.note, TaskUpdate.version)
     .outerjoin(User, User.id == TaskUpdate.user_id)
-    .where(TaskUpdate.task_id == param("task_id", Integer))
-    .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())))
+    .where(TaskUpdate.task_id == bindparam("task_id", type_=Integer))
+    .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc()))
 
 
 def task_history(engine: Engine, task_id: int) -> Records:
     """Every recorded change of one task, newest first: HISTORY_COLUMNS (user_name = display name)."""
-    with reading(engine) as r:
-        return Records(r.records(_TASK_HISTORY, {"task_id": int(task_id)}), HISTORY_COLUMNS)
+    with read_connection(engine) as c:
+        return Records(_records(c, _TASK_HISTORY, {"task_id": int(task_id)}), HISTORY_COLUMNS)
 
 
 CHANGE_COLUMNS = ("update_id", "task_id", "code", "title", "lead_agency_code", "lead_short_name", "at",
@@ -526,7 +537,8 @@ CHANGE_COLUMNS = ("update_id", "task_id", "code", "title", "lead_agency_code", "
                   "previous_due_on", "done_on", "note", "version")
 
 
-def _task_changes_statement(dialect: str, n_districts: int, role: str | None, until: bool, limited: bool):
+@functools.cache
+def _task_changes(by_districts: bool, role: str | None, until: bool, limited: bool):
     window = {"partition_by": TaskUpdate.task_id, "order_by": (TaskUpdate.at, TaskUpdate.id)}
     u = TaskUpdate
     ranked = (
@@ -535,7 +547,7 @@ def _task_changes_statement(dialect: str, n_districts: int, role: str | None, un
                func.lag(u.status, type_=u.status.type).over(**window).label("previous_status"),
                func.lag(u.percent_done, type_=Integer).over(**window).label("previous_percent"),
                func.lag(u.due_on, type_=Date).over(**window).label("previous_due_on"))
-        .where(TaskUpdate.task_id.in_(select(Task.id).where(*_task_where(n_districts, role))))
+        .where(TaskUpdate.task_id.in_(select(Task.id).where(*_task_where(by_districts, role))))
         .subquery("ranked")
     )
     lead = aliased(Agency)
@@ -549,17 +561,14 @@ def _task_changes_statement(dialect: str, n_districts: int, role: str | None, un
         .join(Task, Task.id == ranked.c.task_id)
         .join(lead, lead.code == Task.lead_agency_code)
         .outerjoin(User, User.id == ranked.c.user_id)
-        .where(ranked.c.at > param("start", DateTime))
+        .where(ranked.c.at > bindparam("start", type_=DateTime))
         .order_by(ranked.c.at.desc(), ranked.c.update_id.desc())
     )
     if until:
-        stmt = stmt.where(ranked.c.at <= param("end", DateTime))
+        stmt = stmt.where(ranked.c.at <= bindparam("end", type_=DateTime))
     if limited:
-        stmt = stmt.limit(param("limit", Integer))
+        stmt = stmt.limit(bindparam("limit", type_=Integer))
     return stmt
-
-
-_TASK_CHANGES = Prepared(_task_changes_statement)
 
 
 def task_changes_since(engine: Engine, province: str, since: dt.date | dt.datetime, *,
@@ -571,11 +580,11 @@ def task_changes_since(engine: Engine, province: str, since: dt.date | dt.dateti
     start = since if isinstance(since, dt.datetime) else dt.datetime.combine(since, dt.time.max)
     end = None if until is None else (until if isinstance(until, dt.datetime)
                                       else dt.datetime.combine(until, dt.time.max))
-    n_districts, role = _task_scope(districts, agency)
     values = _task_values(province, dt.date.max, districts, agency)
     values.update(start=start, end=end, limit=None if limit is None else max(0, int(limit)))
-    with reading(engine) as r:
-        rows = r.records(_TASK_CHANGES, values, (n_districts, role, end is not None, limit is not None))
+    stmt = _task_changes(*_task_scope(districts, agency), end is not None, limit is not None)
+    with read_connection(engine) as c:
+        rows = _records(c, stmt, values)
     return Records(rows, CHANGE_COLUMNS)
 
 
@@ -586,13 +595,13 @@ def task_changes_since(engine: Engine, province: str, since: dt.date | dt.dateti
 def _in_force(as_of: bool, v=IndicatorValue):
     if not as_of:
         return v.superseded_at.is_(None)
-    moment = param("moment", DateTime)
+    moment = bindparam("moment", type_=DateTime)
     return and_(v.submitted_at <= moment, or_(v.superseded_at.is_(None), v.superseded_at > moment))
 
 
 def _valid_during(u=AdminUnit):
-    return and_(or_(u.valid_from.is_(None), u.valid_from <= param("period_end", Date)),
-                or_(u.valid_to.is_(None), u.valid_to >= param("period_start", Date)))
+    return and_(or_(u.valid_from.is_(None), u.valid_from <= bindparam("period_end", type_=Date)),
+                or_(u.valid_to.is_(None), u.valid_to >= bindparam("period_start", type_=Date)))
 
 
 _INDICATOR_FIELDS = ("code", "name_vi", "name_en", "unit", "unit_en", "group", "owner_role", "direction",
@@ -603,32 +612,30 @@ def _indicator_columns():
     return [getattr(Indicator, f) for f in _INDICATOR_FIELDS]
 
 
-_INDICATOR = Prepared(lambda dialect: select(*_indicator_columns()).where(Indicator.code == param("code")))
+_INDICATOR = select(*_indicator_columns()).where(Indicator.code == bindparam("code"))
 
 
-def _indicator_list_statement(dialect: str, by_group: bool, by_owner: bool):
+@functools.cache
+def _indicator_list(by_group: bool, by_owner: bool):
     stmt = select(*_indicator_columns()).order_by(Indicator.sort_order, Indicator.code)
     if by_group:
-        stmt = stmt.where(Indicator.group == param("group"))
+        stmt = stmt.where(Indicator.group == bindparam("group"))
     if by_owner:
-        stmt = stmt.where(Indicator.owner_role == param("owner_role"))
+        stmt = stmt.where(Indicator.owner_role == bindparam("owner_role"))
     return stmt
 
 
-_INDICATORS = Prepared(_indicator_list_statement)
-
-
-def _indicator(r, code: str) -> SimpleNamespace:
-    row = r.one(_INDICATOR, {"code": code})
+def _indicator(c: Connection, code: str) -> SimpleNamespace:
+    row = _one(c, _INDICATOR, {"code": code})
     if row is None:
         raise NotFound(f"Không có chỉ tiêu '{code}'.", f"Indicator '{code}' does not exist.")
     return SimpleNamespace(**row)
 
 
-_UNIT_NAME = Prepared(lambda dialect: select(AdminUnit.name).where(AdminUnit.code == param("code")))
+_UNIT_NAME = select(AdminUnit.name).where(AdminUnit.code == bindparam("code"))
 
-_DISTRICT_RANGES = Prepared(lambda dialect: select(AdminUnit.code, AdminUnit.valid_from, AdminUnit.valid_to).where(
-    AdminUnit.parent_code == param("province"), AdminUnit.level == "district"))
+_DISTRICT_RANGES = select(AdminUnit.code, AdminUnit.valid_from, AdminUnit.valid_to).where(
+    AdminUnit.parent_code == bindparam("province"), AdminUnit.level == "district")
 
 
 def _districts_valid(district_rows: list[tuple], period_code: str) -> int:
@@ -639,22 +646,23 @@ def _districts_valid(district_rows: list[tuple], period_code: str) -> int:
                if (valid_from is None or valid_from <= p.end) and (valid_to is None or valid_to >= p.start))
 
 
-def _value_filters(n_codes: int, as_of: bool, by_period: bool, by_kind: bool, v=IndicatorValue) -> list:
-    conds = [v.indicator_code.in_(params_in("indicator", n_codes)), _in_force(as_of, v)]
+def _value_filters(as_of: bool, by_period: bool, by_kind: bool, v=IndicatorValue) -> list:
+    conds = [v.indicator_code.in_(bindparam("indicator", expanding=True)), _in_force(as_of, v)]
     if by_period:
-        conds.append(v.period == param("period"))
+        conds.append(v.period == bindparam("period"))
     if by_kind:
-        conds.append(v.kind == param("kind"))
+        conds.append(v.kind == bindparam("kind"))
     return conds
 
 
 def _value_values(indicator_codes: list[str], moment: dt.datetime | None, period: str | None,
                   kind: str | None) -> tuple[dict[str, Any], tuple]:
-    values = {"moment": moment, "period": period, "kind": kind, **list_params("indicator", indicator_codes)}
-    return values, (len(indicator_codes), moment is not None, period is not None, kind is not None)
+    values = {"moment": moment, "period": period, "kind": kind, "indicator": list(indicator_codes)}
+    return values, (moment is not None, period is not None, kind is not None)
 
 
-def _rollup_statement(dialect: str, n_codes: int, as_of: bool, by_period: bool, by_kind: bool):
+@functools.cache
+def _rollup(as_of: bool, by_period: bool, by_kind: bool):
     v = IndicatorValue
     pop = AdminUnit.population_2019
     weighted = and_(v.value.is_not(None), pop.is_not(None), pop > 0)
@@ -669,16 +677,13 @@ def _rollup_statement(dialect: str, n_codes: int, as_of: bool, by_period: bool, 
                func.max(case((v.is_demo.is_(True), 1), else_=0)).label("any_demo"),
                func.max(v.submitted_at).label("last_submitted"))
         .join(AdminUnit, AdminUnit.code == v.admin_unit_code)
-        .where(*_value_filters(n_codes, as_of, by_period, by_kind), AdminUnit.parent_code == param("province"),
+        .where(*_value_filters(as_of, by_period, by_kind), AdminUnit.parent_code == bindparam("province"),
                AdminUnit.level == "district")
         .group_by(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to)
     )
 
 
-_ROLLUP = Prepared(_rollup_statement)
-
-
-def _rollup_aggregates(r, province: str, indicator_codes: list[str], moment: dt.datetime | None,
+def _rollup_aggregates(c: Connection, province: str, indicator_codes: list[str], moment: dt.datetime | None,
                        *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
     """District aggregates per (indicator, period, kind), computed in SQL over the districts of the
     province valid during each period: n (values), total, mean, wsum/wpop/n_pop (population
@@ -692,7 +697,7 @@ def _rollup_aggregates(r, province: str, indicator_codes: list[str], moment: dt.
     values["province"] = province
     out: dict[tuple, dict] = {}
     for (code, period_code, kind_code, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
-         last_submitted) in r.rows(_ROLLUP, values, shape):
+         last_submitted) in c.execute(_rollup(*shape), values):
         if not periods.is_valid(period_code):  # an unreadable period code matches no district
             continue
         p = periods.parse(period_code)
@@ -721,18 +726,19 @@ def _rollup_aggregates(r, province: str, indicator_codes: list[str], moment: dt.
 _OWN_FIELDS = ("indicator_code", "period", "period_type", "year", "kind", "value", "source", "file_name",
                "is_demo", "submitted_at", "revision", "note")
 
-_OWN_VALUES = Prepared(lambda dialect, n_codes, as_of, by_period, by_kind: (
-    select(*[getattr(IndicatorValue, f) for f in _OWN_FIELDS])
-    .where(IndicatorValue.admin_unit_code == param("unit_code"),
-           *_value_filters(n_codes, as_of, by_period, by_kind))))
+@functools.cache
+def _own_values_statement(as_of: bool, by_period: bool, by_kind: bool):
+    return (select(*[getattr(IndicatorValue, f) for f in _OWN_FIELDS])
+            .where(IndicatorValue.admin_unit_code == bindparam("unit_code"),
+                   *_value_filters(as_of, by_period, by_kind)))
 
 
-def _own_values(r, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,
+def _own_values(c: Connection, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,
                 *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
     values, shape = _value_values(indicator_codes, moment, period, kind)
     values["unit_code"] = unit_code
     return {(row["indicator_code"], row["period"], row["kind"]): row
-            for row in r.records(_OWN_VALUES, values, shape)}
+            for row in _records(c, _own_values_statement(*shape), values)}
 
 
 def _combine(aggregation: str, agg: dict | None, own: dict | None, districts_total: int) -> dict:
@@ -760,16 +766,16 @@ def _combine(aggregation: str, agg: dict | None, own: dict | None, districts_tot
             "revision": own["revision"] if own else None}
 
 
-def _province_figures(r, province: str, indicators: dict[str, SimpleNamespace],
+def _province_figures(c: Connection, province: str, indicators: dict[str, SimpleNamespace],
                       moment: dt.datetime | None, *, period: str | None = None,
                       kind: str | None = None) -> dict[tuple, dict]:
     """Province figures per (indicator, period, kind): roll-up or own value (see module notes)."""
     codes = list(indicators)
     if not codes:
         return {}
-    aggs = _rollup_aggregates(r, province, codes, moment, period=period, kind=kind)
-    own = _own_values(r, province, codes, moment, period=period, kind=kind)
-    district_rows = r.rows(_DISTRICT_RANGES, {"province": province})
+    aggs = _rollup_aggregates(c, province, codes, moment, period=period, kind=kind)
+    own = _own_values(c, province, codes, moment, period=period, kind=kind)
+    district_rows = c.execute(_DISTRICT_RANGES, {"province": province}).all()
     valid_per_period: dict[str, int] = {}
     out = {}
     for key in set(aggs) | set(own):
@@ -789,23 +795,21 @@ PROVINCE_VALUE_COLUMNS = ("code", "name", "value", "basis", "method", "aggregati
                           "districts_total", "own_value", "source", "is_demo", "submitted_at", "revision")
 
 
-def _district_values_statement(dialect: str, as_of: bool):
+@functools.cache
+def _district_values(as_of: bool):
     iv = IndicatorValue
     v = (select(iv.admin_unit_code, iv.value, iv.source, iv.file_name, iv.is_demo, iv.submitted_at, iv.revision,
                 iv.note)
-         .where(iv.indicator_code == param("indicator"), iv.period == param("period"), iv.kind == param("kind"),
+         .where(iv.indicator_code == bindparam("indicator"), iv.period == bindparam("period"), iv.kind == bindparam("kind"),
                 _in_force(as_of)).subquery("v"))
     return (
         select(AdminUnit.code, AdminUnit.name, AdminUnit.population_2019.label("population"), v.c.value,
                v.c.source, v.c.file_name, v.c.is_demo, v.c.submitted_at, v.c.revision, v.c.note)
         .select_from(AdminUnit)
         .outerjoin(v, v.c.admin_unit_code == AdminUnit.code)
-        .where(AdminUnit.parent_code == param("province"), AdminUnit.level == "district", _valid_during())
+        .where(AdminUnit.parent_code == bindparam("province"), AdminUnit.level == "district", _valid_during())
         .order_by(AdminUnit.code)
     )
-
-
-_DISTRICT_VALUES = Prepared(_district_values_statement)
 
 
 def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str = "actual",
@@ -825,19 +829,20 @@ def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str =
     if level not in ("district", "province"):
         raise ValidationFailed(f"Cấp '{level}' không hợp lệ: district hoặc province.",
                                f"Level '{level}' is not valid: district or province.")
-    with reading(engine) as r:
-        ind = _indicator(r, indicator)
+    with read_connection(engine) as c:
+        ind = _indicator(c, indicator)
         if level == "province":
-            figs = _province_figures(r, province, {ind.code: ind}, moment, period=code, kind=kind)
-            name = r.scalar(_UNIT_NAME, {"code": province})
+            figs = _province_figures(c, province, {ind.code: ind}, moment, period=code, kind=kind)
+            name = c.scalar(_UNIT_NAME, {"code": province})
             fig = figs.get((ind.code, code, kind)) or _combine(
-                ind.aggregation, None, None, _districts_valid(r.rows(_DISTRICT_RANGES, {"province": province}), code))
+                ind.aggregation, None, None,
+                _districts_valid(c.execute(_DISTRICT_RANGES, {"province": province}).all(), code))
             row = {"code": province, "name": name if name is not None else province,
                    "aggregation": ind.aggregation, **fig}
             return Records([row], PROVINCE_VALUE_COLUMNS)
-        rows = r.records(_DISTRICT_VALUES, {"indicator": ind.code, "period": code, "kind": kind, "moment": moment,
-                                            "province": province, "period_start": p.start, "period_end": p.end},
-                         (moment is not None,))
+        rows = _records(c, _district_values(moment is not None),
+                        {"indicator": ind.code, "period": code, "kind": kind, "moment": moment,
+                         "province": province, "period_start": p.start, "period_end": p.end})
     contributing = 0
     for row in rows:
         row["is_demo"] = bool(row["is_demo"])
@@ -864,27 +869,24 @@ def _series_sort_key(period: str, kind: str):
     return (key, KIND_ORDER.get(kind, 9))
 
 
-def _series_statement(dialect: str, as_of: bool):
+@functools.cache
+def _series(as_of: bool):
     """The indicator, outer-joined to the unit's figures in force: one statement says both whether the
     indicator exists and what its figures are."""
     v = IndicatorValue
     return (select(*[getattr(v, f) for f in _OWN_FIELDS if f != "indicator_code"])
             .select_from(Indicator)
-            .outerjoin(v, and_(v.indicator_code == Indicator.code, v.admin_unit_code == param("unit_code"),
+            .outerjoin(v, and_(v.indicator_code == Indicator.code, v.admin_unit_code == bindparam("unit_code"),
                                _in_force(as_of, v)))
-            .where(Indicator.code == param("code")))
-
-
-_SERIES = Prepared(_series_statement)
+            .where(Indicator.code == bindparam("code")))
 
 
 def indicator_series(engine: Engine, *, indicator: str, unit_code: str,
                      as_of: dt.date | dt.datetime | None = None) -> Records:
     """Every figure in force for one unit across periods and kinds, in period order: SERIES_COLUMNS."""
     moment = _moment(as_of)
-    with reading(engine) as r:
-        found = r.records(_SERIES, {"code": indicator, "unit_code": unit_code, "moment": moment},
-                          (moment is not None,))
+    with read_connection(engine) as c:
+        found = _records(c, _series(moment is not None), {"code": indicator, "unit_code": unit_code, "moment": moment})
     if not found:
         raise NotFound(f"Không có chỉ tiêu '{indicator}'.", f"Indicator '{indicator}' does not exist.")
     rows = [row for row in found if row["period"] is not None]  # the indicator alone: no figure
@@ -897,9 +899,9 @@ def province_series(engine: Engine, *, indicator: str, province: str,
     """The province figure per period and kind (roll-up rules of the module notes):
     PROVINCE_SERIES_COLUMNS, in period order."""
     moment = _moment(as_of)
-    with reading(engine) as r:
-        ind = _indicator(r, indicator)
-        figs = _province_figures(r, province, {ind.code: ind}, moment)
+    with read_connection(engine) as c:
+        ind = _indicator(c, indicator)
+        figs = _province_figures(c, province, {ind.code: ind}, moment)
     rows = []
     for (_, period, kind), fig in figs.items():
         ok = periods.is_valid(period)
@@ -933,17 +935,17 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
     target when there is no 2030 one. A handful of queries in all, whatever the number of indicators.
     """
     moment = _moment(as_of)
-    with reading(engine) as r:
+    with read_connection(engine) as c:
         inds = {row["code"]: SimpleNamespace(**row)
-                for row in r.records(_INDICATORS, {"group": group, "owner_role": owner_role},
-                                     (bool(group), bool(owner_role)))}
+                for row in _records(c, _indicator_list(bool(group), bool(owner_role)),
+                                    {"group": group, "owner_role": owner_role})}
         if not inds:
             return Records([], OVERVIEW_COLUMNS)
         if district:
             figs = {k: {"value": row["value"], "is_demo": bool(row["is_demo"])}
-                    for k, row in _own_values(r, district, list(inds), moment).items()}
+                    for k, row in _own_values(c, district, list(inds), moment).items()}
         else:
-            figs = _province_figures(r, province, inds, moment)
+            figs = _province_figures(c, province, inds, moment)
     by_indicator: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
     for (code, period, kind), fig in figs.items():
         if fig["value"] is not None and periods.is_valid(period):
@@ -1012,23 +1014,23 @@ VALUE_HISTORY_COLUMNS = ("id", "revision", "value", "source", "file_name", "note
                          "submitted_by", "submitter_name", "submitted_at", "superseded_at", "is_current",
                          "is_demo")
 
-_VALUE_HISTORY = Prepared(lambda dialect: (
+_VALUE_HISTORY = (
     select(IndicatorValue.id, IndicatorValue.revision, IndicatorValue.value, IndicatorValue.source,
            IndicatorValue.file_name, IndicatorValue.note, IndicatorValue.submitted_by_id,
            User.username.label("submitted_by"), User.display_name.label("submitter_name"),
            IndicatorValue.submitted_at, IndicatorValue.superseded_at, IndicatorValue.is_demo)
     .outerjoin(User, User.id == IndicatorValue.submitted_by_id)
-    .where(IndicatorValue.indicator_code == param("indicator"), IndicatorValue.admin_unit_code == param("unit_code"),
-           IndicatorValue.period == param("period"), IndicatorValue.kind == param("kind"))
-    .order_by(IndicatorValue.revision.desc(), IndicatorValue.id.desc())))
+    .where(IndicatorValue.indicator_code == bindparam("indicator"), IndicatorValue.admin_unit_code == bindparam("unit_code"),
+           IndicatorValue.period == bindparam("period"), IndicatorValue.kind == bindparam("kind"))
+    .order_by(IndicatorValue.revision.desc(), IndicatorValue.id.desc()))
 
 
 def value_history(engine: Engine, *, indicator: str, unit_code: str, period: str, kind: str) -> Records:
     """Every revision of one figure, newest first: VALUE_HISTORY_COLUMNS (submitted_by = user name,
     submitter_name = display name)."""
-    with reading(engine) as r:
-        rows = r.records(_VALUE_HISTORY, {"indicator": indicator, "unit_code": unit_code,
-                                          "period": periods.validate(period), "kind": kind})
+    with read_connection(engine) as c:
+        rows = _records(c, _VALUE_HISTORY, {"indicator": indicator, "unit_code": unit_code,
+                                            "period": periods.validate(period), "kind": kind})
     for row in rows:
         row["is_current"] = row["superseded_at"] is None
         row["is_demo"] = bool(row["is_demo"])
@@ -1037,26 +1039,26 @@ def value_history(engine: Engine, *, indicator: str, unit_code: str, period: str
 
 # --- issues ----------------------------------------------------------------------------------------
 
-def _issue_where(n_districts: int, by_agency: bool) -> list:
-    conds = [Issue.province_code == param("province"), Issue.raised_on <= _day_param()]
-    if n_districts:
+def _issue_where(by_districts: bool, by_agency: bool) -> list:
+    conds = [Issue.province_code == bindparam("province"), Issue.raised_on <= _day_param()]
+    if by_districts:
         iau = issue_admin_unit.c
+        codes = bindparam("district", expanding=True)
         conds.append(or_(
-            Issue.id.in_(select(iau.issue_id).where(iau.admin_unit_code.in_(params_in("district", n_districts)))),
-            Issue.raised_by_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(
-                params_in("district", n_districts)))),
+            Issue.id.in_(select(iau.issue_id).where(iau.admin_unit_code.in_(codes))),
+            Issue.raised_by_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
         ))
     if by_agency:
-        conds.append(or_(Issue.raised_by_code == param("agency"),
-                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code == param("agency")))))
+        conds.append(or_(Issue.raised_by_code == bindparam("agency"),
+                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code == bindparam("agency")))))
     return conds
 
 
 def _issue_values(province: str, day: dt.date, districts=None, agency: str | None = None
-                  ) -> tuple[dict[str, Any], tuple[int, bool]]:
+                  ) -> tuple[dict[str, Any], tuple[bool, bool]]:
     codes = _codes(districts) or []
-    values = {"province": province, "day": day, "agency": agency, **list_params("district", codes)}
-    return values, (len(codes), bool(agency))
+    values = {"province": province, "day": day, "agency": agency, "district": codes}
+    return values, (bool(codes), bool(agency))
 
 
 def _issue_age(dialect: str):
@@ -1086,12 +1088,12 @@ ISSUE_COLUMNS = (
 )
 
 
-def _issue_list_statement(dialect: str, n_districts: int, by_agency: bool, n_statuses: int, n_severities: int,
-                          age_bucket: str | None):
-    conds = _issue_where(n_districts, by_agency)
-    conds.append(Issue.status.in_(params_in("status", n_statuses)))
-    if n_severities:
-        conds.append(Issue.severity.in_(params_in("severity", n_severities)))
+@functools.cache
+def _issue_list(dialect: str, by_districts: bool, by_agency: bool, by_severity: bool, age_bucket: str | None):
+    conds = _issue_where(by_districts, by_agency)
+    conds.append(Issue.status.in_(bindparam("status", expanding=True)))
+    if by_severity:
+        conds.append(Issue.severity.in_(bindparam("severity", expanding=True)))
     if age_bucket:
         conds.append(_age_condition(_issue_age(dialect), age_bucket))
     raised = aliased(Agency)
@@ -1116,13 +1118,11 @@ def _issue_list_statement(dialect: str, n_districts: int, by_agency: bool, n_sta
     )
 
 
-_ISSUE_LIST = Prepared(_issue_list_statement)
-
-_ISSUE_UNITS = Prepared(lambda dialect: (
+_ISSUE_UNITS = (
     select(issue_admin_unit.c.issue_id, AdminUnit.code, AdminUnit.name)
     .join(AdminUnit, AdminUnit.code == issue_admin_unit.c.admin_unit_code)
-    .where(_in_ids(dialect, issue_admin_unit.c.issue_id))
-    .order_by(issue_admin_unit.c.issue_id, AdminUnit.code)))
+    .where(_in_ids(issue_admin_unit.c.issue_id))
+    .order_by(issue_admin_unit.c.issue_id, AdminUnit.code))
 
 
 def open_issues(engine: Engine, province: str, *, districts=None, agency: str | None = None, statuses=None,
@@ -1142,22 +1142,19 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
         raise ValidationFailed(f"Nhóm tuổi '{age_bucket}' không hợp lệ: lt30, 30to90 hoặc gt90.",
                                f"Age bucket '{age_bucket}' is not valid: lt30, 30to90 or gt90.")
     day = _day(as_of)
-    dialect = engine.dialect.name
-    values, (n_districts, by_agency) = _issue_values(province, day, districts, agency)
-    status_codes = _codes(statuses) or list(rules.OPEN_ISSUE_STATUSES)
+    values, (by_districts, by_agency) = _issue_values(province, day, districts, agency)
     severity_codes = _codes(severities) or []
-    values.update(list_params("status", status_codes))
-    values.update(list_params("severity", severity_codes))
-    shape = (n_districts, by_agency, len(status_codes), len(severity_codes), age_bucket or None)
-    with reading(engine) as r:
-        rows = r.records(_ISSUE_LIST, values, shape)
+    values.update(status=_codes(statuses) or list(rules.OPEN_ISSUE_STATUSES), severity=severity_codes)
+    stmt = _issue_list(engine.dialect.name, by_districts, by_agency, bool(severity_codes), age_bucket or None)
+    with read_connection(engine) as c:
+        rows = _records(c, stmt, values)
         text = (text or "").strip()
         if text:
             needle = fold(text)
             rows = [row for row in rows if needle in fold(f"{row['code']} {row['title']} {row['description'] or ''}")]
         units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
-            for issue_id, code, name in r.rows(_ISSUE_UNITS, {"ids": _ids(dialect, [row["id"] for row in rows])}):
+            for issue_id, code, name in c.execute(_ISSUE_UNITS, {"ids": [row["id"] for row in rows]}):
                 units[issue_id].append((code, name))
     for row in rows:
         row["age_days"] = int(row["age_days"] or 0)
@@ -1169,18 +1166,16 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
     return Records(rows, ISSUE_COLUMNS)
 
 
-def _issue_counts_statement(dialect: str, n_districts: int, by_agency: bool):
+@functools.cache
+def _issue_counts(dialect: str, by_districts: bool, by_agency: bool):
     age = _issue_age(dialect)
     bucket = case((age < 30, literal("lt30")), (age <= 90, literal("30to90")), else_=literal("gt90"))
     return (
         select(Issue.status, Issue.severity, bucket.label("bucket"),
                func.count(Issue.id).label("n"), _n(Issue.for_next_meeting.is_(True)).label("flagged"))
-        .where(*_issue_where(n_districts, by_agency))
+        .where(*_issue_where(by_districts, by_agency))
         .group_by(Issue.status, Issue.severity, bucket)
     )
-
-
-_ISSUE_COUNTS = Prepared(_issue_counts_statement)
 
 
 def issue_counts(engine: Engine, province: str, *, districts=None, agency: str | None = None,
@@ -1191,8 +1186,8 @@ def issue_counts(engine: Engine, province: str, *, districts=None, agency: str |
     (open ones flagged), by_severity {severity: open count}, by_age {lt30, 30to90, gt90: open count}.
     """
     values, shape = _issue_values(province, _day(as_of), districts, agency)
-    with reading(engine) as r:
-        rows = r.rows(_ISSUE_COUNTS, values, shape)
+    with read_connection(engine) as c:
+        rows = c.execute(_issue_counts(engine.dialect.name, *shape), values).all()
     out: dict[str, Any] = {st: 0 for st in rules.ISSUE_STATUSES}
     out.update(open_total=0, for_next_meeting=0)
     by_severity = {sev: 0 for sev in rules.ISSUE_SEVERITIES}
@@ -1220,42 +1215,38 @@ def _meeting_columns():
     return [getattr(Meeting, f) for f in _MEETING_FIELDS]
 
 
-_NEXT_MEETING = Prepared(lambda dialect: (
+_NEXT_MEETING = (
     select(*_meeting_columns())
-    .where(Meeting.province_code == param("province"), Meeting.status == "planned",
+    .where(Meeting.province_code == bindparam("province"), Meeting.status == "planned",
            Meeting.held_on >= _day_param())
-    .order_by(Meeting.held_on, Meeting.id).limit(1)))
+    .order_by(Meeting.held_on, Meeting.id).limit(1))
 
-_LAST_MEETING = Prepared(lambda dialect: (
+_LAST_MEETING = (
     select(*_meeting_columns())
-    .where(Meeting.province_code == param("province"),
+    .where(Meeting.province_code == bindparam("province"),
            or_(Meeting.held_on < _day_param(), and_(Meeting.held_on == _day_param(), Meeting.status == "held")))
-    .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1)))
+    .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
 
-_INVITEES = Prepared(lambda dialect: (
+_INVITEES = (
     select(Agency.code, Agency.name, Agency.short_name)
     .join(meeting_invitee, meeting_invitee.c.agency_code == Agency.code)
-    .where(meeting_invitee.c.meeting_id == param("meeting_id", Integer))))
+    .where(meeting_invitee.c.meeting_id == bindparam("meeting_id", type_=Integer)))
+
+_presenter = aliased(Agency)
+_AGENDA = (
+    select(AgendaItem.id, AgendaItem.position, AgendaItem.kind, AgendaItem.ref, AgendaItem.title,
+           AgendaItem.notes, AgendaItem.presenter_code, _presenter.name.label("presenter_name"),
+           _presenter.short_name.label("presenter_short_name"), AgendaItem.minutes)
+    .outerjoin(_presenter, _presenter.code == AgendaItem.presenter_code)
+    .where(AgendaItem.meeting_id == bindparam("meeting_id", type_=Integer))
+    .order_by(AgendaItem.position, AgendaItem.id))
 
 
-def _agenda_statement(dialect: str):
-    presenter = aliased(Agency)
-    a = AgendaItem
-    return (select(a.id, a.position, a.kind, a.ref, a.title, a.notes, a.presenter_code,
-                   presenter.name.label("presenter_name"), presenter.short_name.label("presenter_short_name"),
-                   a.minutes)
-            .outerjoin(presenter, presenter.code == a.presenter_code)
-            .where(a.meeting_id == param("meeting_id", Integer)).order_by(a.position, a.id))
-
-
-_AGENDA = Prepared(_agenda_statement)
-
-
-def _meeting_dict(r, meeting: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def _meeting_dict(c: Connection, meeting: dict[str, Any], today: dt.date) -> dict[str, Any]:
     ref = {"meeting_id": meeting["id"]}
-    invitees = r.records(_INVITEES, ref)
+    invitees = _records(c, _INVITEES, ref)
     invitees.sort(key=lambda a: _sort_name(a["name"]))
-    agenda = r.records(_AGENDA, ref)
+    agenda = _records(c, _AGENDA, ref)
     return {
         **meeting, "is_demo": bool(meeting["is_demo"]), "days_until": (meeting["held_on"] - today).days,
         "invitees": invitees, "agenda": agenda, "agenda_minutes": sum(int(a["minutes"] or 0) for a in agenda),
@@ -1267,34 +1258,34 @@ def upcoming_meeting(engine: Engine, province: str, today: dt.date | None = None
     days_until, invitees [{code, name, short_name}], agenda [{id, position, kind, ref, title, notes,
     presenter_code, presenter_name, presenter_short_name, minutes}], agenda_minutes."""
     day = _day(today)
-    with reading(engine) as r:
-        meeting = r.one(_NEXT_MEETING, {"province": province, "day": day})
-        return None if meeting is None else _meeting_dict(r, meeting, day)
+    with read_connection(engine) as c:
+        meeting = _one(c, _NEXT_MEETING, {"province": province, "day": day})
+        return None if meeting is None else _meeting_dict(c, meeting, day)
 
 
 def last_meeting(engine: Engine, province: str, today: dt.date | None = None) -> dict[str, Any] | None:
     """The latest meeting that has taken place: dated before ``today``, or dated ``today`` and marked
     held. Same keys as ``upcoming_meeting`` plus days_since."""
     day = _day(today)
-    with reading(engine) as r:
-        meeting = r.one(_LAST_MEETING, {"province": province, "day": day})
+    with read_connection(engine) as c:
+        meeting = _one(c, _LAST_MEETING, {"province": province, "day": day})
         if meeting is None:
             return None
-        out = _meeting_dict(r, meeting, day)
+        out = _meeting_dict(c, meeting, day)
     out["days_since"] = -out["days_until"]
     return out
 
 
-_MEETINGS = Prepared(lambda dialect: (
+_MEETINGS = (
     select(Meeting.id, Meeting.held_on, Meeting.title, Meeting.kind, Meeting.status, Meeting.notice_number)
-    .where(Meeting.province_code == param("province"))
-    .order_by(Meeting.held_on.desc(), Meeting.id.desc())))
+    .where(Meeting.province_code == bindparam("province"))
+    .order_by(Meeting.held_on.desc(), Meeting.id.desc()))
 
 
 def meetings(engine: Engine, province: str) -> list[dict[str, Any]]:
     """All meetings of the province, latest first: id, held_on, title, kind, status, notice_number."""
-    with reading(engine) as r:
-        return r.records(_MEETINGS, {"province": province})
+    with read_connection(engine) as c:
+        return _records(c, _MEETINGS, {"province": province})
 
 
 # --- reference lists and the data version ----------------------------------------------------------
@@ -1305,50 +1296,46 @@ def data_version(engine: Engine) -> str:
         return audit.data_version(s)
 
 
-_PROVINCES = Prepared(lambda dialect: select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "province"))
+_PROVINCES = select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "province")
 
 
 def provinces(engine: Engine) -> list[dict[str, Any]]:
     """Provinces in the store: [{code, name}], by name."""
-    with reading(engine) as r:
-        rows = r.records(_PROVINCES)
+    with read_connection(engine) as c:
+        rows = _records(c, _PROVINCES)
     return sorted(rows, key=lambda row: _sort_name(row["name"]))
 
 
-def _districts_statement(dialect: str, on_day: bool):
+@functools.cache
+def _districts(on_day: bool):
     u = AdminUnit
     stmt = (select(u.code, u.name, u.type, u.population_2019, u.area_km2, u.valid_from, u.valid_to)
-            .where(u.parent_code == param("province"), u.level == "district").order_by(u.code))
+            .where(u.parent_code == bindparam("province"), u.level == "district").order_by(u.code))
     if on_day:
         stmt = stmt.where(_valid_during())
     return stmt
 
 
-_DISTRICTS = Prepared(_districts_statement)
-
-
 def districts(engine: Engine, province: str, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Districts of the province, by code: [{code, name, type, population_2019, area_km2, valid_from,
     valid_to}]. With ``on``, only those valid that day; without it, all of them."""
-    with reading(engine) as r:
-        return r.records(_DISTRICTS, {"province": province, "period_start": on, "period_end": on}, (on is not None,))
+    with read_connection(engine) as c:
+        return _records(c, _districts(on is not None), {"province": province, "period_start": on, "period_end": on})
 
 
-def _agencies_statement(dialect: str, members_only: bool):
+@functools.cache
+def _agencies(members_only: bool):
     a = Agency
     stmt = select(a.code, a.name, a.short_name, a.kind, a.role, a.admin_unit_code,
-                  a.is_committee_member).where(a.province_code == param("province"))
+                  a.is_committee_member).where(a.province_code == bindparam("province"))
     if members_only:
         stmt = stmt.where(a.is_committee_member.is_(True))
     return stmt
 
 
-_AGENCIES = Prepared(_agencies_statement)
-
-
 def agencies(engine: Engine, province: str, *, members_only: bool = False) -> list[dict[str, Any]]:
     """Agencies of the province, by name: [{code, name, short_name, kind, role, admin_unit_code,
     is_committee_member}]."""
-    with reading(engine) as r:
-        rows = r.records(_AGENCIES, {"province": province}, (bool(members_only),))
+    with read_connection(engine) as c:
+        rows = _records(c, _agencies(bool(members_only)), {"province": province})
     return sorted(rows, key=lambda row: (_sort_name(row["name"]), row["code"]))
