@@ -16,10 +16,10 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from qh_data import changes, clock, config, db, queries
+from qh_data import clock, config, db, queries
 from qh_data.records import frame
 
-QUERY_MODULES = (queries, changes)
+QUERY_MODULES = (queries,)
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,6 +55,11 @@ def version() -> str:
     value = _version(url)
     _versions[url] = (now, value)
     return value
+
+
+def clear_versions() -> None:
+    """Forget the data versions read in this process (the next query reads it again)."""
+    _versions.clear()
 
 
 def invalidate() -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..db import read_session
 from ..models import AuditEntry, Issue
-from . import asof
+from ..queries import asof
 from . import docx_base as d
 from .common import agency_names, load_meeting, without_province
 

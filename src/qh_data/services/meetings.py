@@ -565,7 +565,7 @@ def suggest_agenda(
 
 def _overdue_rows(engine: Engine, province: str, day: dt.date) -> list[dict]:
     """Overdue tasks on ``day``, longest overdue first (the rule the meeting pack uses)."""
-    from ..reports import asof
+    from ..queries import asof
 
     return asof.overdue_tasks(engine, province=province, day=day)
 
@@ -1088,7 +1088,7 @@ def split_meetings(meetings: list[dict], today: dt.date) -> tuple[list[dict], li
 def meeting_tasks(engine: Engine, meeting_id: int, *, day: dt.date | None = None) -> list[dict]:
     """The tasks created from the meeting's conclusions and how they stand on ``day`` (default today):
     conclusion number and text, agency, due date, status, percent done and timing code."""
-    from ..reports import asof
+    from ..queries import asof
 
     day = day or clock.today()
     with read_session(engine) as session:
@@ -1105,7 +1105,7 @@ def agenda_details(engine: Engine, meeting_id: int, *, day: dt.date | None = Non
     """The agenda in order, each item with what the room needs to see: an issue's agency, severity
     and proposed solution; a task's lead, deadline and progress; an indicator's latest figure and
     status."""
-    from ..reports import asof
+    from ..queries import asof
 
     day = day or clock.today()
     meeting = get_meeting(engine, meeting_id)
