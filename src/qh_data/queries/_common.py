@@ -35,7 +35,7 @@ def read_connection(engine: Engine) -> Connection:
 
 def records(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The rows of ``stmt`` as dicts (callers add their own keys to them)."""
-    return [dict(row) for row in conn.execute(stmt, params or {}).mappings()]
+    return [dict(row) for row in conn.execute(stmt, params or {}).mappings().all()]
 
 
 def one(conn: Connection, stmt, params: dict[str, Any] | None = None) -> dict[str, Any] | None:

@@ -101,7 +101,7 @@ def _rollup_aggregates(c: Connection, province: str, indicator_codes: list[str],
     values["province"] = province
     out: dict[tuple, dict] = {}
     for (code, period_code, kind_code, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
-         last_submitted) in c.execute(_rollup(*shape), values):
+         last_submitted) in c.execute(_rollup(*shape), values).all():
         if not periods.is_valid(period_code):  # an unreadable period code matches no district
             continue
         p = periods.parse(period_code)

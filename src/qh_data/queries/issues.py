@@ -138,7 +138,7 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
             rows = [row for row in rows if needle in fold(f"{row['code']} {row['title']} {row['description'] or ''}")]
         units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
-            for issue_id, code, name in c.execute(_ISSUE_UNITS, {"ids": [row["id"] for row in rows]}):
+            for issue_id, code, name in c.execute(_ISSUE_UNITS, {"ids": [row["id"] for row in rows]}).all():
                 units[issue_id].append((code, name))
     for row in rows:
         row["age_days"] = int(row["age_days"] or 0)

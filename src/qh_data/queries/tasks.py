@@ -277,9 +277,9 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
         units: dict[int, list[tuple]] = defaultdict(list)
         if rows:
             ids = {"ids": [row["id"] for row in rows]}
-            for task_id, code, name, short_name in c.execute(_TASK_SUPPORTING, ids):
+            for task_id, code, name, short_name in c.execute(_TASK_SUPPORTING, ids).all():
                 supporting[task_id].append((code, name, short_name or name))
-            for task_id, code, name in c.execute(_TASK_UNITS, ids):
+            for task_id, code, name in c.execute(_TASK_UNITS, ids).all():
                 units[task_id].append((code, name))
     for row in rows:
         sup = supporting.get(row["id"], ())
