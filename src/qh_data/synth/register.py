@@ -19,6 +19,7 @@ from ..models import (
     task_admin_unit,
     task_supporting_agency,
 )
+from ..rules.open_status import issue_is_open, task_is_open
 from .places import Places, prefix
 from .scales import Scale
 
@@ -118,7 +119,7 @@ class Register:
                 raised = today - dt.timedelta(days=rng.randint(3, 400))
                 related = self.open_tasks.get((prov, agency), [])
                 past = [m for m in self.held.get(prov, []) if m["held_on"] > raised]
-                decided = status in ("resolved", "closed") and bool(past)
+                decided = not issue_is_open(status) and bool(past)
                 resolved = min(today, past[0]["held_on"] + dt.timedelta(days=rng.randint(5, 30))) if decided else None
                 iid = len(self.issues) + 1
                 stamp = dt.datetime.combine(raised, dt.time(9, 0))
@@ -196,7 +197,7 @@ class Register:
             updated_at=updated, updated_by_id=None, is_demo=True))
         self.task_support += [dict(task_id=tid, agency_code=a) for a in supporting]
         self.task_units += [dict(task_id=tid, admin_unit_code=u) for u in units]
-        if status not in ("done", "cancelled"):
+        if task_is_open(status):
             self.open_tasks.setdefault((prov, lead), []).append(tid)
 
     def _outcome(self, assigned: dt.date, due: dt.date | None):
