@@ -90,7 +90,7 @@ def test_the_provinces_layer_has_the_merged_thai_nguyen_and_no_bac_kan():
 
 def test_the_2025_layers_are_the_bytes_sources_md_describes():
     text = (GEO / "SOURCES.md").read_text(encoding="utf-8").split("### As carried into the project", 1)[1]
-    table = re.findall(r"^\| `([^`]+)` \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| `([0-9a-f]{64})` \|$", text, re.M)
+    table = re.findall(r"^\| `([^`]+)` \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| `([0-9a-f]{64})` \|$", text, re.MULTILINE)
     assert {t[0] for t in table} == {"lang_son_communes_2025.geojson", "thai_nguyen_communes_2025.geojson",
                                      "vietnam_provinces_2025.geojson", "vietnam_communes_2025.geojson"}
     for name, count, size, _vertices, sha in table:
@@ -102,7 +102,7 @@ def test_the_2025_layers_are_the_bytes_sources_md_describes():
 
 def test_geo_sources_md_gives_the_2025_attribution_and_the_mit_licence():
     text = (GEO / "SOURCES.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```text\n(.*?)\n```", text, re.S)
+    blocks = re.findall(r"```text\n(.*?)\n```", text, re.DOTALL)
     assert ATTRIBUTION_2025 in blocks
     licence = next(b for b in blocks if "Permission is hereby granted" in b)
     assert licence.startswith("© 2021 Thang Le Quoc")

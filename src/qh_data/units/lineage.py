@@ -233,11 +233,13 @@ def build(communes: Sequence[CommuneRow], crosswalk: Sequence[CrosswalkRow], dis
     province's districts); the others are known from the crosswalk alone. ``province_names`` gives the
     name and area of new province versions (code -> (name, area)); ``province_basis`` the legal basis of
     province mergers, ``district_basis`` that of the end of the districts (added to the new commune's
-    basis on a district's links). A province keeps one version when its territory is unchanged (only its own old
-    communes went to its own new ones: Lạng Sơn); otherwise a new version starts on the effective day and
-    each old province is linked to it, ``whole`` when all of its communes went there (Thái Nguyên and
-    Bắc Kạn -> the new Thái Nguyên). Districts end the day before; each is linked ``part`` (``whole`` if
-    all of it went into one commune) to the new communes that took its communes.
+    basis on a district's links).
+
+    A province keeps one version when its territory is unchanged (only its own old communes went to its
+    own new ones: Lạng Sơn); otherwise a new version starts on the effective day and each old province is
+    linked to it, ``whole`` when all of its communes went there (Thái Nguyên and Bắc Kạn -> the new Thái
+    Nguyên). Districts end the day before; each is linked ``part`` (``whole`` if all of it went into one
+    commune) to the new communes that took its communes.
     """
     by_code = {c.code: c for c in communes}
     effective_of = {r.old_code: by_code[r.new_code].valid_from for r in crosswalk}
