@@ -16,6 +16,7 @@ from qh_data.db import read_session
 from qh_data.models import Agency, Task, TaskUpdate
 from qh_data.reports import build_conclusions_notice, build_meeting_pack, pack_data
 from qh_data.reports.docx_base import MOTTO, NATIONAL_TITLE
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as isvc
 from qh_data.services import meetings as msvc
 from qh_data.services import tasks as tsvc
@@ -206,26 +207,26 @@ def _shown_by_agency(table) -> dict[str, dict]:
 def test_conclusions_notice_has_the_parts_of_an_administrative_notice(world):
     engine, a, m, _ids, _issue = world
     clock.freeze(dt.datetime(2026, 4, 10, 11, 0))
-    msvc.save_conclusions(
+    conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         m.id,
         [
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Các thành viên Ban Chỉ đạo rà soát, cung cấp số liệu của ngành, địa phương mình.",
                 number=1,
                 lead_agency_code="LS-SKHDT",
                 all_members=True,
                 due_on=dt.date(2026, 4, 30),
             ),
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Sở Tài chính bố trí kinh phí lập quy hoạch năm 2026.",
                 number=2,
                 lead_agency_code="LS-STC",
                 supporting_agency_codes=("LS-SKHDT",),
                 due_on=dt.date(2026, 5, 15),
             ),
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Sở Tài nguyên và Môi trường hoàn thiện phương án phân bổ đất đai.",
                 number=3,
                 lead_agency_code="LS-STNMT",
@@ -293,12 +294,12 @@ def test_meeting_pack_parts_and_numbers_equal_the_database(world):
 def test_past_meeting_pack_shows_the_figures_of_its_day(world):
     engine, a, m, ids, issue = world
     clock.freeze(dt.datetime(2026, 4, 10, 11, 0))
-    msvc.save_conclusions(
+    conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         m.id,
         [
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Các thành viên rà soát số liệu.",
                 number=1,
                 lead_agency_code="LS-SKHDT",
@@ -339,7 +340,6 @@ def test_past_meeting_pack_shows_the_figures_of_its_day(world):
         )
         assert grdp.cells[4].text == "7,0 (ƯTH 2025)"
         assert "Thiếu kinh phí thuê tư vấn" in _all_text(doc)
-        assert "ngày 09 tháng 4 năm 2026" not in _all_text(doc) or True
     # the conclusions' own tasks (assigned at the meeting) are not in the pack prepared for it
     assert not any(
         c.text.startswith(f"H{m.id}-KL") for t in _doc(later).tables for r in t.rows for c in r.cells
