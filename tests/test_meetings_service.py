@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import func, select
 
+import qh_data
 from qh_data import clock, meeting_reads
 from qh_data import meeting_briefing_reads as briefing
 from qh_data.db import read_session
@@ -436,3 +441,56 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
     finally:
         clock.freeze(None)
 
+
+# --- how the meeting modules depend on each other ----------------------------------------------------
+
+SRC = Path(qh_data.__file__).parent
+MEETING_WRITES = ["services/meetings.py", "services/agenda.py", "services/conclusions.py",
+                  "services/conclusion_tasks.py", "services/meeting_versions.py"]
+MEETING_READS = ["meeting_reads.py", "meeting_briefing_reads.py", "reports/common.py", "reports/meeting_pack_data.py"]
+
+
+def _imports(path: str) -> list[tuple[str, bool]]:
+    """(module imported, whether the import sits inside a function) for every import of the file."""
+    tree = ast.parse((SRC / path).read_text(encoding="utf-8"))
+    inner = {
+        id(node)
+        for fn in ast.walk(tree)
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(fn)
+    }
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            out.append(("." * node.level + (node.module or ""), id(node) in inner))
+        elif isinstance(node, ast.Import):
+            out += [(alias.name, id(node) in inner) for alias in node.names]
+    return out
+
+
+@pytest.mark.parametrize("path", MEETING_WRITES + MEETING_READS)
+def test_meeting_modules_import_at_the_top_only(path):
+    """No import hidden inside a function (the way an import cycle used to be dodged)."""
+    assert [name for name, inside in _imports(path) if inside] == []
+
+
+@pytest.mark.parametrize("path", MEETING_WRITES)
+def test_meeting_writes_do_not_import_reads_or_reports(path):
+    """Services hold writes only: they import neither the read modules nor the documents."""
+    names = [name for name, _ in _imports(path)]
+    assert not [n for n in names if n.split(".")[-1] in {"reports", "queries", "meeting_reads",
+                                                         "meeting_briefing_reads", "asof"}
+                or ".reports" in n or n.startswith("qh_data.reports")]
+
+
+def test_the_meeting_modules_load_in_any_order():
+    """Each one imported first, in a fresh interpreter, loads with the others (no cycle between them)."""
+    first = ["qh_data.meeting_briefing_reads", "qh_data.meeting_reads", "qh_data.reports",
+             "qh_data.services.conclusions"]
+    script = "; ".join(
+        f"import importlib, sys; importlib.import_module({name!r}); "
+        "[sys.modules.pop(m) for m in list(sys.modules) if m.startswith('qh_data')]"
+        for name in first
+    ) + "; import qh_data.reports, qh_data.meeting_briefing_reads, qh_data.services.agenda; print('ok')"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
