@@ -74,7 +74,9 @@ def _renumber(items: list[AgendaItem]) -> None:
 
 
 def _not_on_agenda(item_id) -> NotFound:
-    return NotFound(f"Không có mục {item_id} trong chương trình họp.", f"Agenda item {item_id} does not exist.")
+    return NotFound(
+        f"Không có mục {item_id} trong chương trình họp.", f"Agenda item {item_id} does not exist."
+    )
 
 
 def add_agenda_items(

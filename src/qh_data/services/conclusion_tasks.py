@@ -89,8 +89,15 @@ def _progress_line(task: Task, at, actor: Actor, status: str, done_on, note: str
     )
 
 
-def _create(session: Session, actor: Actor, meeting: Meeting, conclusion: Conclusion, code: str,
-            others: list[Agency], now) -> Task:
+def _create(
+    session: Session,
+    actor: Actor,
+    meeting: Meeting,
+    conclusion: Conclusion,
+    code: str,
+    others: list[Agency],
+    now,
+) -> Task:
     agency = session.get(Agency, code)
     task = Task(
         code=task_code(meeting, conclusion.number, code),
@@ -117,8 +124,14 @@ def _create(session: Session, actor: Actor, meeting: Meeting, conclusion: Conclu
     session.flush()
     day = meeting.held_on.strftime("%d/%m/%Y")
     session.add(
-        _progress_line(task, now, actor, "not_started", None,
-                       f"Giao theo kết luận số {conclusion.number} của cuộc họp ngày {day}.")
+        _progress_line(
+            task,
+            now,
+            actor,
+            "not_started",
+            None,
+            f"Giao theo kết luận số {conclusion.number} của cuộc họp ngày {day}.",
+        )
     )
     audit.record(
         session,
@@ -132,8 +145,15 @@ def _create(session: Session, actor: Actor, meeting: Meeting, conclusion: Conclu
     return task
 
 
-def _bring_up_to_date(session: Session, actor: Actor, meeting: Meeting, conclusion: Conclusion, task: Task,
-                      others: list[Agency], now) -> bool:
+def _bring_up_to_date(
+    session: Session,
+    actor: Actor,
+    meeting: Meeting,
+    conclusion: Conclusion,
+    task: Task,
+    others: list[Agency],
+    now,
+) -> bool:
     """Carry the conclusion's text, deadline and supporting agencies to an open task; True if it changed."""
     before = task_snapshot(task) | {
         "title": task.title,
@@ -154,8 +174,14 @@ def _bring_up_to_date(session: Session, actor: Actor, meeting: Meeting, conclusi
     if due_changed:
         new_due = conclusion.due_on.strftime("%d/%m/%Y") if conclusion.due_on else "không thời hạn"
         session.add(
-            _progress_line(task, now, actor, task.status, task.done_on,
-                           f"Thời hạn điều chỉnh theo kết luận số {conclusion.number}: {new_due}.")
+            _progress_line(
+                task,
+                now,
+                actor,
+                task.status,
+                task.done_on,
+                f"Thời hạn điều chỉnh theo kết luận số {conclusion.number}: {new_due}.",
+            )
         )
     audit.record(
         session,
@@ -176,8 +202,14 @@ def _cancel(session: Session, actor: Actor, conclusion: Conclusion, task: Task, 
     task.updated_at = now
     task.updated_by_id = actor.user_id
     session.add(
-        _progress_line(task, now, actor, "cancelled", None,
-                       f"Kết luận số {conclusion.number} không còn giao cho cơ quan này.")
+        _progress_line(
+            task,
+            now,
+            actor,
+            "cancelled",
+            None,
+            f"Kết luận số {conclusion.number} không còn giao cho cơ quan này.",
+        )
     )
     audit.record(session, actor, "task.cancel", "task", task.id, before, task_snapshot(task))
 

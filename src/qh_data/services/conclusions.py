@@ -135,7 +135,13 @@ def _create(session: Session, actor: Actor, meeting: Meeting, number: int, value
     session.add(conclusion)
     session.flush()
     audit.record(
-        session, actor, "conclusion.create", "conclusion", conclusion.id, None, conclusion_snapshot(conclusion)
+        session,
+        actor,
+        "conclusion.create",
+        "conclusion",
+        conclusion.id,
+        None,
+        conclusion_snapshot(conclusion),
     )
     return conclusion
 
@@ -150,7 +156,13 @@ def _update(session: Session, actor: Actor, conclusion: Conclusion, values: dict
     conclusion.version += 1
     session.flush()
     audit.record(
-        session, actor, "conclusion.update", "conclusion", conclusion.id, before, conclusion_snapshot(conclusion)
+        session,
+        actor,
+        "conclusion.update",
+        "conclusion",
+        conclusion.id,
+        before,
+        conclusion_snapshot(conclusion),
     )
 
 

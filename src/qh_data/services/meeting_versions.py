@@ -58,9 +58,7 @@ def check_meeting_version(session: Session, meeting: Meeting, expected_version: 
         raise stale_edit(session, "meeting", meeting.id, meeting.version, "Cuộc họp này", "This meeting")
 
 
-def check_conclusion_version(
-    session: Session, conclusion: Conclusion, expected_version: int | None
-) -> None:
+def check_conclusion_version(session: Session, conclusion: Conclusion, expected_version: int | None) -> None:
     """Refuse the edit unless the conclusion is still at ``expected_version``."""
     if expected_version is None or conclusion.version != int(expected_version):
         n = conclusion.number
