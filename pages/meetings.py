@@ -11,19 +11,22 @@ import streamlit as st
 from dashboard import auth, components, data, fmt, page, state, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
-from qh_data import clock, permissions, reports
+from qh_data import clock, meeting_reads, permissions, reports
+from qh_data import meeting_briefing_reads as briefing
 from qh_data.errors import QHError, StaleEdit
 from qh_data.reports.common import load_meeting
+from qh_data.services import agenda as agenda_svc
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import meetings as svc
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 VIEWS = ["prepare", "during", "past"]
 READS = {
-    "meetings": svc.list_meetings,
+    "meetings": meeting_reads.list_meetings,
     "meeting": load_meeting,
-    "agenda": svc.agenda_details,
-    "suggest": svc.suggest_agenda,
-    "tasks": svc.meeting_tasks,
+    "agenda": briefing.agenda_details,
+    "suggest": briefing.suggest_agenda,
+    "tasks": briefing.meeting_tasks,
 }
 
 STEP_CSS = """
@@ -62,7 +65,7 @@ can_manage = permissions.allowed(actor, "meeting.manage")
 can_conclude = permissions.allowed(actor, "conclusion.manage") and permissions.allowed(actor, "task.create")
 
 meetings = read("meetings", province=f.province)
-upcoming, past = svc.split_meetings(meetings, today)
+upcoming, past = meeting_reads.split_meetings(meetings, today)
 by_id = {m["id"]: m for m in meetings}
 agencies = data.q("agencies", province=f.province)
 agency_names = {a["code"]: a["name"] for a in agencies}
@@ -298,7 +301,7 @@ def agenda_editor(m) -> None:
                         width="stretch",
                     ):
                         try:
-                            svc.move_agenda_item(engine, actor, m.id, item["id"], delta, m.version)
+                            agenda_svc.move_agenda_item(engine, actor, m.id, item["id"], delta, m.version)
                         except QHError as exc:
                             failed(exc)
                         else:
@@ -311,7 +314,7 @@ def agenda_editor(m) -> None:
                     width="stretch",
                 ):
                     try:
-                        svc.remove_agenda_item(engine, actor, m.id, item["id"], m.version)
+                        agenda_svc.remove_agenda_item(engine, actor, m.id, item["id"], m.version)
                     except QHError as exc:
                         failed(exc)
                     else:
@@ -327,7 +330,7 @@ def suggestions(m) -> None:
         return
     if st.button(t("meetings.accept_all", n=len(sugg)), key=f"accept_all_{m.id}", icon=":material/done_all:"):
         try:
-            svc.add_agenda_items(engine, actor, m.id, list(sugg), m.version)
+            agenda_svc.add_agenda_items(engine, actor, m.id, list(sugg), m.version)
         except QHError as exc:
             failed(exc)
         else:
@@ -347,7 +350,7 @@ def suggestions(m) -> None:
                 t("meetings.accept"), key=f"accept_{s.kind}_{s.ref}", icon=":material/add:", width="stretch"
             ):
                 try:
-                    svc.add_agenda_items(engine, actor, m.id, [s], m.version)
+                    agenda_svc.add_agenda_items(engine, actor, m.id, [s], m.version)
                 except QHError as exc:
                     failed(exc)
                 else:
@@ -367,11 +370,11 @@ def free_item_form(m) -> None:
         minutes = c3.number_input(t("meetings.free_minutes"), min_value=0, max_value=600, value=10, step=5)
         if st.form_submit_button(t("meetings.free_submit")):
             try:
-                svc.add_agenda_items(
+                agenda_svc.add_agenda_items(
                     engine,
                     actor,
                     m.id,
-                    [svc.AgendaDraft(title=title, presenter_code=presenter, minutes=int(minutes) or None)],
+                    [agenda_svc.AgendaDraft(title=title, presenter_code=presenter, minutes=int(minutes) or None)],
                     m.version,
                 )
             except QHError as exc:
@@ -560,7 +563,7 @@ def conclusions_section(m) -> None:
                     save = st.form_submit_button(t("meetings.concl_edit_submit"), type="primary")
                 if save:
                     try:
-                        res = svc.update_conclusion(
+                        res = conclusion_svc.update_conclusion(
                             engine,
                             actor,
                             c["id"],
@@ -585,7 +588,7 @@ def conclusions_section(m) -> None:
                         )
                 if st.button(t("meetings.concl_remove"), key=f"concl_rm_{c['id']}", icon=":material/delete:"):
                     try:
-                        svc.remove_conclusion(engine, actor, c["id"], c["version"])
+                        conclusion_svc.remove_conclusion(engine, actor, c["id"], c["version"])
                     except QHError as exc:
                         failed(exc)
                     else:
@@ -602,12 +605,12 @@ def conclusions_section(m) -> None:
         st.caption(t("meetings.concl_hint"))
         if st.form_submit_button(t("meetings.concl_submit"), type="primary"):
             try:
-                res = svc.save_conclusions(
+                res = conclusion_svc.save_conclusions(
                     engine,
                     actor,
                     m.id,
                     [
-                        svc.ConclusionDraft(
+                        conclusion_svc.ConclusionDraft(
                             text=text,
                             number=number,
                             lead_agency_code=lead,
