@@ -13,6 +13,8 @@ from dashboard import components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
 from dashboard.views import mapview
 from qh_data import periods
+from qh_data.maps import figures
+from qh_data.maps import model as mapmodel
 from qh_data.status import MODERATE_RATIO, ON_TRACK_RATIO, PROGRESS_STATUSES
 
 ALL = "all"
@@ -102,11 +104,11 @@ records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v 
 
 
 def name_of(r: dict) -> str:
-    return mapview.indicator_name(r, lang)
+    return mapmodel.indicator_name(r, lang)
 
 
 def unit_of(r: dict) -> str:
-    return mapview.indicator_unit(r, lang)
+    return mapmodel.indicator_unit(r, lang)
 
 
 def series_frame(code: str):
@@ -117,7 +119,7 @@ def series_frame(code: str):
 
 def series_of(code: str) -> list[dict]:
     dec = int(next((r["decimals"] for r in records if r["code"] == code), 1) or 0)
-    return mapview.series_records(series_frame(code), lang, dec)
+    return figures.series_records(series_frame(code), fmt.WORDS, lang, dec)
 
 
 def yearly_trend(series) -> list[float]:
@@ -126,7 +128,7 @@ def yearly_trend(series) -> list[float]:
     run at national scale)."""
     by_year: dict[int, tuple[int, float]] = {}
     for period, kind, value in zip(series["period"], series["kind"], series["value"], strict=True):
-        v = mapview.number_or_none(value)
+        v = mapmodel.number_or_none(value)
         if kind not in ("actual", "estimate") or v is None or not periods.is_valid(period):
             continue
         p = periods.parse(period)
@@ -165,7 +167,7 @@ def explain(r: dict) -> None:
     method = r.get("method") or "none"
 
     def rate(v) -> str:
-        v = mapview.number_or_none(v)
+        v = mapmodel.number_or_none(v)
         if v is None:
             return "–"
         if method == "cagr":
@@ -175,17 +177,17 @@ def explain(r: dict) -> None:
         return f"{fmt.number(v, dec + 1, lang)} {unit}".strip()
 
     inputs = [
-        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), mapview.number_or_none(r.get("progress_baseline_value")))),
-        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), mapview.number_or_none(r.get("progress_latest_value")),
+        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), mapmodel.number_or_none(r.get("progress_baseline_value")))),
+        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), mapmodel.number_or_none(r.get("progress_latest_value")),
                                            bool(r.get("latest_is_estimate")))),
         (t("indicators.in_target"), figure(r.get("progress_target_year"),
-                                           mapview.number_or_none(r.get("target_2030")) if r.get("progress_target_year") == 2030
-                                           else mapview.number_or_none(r.get("target_2025")))),
+                                           mapmodel.number_or_none(r.get("target_2030")) if r.get("progress_target_year") == 2030
+                                           else mapmodel.number_or_none(r.get("target_2025")))),
         (t("indicators.in_direction"), t(f"indicators.direction_{'lower' if r.get('direction') == 'lower' else 'higher'}")),
         (t("indicators.in_method"), t(f"indicators.method_{method}")),
         (t("indicators.in_observed"), rate(r.get("observed_rate"))),
         (t("indicators.in_required"), rate(r.get("required_rate"))),
-        (t("indicators.in_ratio"), "–" if mapview.number_or_none(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
+        (t("indicators.in_ratio"), "–" if mapmodel.number_or_none(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
     ]
     left, right = st.container(key="qh_split").columns([1, 1], gap="large")
     with left:
@@ -226,11 +228,11 @@ if view == "explain":
 # Indicators have different units, so the figures are written out (each with its own decimals, the
 # Vietnamese way) rather than sorted as one numeric column; the export keeps them as numbers.
 numbers = pd.DataFrame({
-    "baseline": [mapview.number_or_none(r["baseline_2020"]) for r in records],
-    "actual": [mapview.number_or_none(r["latest_actual_value"]) for r in records],
-    "estimate": [mapview.number_or_none(r["latest_estimate_value"]) for r in records],
-    "target_2025": [mapview.number_or_none(r["target_2025"]) for r in records],
-    "target_2030": [mapview.number_or_none(r["target_2030"]) for r in records],
+    "baseline": [mapmodel.number_or_none(r["baseline_2020"]) for r in records],
+    "actual": [mapmodel.number_or_none(r["latest_actual_value"]) for r in records],
+    "estimate": [mapmodel.number_or_none(r["latest_estimate_value"]) for r in records],
+    "target_2025": [mapmodel.number_or_none(r["target_2025"]) for r in records],
+    "target_2030": [mapmodel.number_or_none(r["target_2030"]) for r in records],
 })
 
 
