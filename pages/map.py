@@ -10,9 +10,9 @@ import streamlit as st
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
 from dashboard.views import mapview
-from qh_data import periods
+from qh_data import maps, periods
 from qh_data.errors import ConfigError
-from qh_data.maps import figures
+from qh_data.maps import availability, figures
 from qh_data.maps import model as mapmodel
 
 ALL = "all"
@@ -70,12 +70,12 @@ with st.container(border=True):
     indicator = c2.selectbox(t("map.indicator"), codes, key="map_ind",
                              format_func=lambda c: f"{group_word(group_of[c])} · {names[c]}")
 
-    _keep("map_view", list(mapmodel.VIEWS), "actual")
-    view = st.radio(t("map.view"), list(mapmodel.VIEWS), key="map_view", horizontal=True,
+    _keep("map_view", list(availability.VIEWS), "actual")
+    view = st.radio(t("map.view"), list(availability.VIEWS), key="map_view", horizontal=True,
                     format_func=lambda v: t(f"map.view_{v}"))
 
-    avail = mapmodel.district_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
-    options = mapmodel.view_periods(avail, view)
+    avail = availability.district_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
+    options = availability.view_periods(avail, view)
     if "map_per" not in st.session_state:
         # a link may ask for a period without figures: it is kept among the choices (and the page says
         # there is nothing for it) while the indicator and the view stay the same
@@ -92,19 +92,19 @@ with st.container(border=True):
     method = mapmodel.DEFAULT_METHOD
     c3, c4, c5, c6 = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
     if options:
-        _keep("map_per", options, mapmodel.default_period(avail, view) or options[-1])
+        _keep("map_per", options, availability.default_period(avail, view) or options[-1])
         period = c3.selectbox(t("map.period"), list(reversed(options)), key="map_per",
                               format_func=lambda p: periods.label(p, lang))
         if view == "change":
-            partners = mapmodel.change_partners(avail, period)
+            partners = availability.change_partners(avail, period)
             _init("map_per2", state.page_param("per2"))
             if partners:
                 _keep("map_per2", partners, partners[0])
                 period2 = c4.selectbox(t("map.period2"), partners, key="map_per2",
                                        format_func=lambda p: periods.label(p, lang))
-        if view in mapmodel.RAW_VIEWS:
-            _keep("map_cls", list(mapmodel.METHODS), mapmodel.DEFAULT_METHOD)
-            method = c4.selectbox(t("map.method"), list(mapmodel.METHODS), key="map_cls",
+        if view in availability.RAW_VIEWS:
+            _keep("map_cls", list(maps.METHODS), mapmodel.DEFAULT_METHOD)
+            method = c4.selectbox(t("map.method"), list(maps.METHODS), key="map_cls",
                                   format_func=lambda m: t(f"map.method_{m}"), help=t("map.method_help"))
     labels_on = c6.toggle(t("map.labels"), key="map_labels")
 
@@ -114,7 +114,7 @@ st.subheader(name)
 
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
-    "per2": period2 if view == "change" and period2 else "", "cls": method if view in mapmodel.RAW_VIEWS else "",
+    "per2": period2 if view == "change" and period2 else "", "cls": method if view in availability.RAW_VIEWS else "",
     "labels": "1" if labels_on else "0"})
 
 
@@ -207,7 +207,7 @@ def district_panel(code: str | None) -> None:
                                 "demo": st.column_config.CheckboxColumn(t("map.col_demo"))})
     with st.expander(t("map.history_heading")):
         choices = [(r["period"], r["kind"]) for r in reversed(recs)]
-        current_kind = view if view in mapmodel.RAW_VIEWS else (row.get("kind_used") or "actual")
+        current_kind = view if view in availability.RAW_VIEWS else (row.get("kind_used") or "actual")
         default = (period, current_kind) if (period, current_kind) in choices else choices[0]
         chosen = st.selectbox(t("map.history_pick"), choices, index=choices.index(default),
                               format_func=lambda c: f"{periods.label(c[0], lang)} · {t(f'status.kind.{c[1]}')}",

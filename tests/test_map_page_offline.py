@@ -19,8 +19,9 @@ from test_map_offline import LOCAL_PATH, STATIC, check_offline, decoded, externa
 
 from dashboard import data
 from dashboard.fmt import WORDS
+from qh_data import maps
 from qh_data.db import make_engine
-from qh_data.maps import draw
+from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
 
 VENDORED = {"/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"}
@@ -43,12 +44,12 @@ def app_db(sqlite_demo_url, monkeypatch):
 
 
 def _requests(q, province: str, indicator: str, methods: bool) -> list[mapmodel.Request]:
-    avail = mapmodel.district_periods(q, indicator=indicator, province=province)
+    avail = availability.district_periods(q, indicator=indicator, province=province)
     out = []
-    for view in mapmodel.VIEWS:
-        period = mapmodel.default_period(avail, view)
-        partner = mapmodel.default_partner(avail, period) if view == "change" else None
-        for method in (mapmodel.METHODS if view == "actual" and methods else (mapmodel.DEFAULT_METHOD,)):
+    for view in availability.VIEWS:
+        period = availability.default_period(avail, view)
+        partner = availability.default_partner(avail, period) if view == "change" else None
+        for method in (maps.METHODS if view == "actual" and methods else (mapmodel.DEFAULT_METHOD,)):
             out.append(mapmodel.Request(indicator, province, period, view, partner, method))
     return out
 

@@ -21,7 +21,7 @@ from dashboard import data, i18n
 from dashboard.fmt import WORDS
 from qh_data import config, periods
 from qh_data.db import make_engine, read_session
-from qh_data.maps import draw
+from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
 from qh_data.models import AdminUnit, Indicator, IndicatorValue
 from qh_data.status import percent_of_target
@@ -160,12 +160,12 @@ def test_every_demo_indicator_and_view_in_thai_nguyen(app_db):
     districts = sorted(districts_of(app_db, "19"))
     every_view = {"budget_revenue", "grdp_per_capita", "poverty_rate", "grdp_growth", "unemployment_urban"}
     for code in demo_indicators(app_db):
-        avail = mapmodel.district_periods(q, indicator=code, province="19")
-        for view in (mapmodel.VIEWS if code in every_view else ("actual",)):
-            period = mapmodel.default_period(avail, view)
+        avail = availability.district_periods(q, indicator=code, province="19")
+        for view in (availability.VIEWS if code in every_view else ("actual",)):
+            period = availability.default_period(avail, view)
             assert period, (code, view)
             req = mapmodel.Request(code, "19", period, view,
-                                  mapmodel.default_partner(avail, period) if view == "change" else None)
+                                  availability.default_partner(avail, period) if view == "change" else None)
             model = mapmodel.build_model(q, req, WORDS)
             assert model.n_units == len(districts), (code, view)
             if view == "progress":  # undefined where a district's target is 0 (lower is better)

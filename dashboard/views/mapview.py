@@ -18,7 +18,8 @@ from dashboard import components, data, fmt
 from dashboard.i18n import translate
 from qh_data.errors import ConfigError
 from qh_data.maps import figures
-from qh_data.maps.model import KINDS, Request, indicator_info, indicator_name, presentation_request
+from qh_data.maps.availability import KINDS
+from qh_data.maps.model import Request, indicator_info, indicator_name, presentation_request
 
 MAP_HEIGHT = 560
 PRESENT_HEIGHT = 620

@@ -33,6 +33,7 @@ from qh_data.maps.classify import (
     default_number_format,
     diverging_palette,
     nice_step,
+    number_or_none,
     progress_classes,
     sequential_palette,
 )
@@ -56,6 +57,6 @@ __all__ = [
     "NO_DATA_BORDER", "PROGRESS_BREAKS", "PROGRESS_PALETTE", "SEQUENTIAL", "TEXTS", "Classification",
     "JoinReport", "bin_labels", "bounds", "change_classes", "classify", "compact_geometry",
     "default_number_format", "diverging_palette", "join_codes", "label_point", "load_geojson", "local_map",
-    "map_html", "nice_step", "progress_classes", "province_districts", "render_choropleth",
+    "map_html", "nice_step", "number_or_none", "progress_classes", "province_districts", "render_choropleth",
     "require_codes_match", "sequential_palette", "vendor_assets",
 ]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from qh_data import periods
-from qh_data.maps.classify import PROGRESS_PALETTE, progress_classes
-from qh_data.maps.model import RAW_VIEWS, MapModel, Words, number_or_none, period_text
+from qh_data.maps.availability import RAW_VIEWS
+from qh_data.maps.classify import PROGRESS_PALETTE, number_or_none, progress_classes
+from qh_data.maps.model import MapModel, Words, period_text
 
 
 def progress_colour(pct: float | None) -> str | None:

@@ -23,6 +23,14 @@ from typing import Any
 
 from qh_data import periods
 from qh_data.errors import NotFound
+from qh_data.maps.availability import (
+    RAW_VIEWS,
+    VIEWS,
+    default_period,
+    district_periods,
+    target_year_for,
+    target_years,
+)
 from qh_data.maps.classify import (
     METHODS,
     PROGRESS_PALETTE,
@@ -30,15 +38,13 @@ from qh_data.maps.classify import (
     change_classes,
     classify,
     diverging_palette,
+    number_or_none,
     progress_classes,
     sequential_palette,
 )
+from qh_data.rules import observed
 from qh_data.status import percent_of_target
 
-VIEWS = ("actual", "estimate", "target", "progress", "change")
-RAW_VIEWS = ("actual", "estimate", "target")
-KINDS = ("actual", "estimate", "target")
-OBSERVED = ("actual", "estimate")  # in this order: the actual wins over the estimate
 DEFAULT_METHOD = "quantiles"
 K = 5
 
@@ -125,17 +131,6 @@ class MapModel:
 
 # --- small helpers -------------------------------------------------------------------------------
 
-def number_or_none(v) -> float | None:
-    """A finite float, or None (None, NaN, text)."""
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def period_text(code: str, lang: str) -> str:
     """A period's label inside a sentence: "năm 2025", "6 tháng đầu năm 2026", "quý 3/2026" / "2025"."""
     text = periods.label(code, lang)
@@ -160,72 +155,7 @@ def indicator_unit(info: Mapping[str, Any], lang: str) -> str:
     return str((info.get("unit_en") if lang == "en" else None) or info.get("unit") or "")
 
 
-# --- which periods each view has -------------------------------------------------------------------
-
-def district_periods(q: Q, *, indicator: str, province: str, as_of=None) -> dict[str, list[str]]:
-    """Periods having at least one district figure, per kind, in chronological order."""
-    found: dict[str, set[str]] = {k: set() for k in KINDS}
-    for d in q("districts", province=province):
-        s = q("indicator_series", indicator=indicator, unit_code=d["code"], as_of=as_of)
-        for period, kind, value in zip(s["period"], s["kind"], s["value"], strict=True):
-            if kind in found and number_or_none(value) is not None and periods.is_valid(period):
-                found[kind].add(periods.validate(period))
-    return {k: periods.sort_periods(v) for k, v in found.items()}
-
-
-def view_periods(avail: Mapping[str, list[str]], view: str) -> list[str]:
-    """The periods a view can be drawn for (chronological)."""
-    if view in RAW_VIEWS:
-        return list(avail.get(view, []))
-    observed = periods.sort_periods(set(avail.get("actual", [])) | set(avail.get("estimate", [])))
-    if view == "progress":
-        if not target_years(avail):
-            return []
-        return [p for p in observed if periods.period_type(p) == "year"]
-    return observed
-
-
-def target_years(avail: Mapping[str, list[str]]) -> list[int]:
-    return sorted({periods.year(p) for p in avail.get("target", []) if periods.period_type(p) == "year"})
-
-
-def target_year_for(years: list[int], period: str) -> int | None:
-    """The target a period is judged against: the first target year not before the period's year,
-    else the last one."""
-    if not years:
-        return None
-    y = periods.year(period)
-    later = [t for t in years if t >= y]
-    return later[0] if later else years[-1]
-
-
-def change_partners(avail: Mapping[str, list[str]], period: str) -> list[str]:
-    """Earlier periods of the same type with observed figures (the "compared with" choices), latest first."""
-    ptype = periods.period_type(period)
-    key = periods.sort_key(period)
-    observed = set(avail.get("actual", [])) | set(avail.get("estimate", []))
-    same = [p for p in observed if periods.period_type(p) == ptype and periods.sort_key(p) < key]
-    return list(reversed(periods.sort_periods(same)))
-
-
-def default_period(avail: Mapping[str, list[str]], view: str) -> str | None:
-    """The latest yearly period with figures for the view (a year reads better than a half-year on a
-    district map), else the latest period of any type."""
-    options = view_periods(avail, view)
-    if not options:
-        return None
-    yearly = [p for p in options if periods.period_type(p) == "year"]
-    if view in ("actual", "progress", "change"):
-        with_actual = [p for p in yearly if p in set(avail.get("actual", []))]
-        if with_actual:
-            return with_actual[-1]
-    return (yearly or options)[-1]
-
-
-def default_partner(avail: Mapping[str, list[str]], period: str) -> str | None:
-    partners = change_partners(avail, period)
-    return partners[0] if partners else None
-
+# --- which map to show -------------------------------------------------------------------------------
 
 def presentation_request(q: Q, indicator: str, province: str, as_of, lang: str) -> Request | None:
     """The projector's map: progress for the latest year with figures when the indicator has targets,
@@ -246,34 +176,63 @@ def _district_frame(q: Q, req: Request, period: str, kind: str):
              province=req.province, as_of=req.as_of)
 
 
-def _figures(q: Q, req: Request, period: str, kinds: tuple[str, ...]) -> tuple[list[dict], dict[str, dict]]:
-    """(districts valid in the period [{code, name}], {code: {value, kind, source, is_demo}}) taking the
-    first kind that has a figure for each district."""
-    units: list[dict] = []
+def _figure(r: Mapping[str, Any], kind: str, value: float) -> dict:
+    return {"value": value, "kind": kind, "source": r.get("source"), "is_demo": bool(r.get("is_demo")),
+            "revision": r.get("revision")}
+
+
+def _figures(q: Q, req: Request, period: str, kind: str) -> tuple[list[dict], dict[str, dict]]:
+    """(districts valid in the period [{code, name}], {code: {value, kind, source, is_demo, revision}})
+    of the districts that have a figure of ``kind``."""
+    df = _district_frame(q, req, period, kind)
+    units = [{"code": str(c), "name": str(n)} for c, n in zip(df["code"], df["name"], strict=True)]
     figs: dict[str, dict] = {}
-    for i, kind in enumerate(kinds):
-        df = _district_frame(q, req, period, kind)
-        if i == 0:
-            units = [{"code": str(c), "name": str(n)} for c, n in zip(df["code"], df["name"], strict=True)]
-        for r in df.to_dict("records"):
-            code = str(r["code"])
-            v = number_or_none(r["value"])
-            if v is not None and code not in figs:
-                figs[code] = {"value": v, "kind": kind, "source": r.get("source"), "is_demo": bool(r.get("is_demo")),
-                              "revision": r.get("revision")}
+    for r in df.to_dict("records"):
+        v = number_or_none(r["value"])
+        if v is not None:
+            figs[str(r["code"])] = _figure(r, kind, v)
     return units, figs
 
 
-def _province_figure(q: Q, req: Request, period: str, kinds: tuple[str, ...]) -> dict | None:
+def _observed_figures(q: Q, req: Request, period: str) -> tuple[list[dict], dict[str, dict]]:
+    """Like :func:`_figures` with each district's observed figure: its actual, else its estimate
+    (``qh_data.rules.observed``)."""
+    units: list[dict] = []
+    rows: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for i, kind in enumerate(observed.OBSERVED_KINDS):
+        df = _district_frame(q, req, period, kind)
+        if i == 0:
+            units = [{"code": str(c), "name": str(n)} for c, n in zip(df["code"], df["name"], strict=True)]
+        rows.update({(str(r["code"]), kind): r for r in df.to_dict("records")})
+    best = observed.observed_by((code, kind, number_or_none(r["value"])) for (code, kind), r in rows.items())
+    return units, {code: _figure(rows[code, kind], kind, v) for code, (kind, v) in best.items()}
+
+
+def _province_rows(q: Q, req: Request, period: str, kinds: tuple[str, ...]) -> dict[str, dict]:
+    rows: dict[str, dict] = {}
     for kind in kinds:
         df = q("indicator_values", indicator=req.indicator, period=period, kind=kind, level="province",
                province=req.province, as_of=req.as_of)
         if len(df):
-            r = df.iloc[0].to_dict()
-            v = number_or_none(r.get("value"))
-            if v is not None:
-                return {**r, "value": v, "kind": kind}
-    return None
+            rows[kind] = df.iloc[0].to_dict()
+    return rows
+
+
+def _province_figure(q: Q, req: Request, period: str, kind: str) -> dict | None:
+    """The province's own figure of ``kind`` (its row, the value made a float), or None."""
+    r = _province_rows(q, req, period, (kind,)).get(kind)
+    v = number_or_none(r.get("value")) if r else None
+    return None if v is None else {**r, "value": v, "kind": kind}
+
+
+def _province_observed(q: Q, req: Request, period: str) -> dict | None:
+    """The province's observed figure: its actual, else its estimate (``qh_data.rules.observed``)."""
+    rows = _province_rows(q, req, period, observed.OBSERVED_KINDS)
+    best = observed.observed_by((period, kind, number_or_none(r.get("value"))) for kind, r in rows.items())
+    if period not in best:
+        return None
+    kind, v = best[period]
+    return {**rows[kind], "value": v, "kind": kind}
 
 
 def _ranks(values: list[float | None], higher_is_better: bool) -> list[int | None]:
@@ -340,21 +299,21 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
     notes: list[str] = []
     province: dict[str, Any] = {}
     if req.view in RAW_VIEWS:
-        units, figs = _figures(q, req, req.period, (req.view,))
+        units, figs = _figures(q, req, req.period, req.view)
         targets: dict[str, dict] = {}
         if req.view != "target" and ty is not None:
-            _, targets = _figures(q, req, str(ty), ("target",))
+            _, targets = _figures(q, req, str(ty), "target")
         values = [figs.get(u["code"], {}).get("value") for u in units]
         out_unit, out_dec = unit, dec
         legend_title = tr("map.legend_raw", kind=tr(f"status.kind.{req.view}"), period=period_label)
-        pf = _province_figure(q, req, req.period, (req.view,))
-        ptarget = _province_figure(q, req, str(ty), ("target",)) if ty is not None and req.view != "target" else None
+        pf = _province_figure(q, req, req.period, req.view)
+        ptarget = _province_figure(q, req, str(ty), "target") if ty is not None and req.view != "target" else None
         province = {"value": pf["value"] if pf else None, "figure": pf, "target": ptarget,
                     "percent": (percent_of_target(pf["value"], ptarget["value"], direction=info.get("direction"))
                                 if pf and ptarget and is_year else None)}
     elif req.view == "progress":
-        units, figs = _figures(q, req, req.period, OBSERVED)
-        _, targets = (_figures(q, req, str(ty), ("target",)) if ty is not None else ([], {}))
+        units, figs = _observed_figures(q, req, req.period)
+        _, targets = (_figures(q, req, str(ty), "target") if ty is not None else ([], {}))
         values = []
         for u in units:
             f, tg = figs.get(u["code"]), targets.get(u["code"])
@@ -364,8 +323,8 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
         out_unit, out_dec = tr("map.unit_of_target"), 0
         legend_title = (tr("map.legend_progress_same", year=ty) if ty == periods.year(req.period) and is_year
                         else tr("map.legend_progress", year=ty if ty is not None else "–", period=period_label))
-        pf = _province_figure(q, req, req.period, OBSERVED)
-        ptarget = _province_figure(q, req, str(ty), ("target",)) if ty is not None else None
+        pf = _province_observed(q, req, req.period)
+        ptarget = _province_figure(q, req, str(ty), "target") if ty is not None else None
         province = {"value": (percent_of_target(pf["value"], ptarget["value"], direction=info.get("direction"))
                               if pf and ptarget else None), "figure": pf, "target": ptarget}
         if any(f["kind"] == "estimate" for f in figs.values()):
@@ -374,16 +333,16 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
         if not req.period2:
             raise ValueError("a change map needs period2")
         points = change_in_points(info)
-        units, figs = _figures(q, req, req.period, OBSERVED)
-        _, base = _figures(q, req, req.period2, OBSERVED)
+        units, figs = _observed_figures(q, req, req.period)
+        _, base = _observed_figures(q, req, req.period2)
         targets = {}
         values = [_change(figs.get(u["code"], {}).get("value"), base.get(u["code"], {}).get("value"), points)
                   for u in units]
         out_unit = tr("map.unit_points") if points else "%"
         out_dec = 1
         legend_title = tr("map.legend_change", period=period_mid, period2=period_text(req.period2, lang))
-        pf = _province_figure(q, req, req.period, OBSERVED)
-        pb = _province_figure(q, req, req.period2, OBSERVED)
+        pf = _province_observed(q, req, req.period)
+        pb = _province_observed(q, req, req.period2)
         province = {"value": _change(pf["value"] if pf else None, pb["value"] if pb else None, points),
                     "figure": pf, "base": pb}
         if any(f["kind"] == "estimate" for f in list(figs.values()) + list(base.values())):
