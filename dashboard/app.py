@@ -14,12 +14,12 @@ for p in (ROOT, ROOT / "src"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-import streamlit as st
+import streamlit as st  # noqa: E402
 
-from dashboard import auth, components, data, fmt, state, style
-from dashboard.components_text import esc_md
-from dashboard.i18n import t
-from qh_data.errors import QHError
+from dashboard import auth, components, data, fmt, state, style  # noqa: E402
+from dashboard.components_text import esc_md  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+from qh_data.errors import QHError  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -114,7 +114,7 @@ def main() -> None:
         page.run()
     except QHError as exc:
         components.show_error(exc)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the user sees one sentence; the log keeps the traceback
         if _is_rerun_or_stop(exc):
             raise
         components.show_error(exc)
