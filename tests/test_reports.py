@@ -8,6 +8,8 @@ import io
 
 import pytest
 from docx import Document
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import select
 
@@ -148,15 +150,12 @@ def _num(text: str) -> float:
 
 
 def _table_after(doc, caption: str):
-    body = doc.element.body
     seen = False
-    for child in body.iterchildren():
-        if child.tag.endswith("}p") and caption in "".join(
-            t.text or "" for t in child.iter() if t.tag.endswith("}t")
-        ):
+    for block in doc.iter_inner_content():
+        if isinstance(block, Paragraph) and caption in block.text:
             seen = True
-        elif seen and child.tag.endswith("}tbl"):
-            return next(t for t in doc.tables if t._tbl is child)
+        elif seen and isinstance(block, Table):
+            return block
     raise AssertionError(f"no table after {caption!r}")
 
 
