@@ -3,7 +3,7 @@
 Whatever comes from the database is cached per (database, data version, arguments); the data version
 is the newest audit entry (id and time), which every write moves, so an edit is visible on the next
 run (at once in the session that made it: :func:`invalidate`). Nothing else in dashboard/ or pages/
-caches data (no ``st.cache_data``/``st.cache_resource``/``lru_cache`` elsewhere).
+caches what the store holds (``dashboard.i18n`` keeps only its catalogue files).
 
 * :func:`q` -- ``qh_data.queries``/``changes`` read queries as DataFrames, cached per day too. Two
   layers: this process's answers as Python objects (handed out as copies; cheap enough for the
