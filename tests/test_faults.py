@@ -450,9 +450,9 @@ def broken_geo(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     shutil.copytree(ROOT / "data" / "geo", data_dir / "geo")
     monkeypatch.setattr(config, "DATA_DIR", data_dir)
-    boundaries._load.cache_clear()
+    boundaries.clear_cache()
     yield data_dir / "geo"
-    boundaries._load.cache_clear()
+    boundaries.clear_cache()
 
 
 def test_a_missing_boundary_file_is_a_clear_config_error(broken_geo):
