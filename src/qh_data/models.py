@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .rules.open_status import ISSUE_STATUSES, TASK_STATUSES
+from .rules.open_status import ISSUE_STATUSES, TASK_STATUSES  # noqa: F401 -- vocabularies read from here
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

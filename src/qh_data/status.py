@@ -40,7 +40,6 @@ Ratios are rounded to 9 decimals before classifying so that 0.95 computed as 9.5
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

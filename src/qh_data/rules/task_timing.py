@@ -44,7 +44,9 @@ def task_timing(due_on: dt.date | None, status: str, done_on: dt.date | None = N
                 today: dt.date | None = None, *, due_soon_days: int = DUE_SOON_DAYS) -> TaskTiming:
     """The timing of one task on ``today`` (default: Vietnam today); see the module notes."""
     if today is None:
-        from ..clock import today as vietnam_today  # clock imports nothing of ours; kept lazy for tests' freeze
+        from ..clock import (
+            today as vietnam_today,  # clock imports nothing of ours; kept lazy for tests' freeze
+        )
 
         today = vietnam_today()
     if status == "cancelled":
