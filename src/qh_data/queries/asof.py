@@ -22,13 +22,9 @@ from sqlalchemy import Date, DateTime, Engine, bindparam, case, func, literal, o
 
 from ..models import AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskUpdate, task_admin_unit
 from ..rules import task_timing
-from ..rules.end_of_day import counts_by_sql
-from ..rules.end_of_day import end_of_day as end_of  # the cutoff of a day (meeting_pack reads it here)
-from ..rules.task_timing import TASK_TIMINGS as TIMINGS
+from ..rules.end_of_day import counts_by_sql, end_of_day
+from ..rules.task_timing import TASK_TIMINGS
 from ._common import count_if, read_connection, records
-
-__all__ = ["TIMINGS", "end_of", "indicator_values", "indicators", "overdue_tasks", "progress_by_agency",
-           "task_states"]
 
 
 def _cutoff():
@@ -91,7 +87,7 @@ def _timing(state):
 
 def _values(province: str, day: dt.date, cutoff: dt.datetime | None, *, districts=None, agency=None,
             meeting_id: int | None = None, task_ids=None, only_timing=None) -> dict:
-    end = cutoff or end_of(day)
+    end = cutoff or end_of_day(day)
     return {"province": province, "day": day, "soon": task_timing.soon_day(day), "end": end,
             "end_day": end.date(), "agency": agency, "districts": list(districts or []),
             "meeting_id": None if meeting_id is None else int(meeting_id),
@@ -152,7 +148,7 @@ def overdue_tasks(
     return sorted(rows, key=lambda r: (-r["days_overdue"], r["code"]))
 
 
-_COUNTED = ("assigned", "not_started", "in_progress", "done", *TIMINGS)
+_COUNTED = ("assigned", "not_started", "in_progress", "done", *TASK_TIMINGS)
 
 
 @functools.cache
@@ -166,7 +162,7 @@ def _progress(by_districts: bool, by_agency: bool):
                count_if(state.c.status == "not_started").label("not_started"),
                count_if(state.c.status == "in_progress").label("in_progress"),
                count_if(state.c.status == "done").label("done"),
-               *[count_if(timing == code).label(code) for code in TIMINGS])
+               *[count_if(timing == code).label(code) for code in TASK_TIMINGS])
         .join(Agency, Agency.code == state.c.lead_agency_code)
         .group_by(state.c.lead_agency_code, Agency.name, Agency.short_name)
         .order_by(Agency.name)
@@ -220,7 +216,7 @@ def indicator_values(
     and, when given, the listed units (districts)."""
     stmt = _indicator_values(bool(unit_codes), bool(indicator_codes), day is not None)
     values = {"province": province, "units": list(unit_codes or []), "codes": list(indicator_codes or []),
-              "end": None if day is None else end_of(day)}
+              "end": None if day is None else end_of_day(day)}
     with read_connection(engine) as c:
         return records(c, stmt, values)
 
