@@ -8,6 +8,7 @@ never see each other's rows. If PostgreSQL cannot be reached the tests fail; the
 Which store a test gets:
 - ``engine``: an empty, migrated database of its own (free to write to).
 - ``demo_engine``: a copy of the seeded demo of its own (free to write to).
+- ``new_engine(backend, seeded=False)``: more databases of its own, on either backend.
 - ``read_engine``: THE seeded demo of this session and backend, shared by every test that only reads.
   Its connections are read-only (SQLite ``PRAGMA query_only``, PostgreSQL
   ``default_transaction_read_only``), so a test that writes through it fails at once instead of
@@ -286,6 +287,17 @@ def demo_engine(backend, _templates, tmp_path, pg_databases):
     """A seeded demo database of its own for this test (free to write to)."""
     with _own_copy(backend, _templates(backend, True), tmp_path, pg_databases) as eng:
         yield eng
+
+
+@pytest.fixture
+def new_engine(_templates, tmp_path, pg_databases):
+    """``new_engine(backend, seeded=False)``: one more database of this test's own on ``backend``
+    (empty and migrated, or a copy of the seeded demo), given back after the test."""
+    with contextlib.ExitStack() as stack:
+        def make(backend: str, seeded: bool = False):
+            return stack.enter_context(_own_copy(backend, _templates(backend, seeded), tmp_path, pg_databases))
+
+        yield make
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from qh_data import backup, cli, export
-from qh_data.db import make_engine, read_session
+from qh_data.db import read_session
 from qh_data.errors import QHError
 from qh_data.models import Base
 
@@ -35,30 +35,24 @@ def checksum(engine) -> str:
 
 
 @pytest.fixture
-def other_backend_engine(backend, engine, tmp_path, pg_databases):
+def other_backend_engine(backend, new_engine):
     """An empty migrated database on the OTHER backend."""
-    from qh_data import schema
-
-    url = (pg_databases.url(pg_databases.create()) if backend == "sqlite" else f"sqlite:///{tmp_path}/other.sqlite3")
-    eng = make_engine(url)
-    schema.upgrade(eng)
-    yield eng
-    eng.dispose()
+    return new_engine("postgresql" if backend == "sqlite" else "sqlite")
 
 
-def test_round_trip_across_backends_gives_identical_content(demo_engine, other_backend_engine, engine, tmp_path):
+def test_round_trip_across_backends_gives_identical_content(read_engine, other_backend_engine, engine, tmp_path):
     first = tmp_path / "a.qhb"
-    counts = backup.backup(demo_engine, first)
+    counts = backup.backup(read_engine, first)
     assert counts["indicator_value"] > 10000 and counts["audit_entry"] >= 1
     backup.restore(other_backend_engine, first)
-    assert content(other_backend_engine) == content(demo_engine)
+    assert content(other_backend_engine) == content(read_engine)
     second = tmp_path / "b.qhb"
     backup.backup(other_backend_engine, second)
     backup.restore(engine, second)  # and back to the first backend, in a fresh database
-    assert content(engine) == content(demo_engine)
+    assert content(engine) == content(read_engine)
 
 
-def test_restored_postgresql_accepts_new_rows(demo_engine, other_backend_engine, engine, tmp_path):
+def test_restored_postgresql_accepts_new_rows(read_engine, other_backend_engine, engine, tmp_path):
     """Sequences are moved past the restored ids, so later inserts do not collide."""
     from qh_data import audit
     from qh_data.db import session_scope
@@ -66,19 +60,19 @@ def test_restored_postgresql_accepts_new_rows(demo_engine, other_backend_engine,
     from qh_data.permissions import SYSTEM
 
     dump = tmp_path / "a.qhb"
-    backup.backup(demo_engine, dump)
+    backup.backup(read_engine, dump)
     target = other_backend_engine if other_backend_engine.dialect.name == "postgresql" else engine
     backup.restore(target, dump)
     with session_scope(target) as s:
         audit.record(s, SYSTEM, "test", "x", 1)
     with read_session(target) as s:
-        assert len(s.scalars(select(AuditEntry.id)).all()) == len(content(demo_engine)["audit_entry"]) + 1
+        assert len(s.scalars(select(AuditEntry.id)).all()) == len(content(read_engine)["audit_entry"]) + 1
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "version"])
-def test_damaged_dump_fails_cleanly_and_leaves_target_untouched(demo_engine, engine, tmp_path, damage):
+def test_damaged_dump_fails_cleanly_and_leaves_target_untouched(read_engine, engine, tmp_path, damage):
     dump = tmp_path / "d.qhb"
-    backup.backup(demo_engine, dump)
+    backup.backup(read_engine, dump)
     if damage == "truncate":
         dump.write_bytes(dump.read_bytes()[: len(dump.read_bytes()) // 2])
     elif damage == "flip":

@@ -123,7 +123,7 @@ def test_every_decimal_style_and_nfd_names_are_understood(demo_engine):
     ("en", "1,234", 1234.0),
     (None, "1.234", 1234.0),  # nothing tells: the Vietnamese way, with a warning
 ])
-def test_a_number_that_reads_two_ways_follows_the_rest_of_the_file(demo_engine, style, typed, expected):
+def test_a_number_that_reads_two_ways_follows_the_rest_of_the_file(read_engine, style, typed, expected):
     def change(wb):
         ws = wb[S]
         ws.cell(find_row(ws, "budget_revenue", "2026-H1", "Thực hiện"), COL["value"]).value = typed
@@ -131,8 +131,8 @@ def test_a_number_that_reads_two_ways_follows_the_rest_of_the_file(demo_engine, 
             other = {"vi": "2.500,5", "en": "2,500.5"}[style]
             ws.cell(find_row(ws, "total_investment", "2026-H1", "Thực hiện"), COL["value"]).value = other
 
-    tpl = intake.values_template(demo_engine, district=DISTRICT, slots=SLOTS)
-    plan = intake.dry_run(demo_engine, actor(demo_engine, "dpi"), edit(tpl.data, change), "mo-ho.xlsx")
+    tpl = intake.values_template(read_engine, district=DISTRICT, slots=SLOTS)
+    plan = intake.dry_run(read_engine, actor(read_engine, "dpi"), edit(tpl.data, change), "mo-ho.xlsx")
     assert plan.ok
     (row,) = [r for r in plan.rows if r.indicator == "budget_revenue"]
     assert row.value == pytest.approx(expected)
@@ -303,14 +303,14 @@ def test_an_agency_editor_imports_its_own_agencys_template_only(demo_engine):
     assert checksum(demo_engine) == before
 
 
-def test_a_district_peoples_committee_template_and_a_viewer(demo_engine):
+def test_a_district_peoples_committee_template_and_a_viewer(read_engine):
     from qh_data.errors import PermissionDenied
 
-    tpl = intake.values_template(demo_engine, agency="LS-UBND-180", slots=[("2026", "estimate")])
+    tpl = intake.values_template(read_engine, agency="LS-UBND-180", slots=[("2026", "estimate")])
     wb = load_workbook(io.BytesIO(tpl.data))
     assert {c["unit_code"].value for _, c in data_rows(wb[S])} == {DISTRICT}
     with pytest.raises(PermissionDenied):
-        intake.dry_run(demo_engine, actor(demo_engine, "viewer"), tpl.data, "x.xlsx")
+        intake.dry_run(read_engine, actor(read_engine, "viewer"), tpl.data, "x.xlsx")
 
 
 def test_cli_import_writes_after_confirmation(demo_engine, tmp_path):

@@ -36,25 +36,25 @@ def test_values_come_back_typed(engine):
     assert [u["code"] for u in queries.districts(engine, "77", on=dt.date(2020, 1, 2))] == ["771", "772"]
 
 
-def test_a_list_filter_takes_any_number_of_codes(demo_engine):
+def test_a_list_filter_takes_any_number_of_codes(read_engine):
     """Every list is one expanding parameter: one code, a few, or thousands (more than SQLite's old
     limit of 999 placeholders) give the same answers as the codes that matter."""
-    districts = [d["code"] for d in queries.districts(demo_engine, "20")]
-    one = queries.task_totals(demo_engine, "20", districts=districts[:1])
-    few = queries.task_totals(demo_engine, "20", districts=districts[:3])
-    padded = queries.task_totals(demo_engine, "20", districts=districts[:3] + [f"x{i}" for i in range(5000)])
+    districts = [d["code"] for d in queries.districts(read_engine, "20")]
+    one = queries.task_totals(read_engine, "20", districts=districts[:1])
+    few = queries.task_totals(read_engine, "20", districts=districts[:3])
+    padded = queries.task_totals(read_engine, "20", districts=districts[:3] + [f"x{i}" for i in range(5000)])
     assert 0 < one["all"] <= few["all"] == padded["all"]
     assert few == padded
-    tasks = queries.list_tasks(demo_engine, "20", statuses=["done", "in_progress", "not_started", "cancelled"])
-    assert len(tasks) == queries.task_totals(demo_engine, "20")["all"]
+    tasks = queries.list_tasks(read_engine, "20", statuses=["done", "in_progress", "not_started", "cancelled"])
+    assert len(tasks) == queries.task_totals(read_engine, "20")["all"]
     assert any(t["supporting"] for t in tasks) and any(t["units"] for t in tasks)  # the second reads by id list
 
 
-def test_connections_go_back_to_the_pool(demo_engine):
-    queries.list_tasks(demo_engine, "20")
-    queries.indicator_overview(demo_engine, "20")
-    queries.upcoming_meeting(demo_engine, "20", dt.date(2020, 1, 1))
-    assert demo_engine.pool.checkedout() == 0
+def test_connections_go_back_to_the_pool(read_engine):
+    queries.list_tasks(read_engine, "20")
+    queries.indicator_overview(read_engine, "20")
+    queries.upcoming_meeting(read_engine, "20", dt.date(2020, 1, 1))
+    assert read_engine.pool.checkedout() == 0
 
 
 def test_a_read_sees_a_write_committed_after_the_previous_read(engine):
@@ -132,8 +132,8 @@ def test_records_to_frame_keeps_columns_floats_and_attrs():
         assert rows[0]["code"] == "a"
 
 
-def test_indicator_series_unknown_indicator_and_no_figures(demo_engine):
+def test_indicator_series_unknown_indicator_and_no_figures(read_engine):
     with pytest.raises(queries.NotFound):
-        queries.indicator_series(demo_engine, indicator="khong_co", unit_code="20")
-    empty = queries.indicator_series(demo_engine, indicator="grdp_per_capita", unit_code="không-có-đơn-vị")
+        queries.indicator_series(read_engine, indicator="khong_co", unit_code="20")
+    empty = queries.indicator_series(read_engine, indicator="grdp_per_capita", unit_code="không-có-đơn-vị")
     assert empty == [] and empty.columns == queries.SERIES_COLUMNS

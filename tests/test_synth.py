@@ -7,13 +7,11 @@ bench/bench.py. No timings are asserted.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from sqlalchemy import func, select
 
-from qh_data import queries, schema, synth
-from qh_data.db import make_engine
+from qh_data import queries, synth
 from qh_data.errors import QHError
 from qh_data.models import (
     AdminUnit,
@@ -35,30 +33,24 @@ def _count(engine, model, *where) -> int:
         return c.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def _fresh_like(engine, backend, tmp_path, pg_databases):
-    """A second empty, migrated database on the same backend."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / f'synth_{uuid.uuid4().hex[:6]}.sqlite3'}"
-    else:
-        url = pg_databases.url(pg_databases.create())
-    other = make_engine(url)
-    schema.upgrade(other)
-    return other
+@pytest.fixture
+def synthed(backend, read_store):
+    """The small synthetic store, made once per session and backend and shared read-only:
+    (engine, synth's report)."""
+    return read_store(backend, f"synth small on {TODAY}",
+                      lambda e: synth.synth(e, scale="small", today=TODAY), seeded=False)
 
 
-def test_small_synth_is_deterministic(engine, backend, tmp_path, pg_databases):
-    first = synth.synth(engine, scale="small", today=TODAY)
-    other = _fresh_like(engine, backend, tmp_path, pg_databases)
-    try:
-        second = synth.synth(other, scale="small", today=TODAY)
-        assert first["counts"] == second["counts"]
-        assert synth.content_checksum(engine) == synth.content_checksum(other)
-    finally:
-        other.dispose()
+def test_small_synth_is_deterministic(synthed, backend, new_engine):
+    engine, first = synthed
+    other = new_engine(backend)
+    second = synth.synth(other, scale="small", today=TODAY)
+    assert first["counts"] == second["counts"]
+    assert synth.content_checksum(engine) == synth.content_checksum(other)
 
 
-def test_small_synth_counts_match_the_scale(engine):
-    report = synth.synth(engine, scale="small", today=TODAY)
+def test_small_synth_counts_match_the_scale(synthed):
+    engine, report = synthed
     promised = synth.expected_counts("small")
     counts = report["counts"]
     for key, value in promised.items():
@@ -83,8 +75,8 @@ def test_small_synth_counts_match_the_scale(engine):
         assert any(a["role"] == "SKHDT" for a in ags)
 
 
-def test_small_synth_is_labelled_synthetic(engine):
-    synth.synth(engine, scale="small", today=TODAY)
+def test_small_synth_is_labelled_synthetic(synthed):
+    engine, _ = synthed
     assert _count(engine, IndicatorValue, IndicatorValue.is_demo.is_(False)) == 0
     assert _count(engine, IndicatorValue, IndicatorValue.source != synth.SYNTH_SOURCE) == 0
     assert _count(engine, Indicator, Indicator.is_demo.is_(False)) == 0
