@@ -47,30 +47,42 @@ RAW_FRAGMENTS = ("<script", "<img", "<svg", "<iframe", 'href="javascript', "](ja
 
 
 @pytest.fixture
-def planted(demo_engine):
-    return plant(demo_engine)
+def planted_store(backend, read_store):
+    """The demo with every payload planted, made once per session and backend and shared read-only:
+    (engine, what was planted)."""
+    return read_store(backend, "demo with hostile payloads", plant)
 
 
-def test_payloads_are_stored_and_read_back_as_the_same_text(demo_engine, planted):
-    tasks = queries.list_tasks(demo_engine, PROVINCE, as_of=clock.today() + dt.timedelta(days=30)).to_frame()
+@pytest.fixture
+def hostile_engine(planted_store):
+    return planted_store[0]
+
+
+@pytest.fixture
+def planted(planted_store):
+    return planted_store[1]
+
+
+def test_payloads_are_stored_and_read_back_as_the_same_text(hostile_engine, planted):
+    tasks = queries.list_tasks(hostile_engine, PROVINCE, as_of=clock.today() + dt.timedelta(days=30)).to_frame()
     titles = set(tasks["title"])
     assert set(planted.task_titles) <= titles
     assert set(planted.conclusions) <= titles  # a conclusion's first line becomes its tasks' title
     notes = set()
     for task_id in planted.task_ids:
-        notes |= set(queries.task_history(demo_engine, task_id).to_frame()["note"].dropna())
+        notes |= set(queries.task_history(hostile_engine, task_id).to_frame()["note"].dropna())
     assert set(planted.task_notes) <= notes
-    issues = queries.open_issues(demo_engine, PROVINCE, statuses=["open", "in_progress", "awaiting_decision"]).to_frame()
+    issues = queries.open_issues(hostile_engine, PROVINCE, statuses=["open", "in_progress", "awaiting_decision"]).to_frame()
     assert set(planted.issue_titles) <= set(issues["title"])
     assert set(planted.issue_descriptions) <= set(issues["description"].dropna())
     assert set(planted.proposals) <= set(issues["proposed_solution"].dropna())
     assert set(planted.decisions) <= set(issues["decision"].dropna())
-    meeting = meeting_reads.get_meeting(demo_engine, planted.upcoming_meeting_id)
+    meeting = meeting_reads.get_meeting(hostile_engine, planted.upcoming_meeting_id)
     assert (meeting.title, meeting.venue) == (planted.meeting_title, planted.meeting_venue)
     assert [i.title for i in meeting.agenda_items] == planted.agenda_titles
-    agencies = {a["code"]: a["name"] for a in queries.agencies(demo_engine, PROVINCE)}
+    agencies = {a["code"]: a["name"] for a in queries.agencies(hostile_engine, PROVINCE)}
     assert agencies[planted.agency_code] == planted.agency_name
-    districts = {d["code"]: d["name"] for d in queries.districts(demo_engine, PROVINCE)}
+    districts = {d["code"]: d["name"] for d in queries.districts(hostile_engine, PROVINCE)}
     assert districts[planted.district_code] == planted.district_name
 
 
@@ -98,8 +110,8 @@ def _assert_inert_docx(xml: str) -> None:
     assert "<script" not in xml and "<img" not in xml and "<svg" not in xml  # only as &lt;...&gt; text
 
 
-def test_the_meeting_pack_shows_payloads_as_text(demo_engine, planted):
-    text, xml = _docx_text(reports.build_meeting_pack(demo_engine, planted.upcoming_meeting_id))
+def test_the_meeting_pack_shows_payloads_as_text(hostile_engine, planted):
+    text, xml = _docx_text(reports.build_meeting_pack(hostile_engine, planted.upcoming_meeting_id))
     shown = [s for s in planted.agenda_titles if s in text]
     assert shown == planted.agenda_titles
     awaiting = [t for t in planted.issue_titles if t in text]
@@ -109,20 +121,20 @@ def test_the_meeting_pack_shows_payloads_as_text(demo_engine, planted):
     _assert_inert_docx(xml)
 
 
-def test_the_conclusions_notice_shows_payloads_as_text(demo_engine, planted):
-    text, xml = _docx_text(reports.build_conclusions_notice(demo_engine, planted.held_meeting_id))
+def test_the_conclusions_notice_shows_payloads_as_text(hostile_engine, planted):
+    text, xml = _docx_text(reports.build_conclusions_notice(hostile_engine, planted.held_meeting_id))
     for conclusion in planted.conclusions:
         assert conclusion in text
     assert planted.agency_name in text  # the lead agency, a name that came by import
     _assert_inert_docx(xml)
 
 
-def test_every_marker_in_the_documents_is_followed_by_its_whole_payload(demo_engine, planted):
+def test_every_marker_in_the_documents_is_followed_by_its_whole_payload(hostile_engine, planted):
     expected = {re.match(r".*?(XSS-\d+) ", s).group(1): s.split(re.match(r".*?(XSS-\d+) ", s).group(1) + " ", 1)[1]
                 for s in planted.texts}
-    for data in (reports.build_meeting_pack(demo_engine, planted.upcoming_meeting_id),
-                 reports.build_conclusions_notice(demo_engine, planted.held_meeting_id),
-                 reports.build_meeting_pack(demo_engine, planted.held_meeting_id)):
+    for data in (reports.build_meeting_pack(hostile_engine, planted.upcoming_meeting_id),
+                 reports.build_conclusions_notice(hostile_engine, planted.held_meeting_id),
+                 reports.build_meeting_pack(hostile_engine, planted.held_meeting_id)):
         text, _xml = _docx_text(data)
         for m in re.finditer(r"(XSS-\d+) ", text):
             payload = expected[m.group(1)]
