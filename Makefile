@@ -23,7 +23,7 @@ browser:
 	.ci/ensure-chromium
 
 test: $(STAMP) browser
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

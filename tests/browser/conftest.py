@@ -1,10 +1,11 @@
 """The real app in a real browser: a Streamlit server per test session and Debian's chromium.
 
 Every test here is marked ``browser`` (``-m browser`` / ``-m "not browser"``). Under xdist (``make test``
-runs ``-n 2 --dist loadgroup``) they are spread over the workers, each worker with its own app server,
-database copy and chromium; a page's tests in ``test_pages_browser.py`` stay together on one worker
-(group ``browser-page-<key>``: its two projector sizes share one tab), and so do the tests of a module
-with a server of its own (``test_hostile_browser.py``: group ``browser-hostile``).
+runs ``-n 2 --dist worksteal``) they run on whichever workers take them, each worker with its own app
+server, database copy and chromium. worksteal hands each worker a contiguous run of tests and moves
+runs from a busy worker to an idle one, so neighbours (a page's two projector sizes sharing one tab, a
+module's tests sharing its server) mostly stay together. (``xdist_group`` marks are not used: with
+pytest 9 and pytest-xdist 3.8, ``--dist loadgroup`` ignores them.)
 
 Fixtures and helpers (use them from any ``tests/browser/test_*.py``)
 --------------------------------------------------------------------
@@ -85,23 +86,11 @@ START_TIMEOUT = 90.0
 RUN_TIMEOUT_MS = 60_000
 
 
-# Modules whose tests share a server of their own (started by a module fixture through launch_app).
-OWN_SERVER_MODULES = {"test_hostile_browser.py": "browser-hostile"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
-        path = Path(str(item.fspath))
-        if here not in path.parents:
-            continue
-        item.add_marker(pytest.mark.browser)
-        key = getattr(item, "callspec", None) and item.callspec.params.get("key")
-        if path.name == "test_pages_browser.py" and key:
-            item.add_marker(pytest.mark.xdist_group(f"browser-page-{key}"))
-        elif path.name in OWN_SERVER_MODULES:
-            item.add_marker(pytest.mark.xdist_group(OWN_SERVER_MODULES[path.name]))
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 # --- the app server --------------------------------------------------------------------------------

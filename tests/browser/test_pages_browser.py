@@ -26,7 +26,7 @@ import pytest
 
 from .conftest import ROOT, SIZES, QHPage
 
-pytestmark = pytest.mark.browser  # xdist groups: tests/browser/conftest.py
+pytestmark = pytest.mark.browser
 
 # --- which pages ---------------------------------------------------------------------------------
 
