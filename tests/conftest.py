@@ -99,9 +99,9 @@ class PgDatabases:
             self._n += 1
             return f"{self.prefix}_{self._n}"
 
-    def create(self, template: str | None = None) -> str:
+    def create(self, template: str | None = None, admin=None) -> str:
         name = self._new_name()
-        with self.admin.connect() as conn:
+        with (admin or self.admin).connect() as conn:
             tmpl = f' TEMPLATE "{template}"' if template else ""
             conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
         with self._lock:
@@ -111,9 +111,15 @@ class PgDatabases:
     def url(self, name: str) -> str:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
-    def recyclable(self, template: str, fingerprint: tuple) -> None:
+    def recyclable(self, template: str, fingerprint: tuple, spares: int = 2) -> None:
+        """Recycle the copies of ``template``; ``spares`` more copies made at once keep one ready for the
+        next test while the last one is being emptied."""
         self._recyclable[template] = fingerprint
         self._ready[template] = queue.SimpleQueue()
+        with self._lock:
+            self._pending[template] = spares
+        for _ in range(spares):
+            self._work.put(("spare", "", template))
 
     def take(self, template: str) -> str:
         """A copy of ``template`` of the caller's own: an emptied one (waiting for one being emptied:
@@ -149,12 +155,14 @@ class PgDatabases:
             while (job := self._work.get()) is not None:
                 kind, name, template = job
                 try:
-                    if kind != "recycle" or not self._recycle(admin, name, template):
+                    if kind == "spare":
+                        self._ready[template].put(self.create(template=template, admin=admin))
+                    elif kind != "recycle" or not self._recycle(admin, name, template):
                         self._drop(admin, name)
                 except Exception as exc:  # noqa: BLE001 - the thread lives on; drop_all reports it
                     self._failures.append(f"{kind} {name}: {exc}")
                 finally:
-                    if kind == "recycle":
+                    if kind in ("recycle", "spare"):
                         with self._lock:
                             self._pending[template] -= 1
         finally:
@@ -237,14 +245,17 @@ def _templates(tmp_path_factory, pg_databases):
             url = pg_databases.url(pg_databases.create())
         engine = make_engine(url)
         schema.upgrade(engine)
+        fingerprint = None
         if seeded:
             from qh_data import demo
 
             demo.seed(engine, quiet=True)
         elif backend == "postgresql":
             with engine.connect() as conn:
-                pg_databases.recyclable(engine.url.database, _fingerprint(conn))
-        engine.dispose()
+                fingerprint = _fingerprint(conn)
+        engine.dispose()  # a template is copied only when nobody is connected to it
+        if fingerprint is not None:
+            pg_databases.recyclable(engine.url.database, fingerprint)
         made.setdefault(backend, {})[key] = str(path) if backend == "sqlite" else url.rsplit("/", 1)[1]
         return made[backend][key]
 
