@@ -23,6 +23,7 @@ cost parameters are the only difference, and nothing asserts them."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import queue
 import shutil
@@ -89,7 +90,10 @@ class PgDatabases:
         self._recyclable: dict[str, tuple] = {}  # template -> its fingerprint
         self._ready: dict[str, queue.SimpleQueue[str]] = {}  # template -> emptied copies
         self._pending: dict[str, int] = {}  # template -> copies queued for emptying
-        self._work: queue.Queue[tuple[str, str, str | None] | None] = queue.Queue()
+        # (priority, order, (kind, name, template)): spares and recycling before drops, which a test
+        # never waits for; the stop signal last
+        self._work: queue.PriorityQueue[tuple[int, int, tuple | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._failures: list[str] = []
         self._worker = threading.Thread(target=self._work_loop, name="qh-pg-recycler", daemon=True)
         self._worker.start()
@@ -111,7 +115,10 @@ class PgDatabases:
     def url(self, name: str) -> str:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
-    def recyclable(self, template: str, fingerprint: tuple, spares: int = 2) -> None:
+    def _put(self, priority: int, job: tuple | None) -> None:
+        self._work.put((priority, next(self._order), job))
+
+    def recyclable(self, template: str, fingerprint: tuple, spares: int = 1) -> None:
         """Recycle the copies of ``template``; ``spares`` more copies made at once keep one ready for the
         next test while the last one is being emptied."""
         self._recyclable[template] = fingerprint
@@ -119,13 +126,14 @@ class PgDatabases:
         with self._lock:
             self._pending[template] = spares
         for _ in range(spares):
-            self._work.put(("spare", "", template))
+            self._put(0, ("spare", "", template))
 
     def take(self, template: str) -> str:
         """A copy of ``template`` of the caller's own: an emptied one (waiting for one being emptied:
         quicker than a copy, which a drop must follow), else a new one."""
         ready = self._ready.get(template)
-        while ready is not None:
+        deadline = time.monotonic() + 3  # a drop in progress can hold the thread that long
+        while ready is not None and time.monotonic() < deadline:
             try:
                 return ready.get(timeout=0.02)
             except queue.Empty:
@@ -139,9 +147,9 @@ class PgDatabases:
         if template in self._recyclable:
             with self._lock:
                 self._pending[template] = self._pending.get(template, 0) + 1
-            self._work.put(("recycle", name, template))
+            self._put(0, ("recycle", name, template))
         else:
-            self._work.put(("drop", name, template))
+            self._put(1, ("drop", name, template))
 
     def set_read_only(self, name: str) -> None:
         """Every later connection to ``name`` starts read-only transactions."""
@@ -152,7 +160,7 @@ class PgDatabases:
     def _work_loop(self) -> None:
         admin = _pg_admin()
         try:
-            while (job := self._work.get()) is not None:
+            while (job := self._work.get()[2]) is not None:
                 kind, name, template = job
                 try:
                     if kind == "spare":
@@ -207,7 +215,7 @@ class PgDatabases:
         return True
 
     def drop_all(self) -> None:
-        self._work.put(None)  # the thread finishes what was queued (recycling included), then stops
+        self._put(2, None)  # the thread finishes what was queued (recycling included), then stops
         self._worker.join()
         with self._lock:
             left = sorted(self._live)

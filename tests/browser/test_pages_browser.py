@@ -233,6 +233,12 @@ def shot_name(key: str, size: str, suffix: str = "") -> str:
 # since the sidebar's initial state depends on the width the page was opened at.
 
 
+SCROLL_TOP_JS = """() => {
+  window.scrollTo(0, 0);
+  for (const e of document.querySelectorAll('*')) if (e.scrollTop) e.scrollTop = 0;
+}"""
+
+
 class Tabs:
     def __init__(self, browser, base_url: str):
         self.browser = browser
@@ -256,6 +262,7 @@ class Tabs:
             for recorded in (qp.console_errors, qp.page_errors, qp.dialogs, qp.blocked, qp.failed_responses):
                 recorded.clear()
             width, height = SIZES[size]
+            qp.page.evaluate(SCROLL_TOP_JS)  # back at the top (the map test scrolled down to the map)
             qp.page.set_viewport_size({"width": width, "height": height})
             settle(qp)
             return qp
