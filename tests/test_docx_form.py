@@ -83,11 +83,21 @@ def test_heading_rules_are_bordered_paragraphs_of_the_rule_style():
     under_body = [p for p in doc.tables[0].cell(0, 0).paragraphs if p.style.name == x.RULE]
     under_subject = [p for p in doc.paragraphs if p.style.name == x.RULE]
     assert len(under_body) == 1 and len(under_subject) == 1
-    # the rule under the subject follows it and is a short centred line
+    # the motto's line is a paragraph of its own below it, as long as the motto
+    right = doc.tables[0].cell(0, 1).paragraphs
+    assert [p.text for p in right[1:]] == [d.MOTTO, ""] and right[2].style.name == x.RULE
+    fmt = right[2].paragraph_format
+    assert 100 - d.CELL_PADDING_MM - fmt.left_indent.mm - fmt.right_indent.mm == pytest.approx(
+        d.MOTTO_RULE_MM, abs=0.2
+    )
+    # the rule under the subject follows it: centred, two fifths of the subject's width
     paras = doc.paragraphs
     at = next(i for i, p in enumerate(paras) if p.text == HEADING.subject)
-    assert paras[at + 1].style.name == x.RULE
-    assert paras[at + 1].paragraph_format.left_indent.mm == pytest.approx(62, abs=0.1)
+    rule = paras[at + 1].paragraph_format
+    assert paras[at + 1].style.name == x.RULE and rule.left_indent == rule.right_indent
+    width = d.TEXT_WIDTH_MM - rule.left_indent.mm - rule.right_indent.mm
+    subject = d.text_width_mm(HEADING.subject, 14, bold=True)
+    assert subject / 3 <= width <= subject / 2
 
 
 def test_heading_and_signature_tables_have_no_borders():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select
@@ -103,9 +104,29 @@ def agency_names(engine: Engine, province: str) -> dict[str, dict]:
     }
 
 
-def without_province(name: str, province_name: str) -> str:
-    """ "Sở Tài chính tỉnh Lạng Sơn" -> "Sở Tài chính" inside a document of that province."""
-    for suffix in (f" tỉnh {province_name}", f" Tỉnh {province_name}"):
+# Departments and boards are named without their province inside the province's own documents
+# ("Sở Nội vụ", "Ban Dân tộc" in the 2020 notice); every other body keeps "tỉnh" as its legal name
+# does ("Công an tỉnh", "Bộ Chỉ huy Quân sự tỉnh", "Cục Thống kê tỉnh", "Ủy ban nhân dân tỉnh").
+_WITHOUT_TINH = ("Sở ", "Ban Dân tộc")
+
+
+def local_name(name: str, province_name: str) -> str:
+    """An agency's name inside a document of its own province, from its stored full name:
+    "Sở Tài chính tỉnh Lạng Sơn" -> "Sở Tài chính", "Công an tỉnh Lạng Sơn" -> "Công an tỉnh"."""
+    for tinh in ("tỉnh", "Tỉnh"):
+        suffix = f" {tinh} {province_name}"
         if name.endswith(suffix):
-            return name[: -len(suffix)]
+            return name[: -len(suffix)] if name.startswith(_WITHOUT_TINH) else name[: -len(province_name) - 1]
     return name
+
+
+_NUMBER = re.compile(r"^\s*(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9-]*)")
+
+
+def number_line(notice_number: str | None, symbol: str) -> str:
+    """ "Số: 121/TB-UBND" from a stored number; anything else (none, or a note such as
+    ".../TB-UBND (tháng 8/2020)") leaves the number blank for the clerk: "Số:      /TB-UBND"."""
+    found = _NUMBER.match(notice_number or "")
+    if found:
+        return f"Số: {found.group(1)}/{found.group(2)}"
+    return f"Số:      /{symbol}"
