@@ -53,6 +53,7 @@ ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
 MEETING_STATUSES = ("planned", "held")
 AGENDA_KINDS = ("issue", "task", "indicator", "free")
 ROLES = ("viewer", "agency_editor", "dpi_editor", "admin")
+SIGNED_DOCUMENTS = ("notice", "pack")  # document_signer.document
 
 
 def _fk(target: str, **kw) -> ForeignKey:
@@ -361,6 +362,23 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     agency: Mapped[Agency | None] = relationship()
+
+
+class DocumentSigner(Base):
+    """Who signs a province's documents of one kind ("notice", "pack"): the authority lines
+    ("TL. CHỦ TỊCH", "KT. CHÁNH VĂN PHÒNG"), the title and the name. Set by an administrator
+    (``services.signers``); a blank name prints "………" for the clerk to fill in."""
+
+    __tablename__ = "document_signer"
+
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
+    document: Mapped[str] = mapped_column(String(10), primary_key=True)
+    authority: Mapped[str | None] = mapped_column(String(120))
+    deputy: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class AuditEntry(Base):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, bindparam, select
 
 from ..db import read_session
-from ..models import AdminUnit, Agency
+from ..models import AdminUnit, Agency, DocumentSigner
 from ..queries.meetings import agenda_dicts, load_meeting_detail
+from .docx_base import Signature
 
 
 @dataclass
@@ -130,3 +131,26 @@ def number_line(notice_number: str | None, symbol: str) -> str:
     if found:
         return f"Số: {found.group(1)}/{found.group(2)}"
     return f"Số:      /{symbol}"
+
+
+SIGNER = select(
+    DocumentSigner.authority, DocumentSigner.deputy, DocumentSigner.title, DocumentSigner.name
+).where(
+    DocumentSigner.province_code == bindparam("province"), DocumentSigner.document == bindparam("document")
+)
+
+
+def document_signer(engine: Engine, province: str, document: str, default: Signature) -> Signature:
+    """Who signs ``document`` ("notice", "pack") of ``province``: the administrator's setting
+    (``services.signers``), each line not set taken from ``default``; the name only from the setting
+    (none prints "………" for the clerk)."""
+    with engine.connect() as c:
+        row = c.execute(SIGNER, {"province": province, "document": document}).mappings().first()
+    if row is None:
+        return default
+    return Signature(
+        authority=row["authority"] or default.authority,
+        deputy=row["deputy"] or default.deputy,
+        title=row["title"] or default.title,
+        name=row["name"],
+    )

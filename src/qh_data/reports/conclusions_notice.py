@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from . import docx_base as d
-from .common import agency_names, load_meeting, local_name, number_line
+from .common import agency_names, document_signer, load_meeting, local_name, number_line
 
 # As in the reference notice: signed by the Office for the Chairman.
 OFFICE_SIGNATURE = d.Signature("TL. CHỦ TỊCH", "KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG")
@@ -31,7 +31,7 @@ class NoticeOptions:
     body_parent: str | None = None
     body: str | None = None  # default "ỦY BAN NHÂN DÂN\nTỈNH <PROVINCE>"
     symbol: str = "TB-UBND"
-    signature: d.Signature = OFFICE_SIGNATURE
+    signature: d.Signature | None = None  # default: the province's setting, else OFFICE_SIGNATURE
     notice_date: dt.date | None = None  # default: the meeting's month and year, the day blank
     reporter: str = "Sở Kế hoạch và Đầu tư"
 
@@ -146,7 +146,8 @@ def build_conclusions_notice(engine: Engine, meeting_id: int, options: NoticeOpt
         d.body(doc, f"{c['number']}. {sentence(c['text'])}" + (f" {given}" if given else ""))
     closing = d.body(doc, "Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị biết, thực hiện./.", before=8)
     closing.paragraph_format.keep_with_next = True  # never a page with the signature alone
-    d.recipients_and_signature(doc, recipients(m, names, province), opts.signature)
+    signature = opts.signature or document_signer(engine, m.province, "notice", OFFICE_SIGNATURE)
+    d.recipients_and_signature(doc, recipients(m, names, province), signature)
     doc.core_properties.title = f"Thông báo kết luận — {m.title}"
     doc.core_properties.subject = "Thông báo kết luận cuộc họp Ban Chỉ đạo lập Quy hoạch tỉnh"
     return d.to_bytes(doc)

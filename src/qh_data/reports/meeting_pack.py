@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
 from . import docx_base as d
 from . import images
-from .common import agency_names, local_name
+from .common import agency_names, document_signer, local_name
 from .conclusions_notice import sentence
 from .meeting_pack_data import PackData, pack_data
 
@@ -368,7 +368,11 @@ def _write_issues(doc, data: PackData) -> None:
             d.body(doc, f"Đề xuất: {sentence(r['proposed_solution'])}")
 
 
-def _write_closing(doc, data: PackData, names: dict[str, dict]) -> None:
+# The committee's report, signed for it by a deputy head unless the province sets otherwise.
+PACK_SIGNATURE = d.Signature("TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
+
+
+def _write_closing(doc, data: PackData, names: dict[str, dict], signature: d.Signature) -> None:
     """The closing sentence, the recipients (members, then invitees who are not members) and the signature."""
     m, province = data.meeting, data.province_name
     closing = d.body(
@@ -382,9 +386,7 @@ def _write_closing(doc, data: PackData, names: dict[str, dict]) -> None:
         local_name(a["name"], province) for a in m.invitees if not names.get(a["code"], {}).get("is_member")
     ]
     recipients += ["Lưu: VT, BCĐ"]
-    d.recipients_and_signature(
-        doc, recipients, d.Signature("TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
-    )
+    d.recipients_and_signature(doc, recipients, signature)
 
 
 def build_meeting_pack(
@@ -405,7 +407,8 @@ def build_meeting_pack(
     if with_images:
         _write_map(doc, data)
     _write_issues(doc, data)
-    _write_closing(doc, data, agency_names(engine, data.province))
+    signature = document_signer(engine, data.province, "pack", PACK_SIGNATURE)
+    _write_closing(doc, data, agency_names(engine, data.province), signature)
     doc.core_properties.title = (
         f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {d.short_date(data.meeting.held_on)}"
     )
