@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, data, fmt, state
+from dashboard.views import signers
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from qh_data import clock
@@ -71,7 +72,10 @@ else:
                  column_config={c: t(f"users.col_{c}") for c in table.columns})
 
 agency_options = [None, *sorted(agencies, key=lambda c: agencies[c])]
-create_tab, edit_tab = st.tabs([t("users.tab_create"), t("users.tab_edit")])
+create_tab, edit_tab, signers_tab = st.tabs([t("users.tab_create"), t("users.tab_edit"), t("users.tab_signers")])
+
+with signers_tab:  # before the edit tab, whose st.stop() ends the page when there is no account
+    signers.render(engine, actor, state.current().province, lang, done)
 
 with create_tab, st.form("user_create", clear_on_submit=False):
     c1, c2 = st.columns(2)

@@ -154,3 +154,19 @@ def document_signer(engine: Engine, province: str, document: str, default: Signa
         title=row["title"] or default.title,
         name=row["name"],
     )
+
+
+SIGNERS = select(
+    DocumentSigner.document,
+    DocumentSigner.authority,
+    DocumentSigner.deputy,
+    DocumentSigner.title,
+    DocumentSigner.name,
+    DocumentSigner.version,
+).where(DocumentSigner.province_code == bindparam("province"))
+
+
+def signer_settings(engine: Engine, province: str) -> dict[str, dict]:
+    """The province's stored signers by document ("notice", "pack"), with their versions (the admin form)."""
+    with engine.connect() as c:
+        return {r["document"]: dict(r) for r in c.execute(SIGNERS, {"province": province}).mappings()}
