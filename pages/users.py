@@ -1,4 +1,5 @@
-"""Quản lý người dùng — administrators create accounts, change roles, deactivate, reset passwords."""
+"""Quản lý người dùng — administrators create accounts, change roles, deactivate, reset passwords, and set
+who signs the province's documents (dashboard/views/signers.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, data, fmt, state
-from dashboard.views import signers
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.views import signers
 from qh_data import clock
 from qh_data.errors import QHError
 from qh_data.models import ROLES
