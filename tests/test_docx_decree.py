@@ -35,6 +35,7 @@ FONT = "Times New Roman"
 ENGLISH_OR_JARGON = re.compile(
     r"Open SDG|ESCAP|District|boundaries|Modified|\bvia\b|về đích|xem trang|\(DEMO\)|\bDEMO\b", re.IGNORECASE
 )
+FIGURE = re.compile(r"[\d.,/%–()\s]+|\((TH|ƯTH|KH) \d{4}\)")
 TASK_CODE = re.compile(r"\b[A-Z]{2}-\d{4}-\d{3}\b|\(\+\d+\)")
 # a body whose legal name carries "tỉnh", named without it
 WITHOUT_TINH = re.compile(r"(Công an|Bộ Chỉ huy Quân sự|Cục Thống kê|Cục Thuế|Cục Hải quan)(?! tỉnh)")
@@ -62,13 +63,13 @@ def _font(run, par) -> str | None:
     return run.font.name or par.style.font.name
 
 
-def _lines(text: str, width_mm: float, size: float) -> int:
-    """How many lines ``text`` (bold) takes in a column ``width_mm`` wide, words wrapped greedily."""
+def _lines(text: str, width_mm: float, size: float, *, bold: bool = True) -> int:
+    """How many lines ``text`` takes in a column ``width_mm`` wide, words wrapped greedily."""
     room = width_mm - d.CELL_PADDING_MM
     lines, current = 1, ""
     for word in text.split():
         trial = f"{current} {word}".strip()
-        if current and d.text_width_mm(trial, size, bold=True) > room:
+        if current and d.text_width_mm(trial, size, bold=bold) > room:
             lines, current = lines + 1, word
         else:
             current = trial
@@ -188,6 +189,12 @@ def _check_decree(doc, *, kind: str) -> str:
         for cell, column in zip(table.rows[0].cells, table.columns, strict=False):
             size = _size(cell.paragraphs[0].runs[0], cell.paragraphs[0])
             assert _lines(cell.text, column.width.mm, size) <= 3, cell.text
+        # a figure, a date or a "(ƯTH 2026)" stays on its line (no "07/11/202" + "6")
+        for row in table.rows[1:]:
+            for cell, column in zip(row.cells, table.columns, strict=False):
+                for line in cell.text.split("\n"):
+                    if FIGURE.fullmatch(line):
+                        assert d.text_width_mm(line, 12) <= column.width.mm - d.CELL_PADDING_MM, line
 
     text = "\n".join(p.text for p in _paragraphs_everywhere(doc))
     assert not ENGLISH_OR_JARGON.search(text), ENGLISH_OR_JARGON.search(text)

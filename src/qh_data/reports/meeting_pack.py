@@ -255,7 +255,7 @@ def _write_overdue(doc, data: PackData) -> None:
             doc,
             ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Quá hạn (ngày)", "Tiến độ"],
             rows,
-            [13, 60, 38, 22, 17, 15],
+            [13, 55, 37, 25, 17, 18],  # a date and "20–60%" on one line
             align=["c", "l", "l", "c", "r", "r"],
             caption="Bảng 2. Nhiệm vụ quá hạn",
             size=12,
@@ -312,7 +312,7 @@ def _write_indicators(doc, data: PackData) -> None:
             doc,
             ["STT", "Chỉ tiêu", "Đơn vị tính", "Năm gốc", "Thực hiện gần nhất", "Mục tiêu", "Đánh giá"],
             rows,
-            [13, 46, 18, 20, 22, 20, 26],
+            [13, 43, 18, 20, 25, 20, 26],  # "(ƯTH 2026)" on one line
             align=["c", "l", "c", "r", "r", "r", "l"],
             caption="Bảng 3. Các chỉ tiêu và mức độ thực hiện",
             size=12,
@@ -321,7 +321,7 @@ def _write_indicators(doc, data: PackData) -> None:
 
 
 def _write_map(doc, data: PackData) -> None:
-    """Figure 2: the map of one indicator by district, with the boundaries' attribution."""
+    """Figure 2 (1 when there is no chart): the map of one indicator by district, with the boundaries' credit."""
     if not (data.map_indicator and data.map_values):
         return
     info = data.map_indicator
@@ -343,7 +343,7 @@ def _write_map(doc, data: PackData) -> None:
                 doc,
                 png,
                 150,
-                f"Hình 2. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
+                f"Hình {2 if data.progress else 1}. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
             )
             d.paragraph(doc, MAP_CREDIT_VI, align=d.WD_ALIGN_PARAGRAPH.JUSTIFY, italic=True, size=12, after=6)
     except Exception:
