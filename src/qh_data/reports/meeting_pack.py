@@ -29,6 +29,10 @@ PROGRESS_VI = {
     "moderate": "Chậm vừa phải",
     "limited": "Chậm nhiều",
     "deteriorating": "Đi xuống",
+    "trend_on_track": "Không mục tiêu: xu hướng tốt",
+    "trend_moderate": "Không mục tiêu: xu hướng chậm vừa phải",
+    "trend_limited": "Không mục tiêu: xu hướng chậm nhiều",
+    "trend_deteriorating": "Không mục tiêu: xu hướng đi xuống",
     "insufficient_data": "Chưa đủ số liệu",
 }
 SEVERITY_VI = {"low": "Thấp", "medium": "Trung bình", "high": "Cao", "critical": "Rất nghiêm trọng"}
