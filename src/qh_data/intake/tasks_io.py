@@ -45,6 +45,7 @@ from .common import (
     status_code,
 )
 from .reader import Book
+from .sheet import check_identity, check_merged, check_sheet_and_headers
 from .template import (
     OPEN,
     OPEN_FILL,
@@ -60,7 +61,6 @@ from .template import (
     period_choices,
     slug,
 )
-from .validate import check_identity, check_merged, check_sheet_and_headers
 
 Progress = Callable[[int, int, str], None]
 OPEN_STATUSES = ("not_started", "in_progress")
