@@ -27,6 +27,7 @@ from ..db import read_session, session_scope
 from ..errors import NotFound, ValidationFailed
 from ..models import Agency, Task, User
 from ..permissions import Actor, allowed, require
+from ..retry import retrying
 from ..services.tasks import ProgressChange, apply_progress, load_task_for_update
 from ..text import clean_text
 from . import numbers
@@ -292,6 +293,7 @@ def check_tasks(engine: Engine, actor: Actor, book: Book, meta: dict, report: Re
     return out, len(raws)
 
 
+@retrying()
 def commit_tasks(engine: Engine, actor: Actor, plan, *, progress: Progress | None = None) -> dict:
     """Apply every changed row in one transaction; a task that moved since the dry run refuses all."""
     require(actor, "task.update")
