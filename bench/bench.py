@@ -153,20 +153,22 @@ def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
 # --- maps -----------------------------------------------------------------------------------------------
 
 def time_maps(engine, warm: int) -> dict:
-    from dashboard.views import mapview
+    from dashboard.fmt import WORDS
     from qh_data import maps, queries
+    from qh_data.maps import draw
+    from qh_data.maps import model as mapmodel
 
     out: dict = {}
-    req = mapview.Request("grdp_per_capita", PROVINCE, "2025", "actual")
-    q = mapview.direct_q(engine, memo=False)
-    mapview.build_model(q, req)
+    req = mapmodel.Request("grdp_per_capita", PROVINCE, "2025", "actual")
+    q = mapmodel.direct_q(engine, memo=False)
+    mapmodel.build_model(q, req, WORDS)
     t_model, t_draw, size = [], [], 0
     for _ in range(warm):
-        q = mapview.direct_q(engine, memo=True)
+        q = mapmodel.direct_q(engine, memo=True)
         t0 = time.perf_counter()
-        model = mapview.build_model(q, req)
+        model = mapmodel.build_model(q, req, WORDS)
         t1 = time.perf_counter()
-        html = maps.map_html(mapview.render_map(q, model, labels_on=True))
+        html = maps.map_html(draw.render_map(q, model, WORDS, labels_on=True))
         t_draw.append(time.perf_counter() - t1)
         t_model.append(t1 - t0)
         size = len(html.encode("utf-8"))
@@ -215,15 +217,10 @@ def _clear_streamlit_caches() -> None:
     import streamlit as st
 
     from dashboard import data
-    from dashboard.views import mapview
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    mapview.clear_caches()
-    if hasattr(data, "clear_memo"):
-        data.clear_memo()
-    if hasattr(data, "_versions"):
-        data._versions.clear()
+    data.clear_caches()
 
 
 def _admin_actor(engine):

@@ -6,7 +6,7 @@ Without ``--db`` a demo database is seeded in a temporary directory. For each ma
 the latest actual figures with labels, progress toward the target, change since 2020):
 
 * ``uncached``: what a cache miss costs the page — the figures read from the database
-  (``mapview.build_model``, every query run) and the map drawn (``render_choropleth`` + the HTML
+  (``qh_data.maps.model.build_model``, every query run) and the map drawn (``render_choropleth`` + the HTML
   document) — median of ``--repeat`` runs;
 * ``cached``: what a rerun costs once the map is cached (``st.cache_resource``) — a deep copy of the
   cached folium map and the pieces ``st_folium`` derives from it (header, html, script);
@@ -63,38 +63,37 @@ def seeded_url() -> str:
 
 
 def st_folium_pieces(m) -> tuple[str, str, str]:
-    """What streamlit_folium.st_folium computes from the map before handing it to its component."""
-    import streamlit_folium as sf
-
-    m.get_root().render()
-    m.render()
-    html = sf._get_html(m)
-    header = sf._get_header(m)
-    return header, html, sf._get_map_string(m)
+    """The header, html and script of the rendered map: what st_folium derives from it (through its own
+    private helpers) before handing it to its component, read here through branca's public Figure."""
+    root = m.get_root()
+    root.render()
+    return root.header.render(), root.html.render(), root.script.render()
 
 
 def run_maps(url: str, repeat: int) -> bool:
-    from dashboard.views import mapview
+    from dashboard.fmt import WORDS
     from qh_data.db import make_engine
+    from qh_data.maps import draw, map_html
+    from qh_data.maps import model as mapmodel
 
     eng = make_engine(url)
     ok = True
     print(f"{'map':36} {'HTML':>9} {'script':>9} {'uncached s':>11} {'(query':>8} {'+ draw)':>8} {'cached s':>9}")
     for label, province, indicator, view, period, period2 in CASES:
-        req = mapview.Request(indicator, province, period, view, period2)
+        req = mapmodel.Request(indicator, province, period, view, period2)
         labels = view == "actual"
-        mapview.build_model(mapview.direct_q(eng, memo=False), req)  # warm the connection pool and imports
+        mapmodel.build_model(mapmodel.direct_q(eng, memo=False), req, WORDS)  # warm the connection pool and imports
         t_model, t_draw, t_cached = [], [], []
         size = script_size = 0
         for _ in range(repeat):
-            q = mapview.direct_q(eng, memo=False)
+            q = mapmodel.direct_q(eng, memo=False)
             t0 = time.perf_counter()
-            model = mapview.build_model(q, req)
+            model = mapmodel.build_model(q, req, WORDS)
             t1 = time.perf_counter()
-            m = mapview.render_map(q, model, labels_on=labels)
-            doc = mapview.maps.map_html(m)
+            m = draw.render_map(q, model, WORDS, labels_on=labels)
+            doc = map_html(m)
             t2 = time.perf_counter()
-            cached = mapview.render_map(q, model, labels_on=labels)  # what sits in st.cache_resource
+            cached = draw.render_map(q, model, WORDS, labels_on=labels)  # what sits in st.cache_resource
             t3 = time.perf_counter()
             _, _, script = st_folium_pieces(copy.deepcopy(cached))
             t4 = time.perf_counter()
@@ -116,9 +115,9 @@ def run_page(url: str) -> None:
     os.environ["QH_AUTH"] = "none"
     from apptest_helpers import open_page
 
-    from dashboard.views import mapview
+    from dashboard import data
 
-    mapview.clear_caches()
+    data.clear_caches()
     t0 = time.perf_counter()
     at = open_page("map.py", {"ind": "grdp_per_capita", "view": "actual", "per": "2025", "labels": "1"})
     first = time.perf_counter() - t0

@@ -1,9 +1,22 @@
-"""The cached engine and cached query wrappers.
+"""Every cache of the dashboard: the engine, the data version, and everything read from the store.
 
-Query results are cached per (query, arguments, data version, day); the data version is the newest
-audit entry (id and time), which every write moves, so an edit is visible on the next run. Two layers: this
-process's answers as Python objects (``q`` hands out copies; cheap enough for the hundreds of hits a
-national-scale page makes) in front of ``st.cache_data`` (``_run``).
+Whatever comes from the database is cached per (database, data version, arguments); the data version
+is the newest audit entry (id and time), which every write moves, so an edit is visible on the next
+run (at once in the session that made it: :func:`invalidate`). Nothing else in dashboard/ or pages/
+caches what the store holds (``dashboard.i18n`` keeps only its catalogue files).
+
+* :func:`q` -- ``qh_data.queries``/``changes`` read queries as DataFrames, cached per day too. Two
+  layers: this process's answers as Python objects (handed out as copies; cheap enough for the
+  hundreds of hits a national-scale page makes) in front of ``st.cache_data`` (``_run``).
+* :func:`read` -- any other read function of ``qh_data`` (``fn(engine, **kwargs)``: the meetings
+  page's lists, the intake page's pickers), its answer as returned.
+* :func:`map_model` / :func:`folium_map` -- a map's model (``st.cache_data``) and its folium map
+  (``st.cache_resource``: a folium.Map holds local functions and cannot be pickled; each caller gets a
+  deep copy, because st_folium changes the map it is given).
+
+Every version-keyed argument is a *named* parameter of the cached function: Streamlit does not hash
+parameters whose name starts with an underscore, so a version passed as ``_version`` would serve the
+old answer after a write.
 """
 
 from __future__ import annotations
@@ -17,7 +30,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from qh_data import changes, clock, config, db, queries
+from qh_data.maps.model import MapModel, Request, build_model
 from qh_data.records import frame
+
+from .fmt import WORDS
 
 QUERY_MODULES = (queries, changes)
 
@@ -61,6 +77,16 @@ def invalidate() -> None:
     """Call after a write made in this session so the next run reads fresh figures at once."""
     _versions.clear()
     _version.clear()
+
+
+def clear_caches() -> None:
+    """Forget every answer (tests and benchmarks that swap the database or time a first run)."""
+    invalidate()
+    clear_memo()
+    _run.clear()
+    _read.clear()
+    _model_cached.clear()
+    _map_cached.clear()
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
@@ -140,6 +166,55 @@ def q(name: str, **kwargs):
         return [dict(r) for r in value]
     return copy.deepcopy(value)
 
+
+# --- other read functions -------------------------------------------------------------------------
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=500)
+def _read(name: str, url: str, data_version: str, key: str, _fn, _kwargs: dict):
+    # ``name`` (the function's module and name) and ``key`` (its arguments written out) identify the
+    # answer; ``_fn`` and ``_kwargs`` only carry them to the call.
+    return _fn(_engine(url), **_kwargs)
+
+
+def read(fn, **kwargs):
+    """``fn(engine, **kwargs)`` through the cache (per database, data version and arguments). For read
+    functions whose answer is not a query table (lists of dicts, dataclasses); treat it as read-only."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _read(name, config.database_url(), version(), _key(kwargs), fn, kwargs)
+
+
+# --- maps -----------------------------------------------------------------------------------------
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _model_cached(url: str, data_version: str, key: tuple) -> MapModel:
+    return build_model(q, Request(*key), WORDS)
+
+
+def map_model(req: Request) -> MapModel:
+    """The model of a map request, cached per (request, data version)."""
+    return _model_cached(config.database_url(), version(), req.key())
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _map_cached(url: str, data_version: str, key: tuple, labels_on: bool, label_names: bool,
+                highlight: str | None, tile_url: str | None, present: bool):
+    from qh_data.maps import draw  # folium: imported by the pages that draw a map only
+
+    m = _model_cached(url, data_version, key)
+    return draw.render_map(q, m, WORDS, labels_on=labels_on, label_names=label_names, highlight=highlight,
+                           tile_url=tile_url, tile_attribution=draw.tile_attribution(tile_url, WORDS, m.request.lang),
+                           present=present)
+
+
+def folium_map(req: Request, *, labels_on: bool, label_names: bool = False, highlight: str | None = None,
+               present: bool = False):
+    """A fresh copy of the cached folium map of a request (st_folium changes the map it is given)."""
+    m = _map_cached(config.database_url(), version(), req.key(), labels_on, label_names, highlight,
+                    config.tile_url(), present)
+    return copy.deepcopy(m)
+
+
+# --- readiness ------------------------------------------------------------------------------------
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _readiness(url: str) -> str:

@@ -8,6 +8,10 @@ import math
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from qh_data.maps.model import Words
+
+from .i18n import translate
+
 LOCALE = {"vi": "vi_VN", "en": "en_GB"}
 
 
@@ -15,7 +19,7 @@ def _locale(lang: str) -> str:
     return LOCALE.get(lang, "vi_VN")
 
 
-def number(value: float | int | None, decimals: int = 0, lang: str = "vi", empty: str = "–") -> str:
+def number(value: float | None, decimals: int = 0, lang: str = "vi", empty: str = "–") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return empty
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
@@ -51,3 +55,7 @@ def datetime(value: dt.datetime | None, lang: str = "vi", empty: str = "–") ->
 
 def date_input_format(lang: str) -> str:
     return "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
+
+
+# The catalogue and these formats, for qh_data functions that write words and numbers (the map model).
+WORDS = Words(translate=translate, number=number, percent=percent)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from qh_data import clock
+from qh_data.rules.end_of_day import moment
 
 from . import components, data, fmt, state
 from .i18n import current_lang, t
@@ -25,10 +26,9 @@ class PageContext:
 
     @property
     def as_of_dt(self) -> dt.datetime | None:
-        """End of the chosen day, or None for "now" (current figures)."""
-        if self.filters.as_of is None:
-            return None
-        return dt.datetime.combine(self.filters.as_of, dt.time(23, 59, 59))
+        """The last instant of the chosen day (``qh_data.rules.end_of_day``), or None for "now"
+        (current figures)."""
+        return moment(self.filters.as_of)
 
     def task_scope(self) -> dict:
         f = self.filters

@@ -13,6 +13,9 @@ from dashboard import components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
 from dashboard.views import mapview
 from qh_data import periods
+from qh_data.maps import figures, number_or_none
+from qh_data.maps import model as mapmodel
+from qh_data.rules import observed
 from qh_data.status import MODERATE_RATIO, ON_TRACK_RATIO, PROGRESS_STATUSES
 
 ALL = "all"
@@ -102,11 +105,11 @@ records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v 
 
 
 def name_of(r: dict) -> str:
-    return mapview.indicator_name(r, lang)
+    return mapmodel.indicator_name(r, lang)
 
 
 def unit_of(r: dict) -> str:
-    return mapview.indicator_unit(r, lang)
+    return mapmodel.indicator_unit(r, lang)
 
 
 def series_frame(code: str):
@@ -117,25 +120,20 @@ def series_frame(code: str):
 
 def series_of(code: str) -> list[dict]:
     dec = int(next((r["decimals"] for r in records if r["code"] == code), 1) or 0)
-    return mapview.series_records(series_frame(code), lang, dec)
+    return figures.series_records(series_frame(code), fmt.WORDS, lang, dec)
 
 
 def yearly_trend(series) -> list[float]:
-    """Each year's actual, or its estimate when the actual is not in: the series the status judges.
-    Read straight off the query's columns: a sparkline needs no formatted labels (200 of them per
-    run at national scale)."""
-    by_year: dict[int, tuple[int, float]] = {}
+    """Each year's observed figure (its actual, else its estimate: ``qh_data.rules.observed``), the
+    series the status judges. Read straight off the query's columns: a sparkline needs no formatted
+    labels (200 of them per run at national scale)."""
+    yearly = []
     for period, kind, value in zip(series["period"], series["kind"], series["value"], strict=True):
-        v = mapview.number_or_none(value)
-        if kind not in ("actual", "estimate") or v is None or not periods.is_valid(period):
-            continue
-        p = periods.parse(period)
-        if p.type != "year":
-            continue
-        rank = 0 if kind == "actual" else 1
-        if p.year not in by_year or rank < by_year[p.year][0]:
-            by_year[p.year] = (rank, v)
-    return [v for _, (_, v) in sorted(by_year.items())]
+        if periods.is_valid(period):
+            p = periods.parse(period)
+            if p.type == "year":
+                yearly.append((p.year, kind, number_or_none(value)))
+    return [v for _, (_, v) in sorted(observed.observed_by(yearly).items())]
 
 
 # --- status counts -------------------------------------------------------------------------------
@@ -165,7 +163,7 @@ def explain(r: dict) -> None:
     method = r.get("method") or "none"
 
     def rate(v) -> str:
-        v = mapview.number_or_none(v)
+        v = number_or_none(v)
         if v is None:
             return "–"
         if method == "cagr":
@@ -175,17 +173,17 @@ def explain(r: dict) -> None:
         return f"{fmt.number(v, dec + 1, lang)} {unit}".strip()
 
     inputs = [
-        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), mapview.number_or_none(r.get("progress_baseline_value")))),
-        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), mapview.number_or_none(r.get("progress_latest_value")),
+        (t("indicators.in_baseline"), figure(r.get("progress_baseline_year"), number_or_none(r.get("progress_baseline_value")))),
+        (t("indicators.in_latest"), figure(r.get("progress_latest_year"), number_or_none(r.get("progress_latest_value")),
                                            bool(r.get("latest_is_estimate")))),
         (t("indicators.in_target"), figure(r.get("progress_target_year"),
-                                           mapview.number_or_none(r.get("target_2030")) if r.get("progress_target_year") == 2030
-                                           else mapview.number_or_none(r.get("target_2025")))),
+                                           number_or_none(r.get("target_2030")) if r.get("progress_target_year") == 2030
+                                           else number_or_none(r.get("target_2025")))),
         (t("indicators.in_direction"), t(f"indicators.direction_{'lower' if r.get('direction') == 'lower' else 'higher'}")),
         (t("indicators.in_method"), t(f"indicators.method_{method}")),
         (t("indicators.in_observed"), rate(r.get("observed_rate"))),
         (t("indicators.in_required"), rate(r.get("required_rate"))),
-        (t("indicators.in_ratio"), "–" if mapview.number_or_none(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
+        (t("indicators.in_ratio"), "–" if number_or_none(r.get("ratio")) is None else fmt.number(r["ratio"], 3, lang)),
     ]
     left, right = st.container(key="qh_split").columns([1, 1], gap="large")
     with left:
@@ -226,11 +224,11 @@ if view == "explain":
 # Indicators have different units, so the figures are written out (each with its own decimals, the
 # Vietnamese way) rather than sorted as one numeric column; the export keeps them as numbers.
 numbers = pd.DataFrame({
-    "baseline": [mapview.number_or_none(r["baseline_2020"]) for r in records],
-    "actual": [mapview.number_or_none(r["latest_actual_value"]) for r in records],
-    "estimate": [mapview.number_or_none(r["latest_estimate_value"]) for r in records],
-    "target_2025": [mapview.number_or_none(r["target_2025"]) for r in records],
-    "target_2030": [mapview.number_or_none(r["target_2030"]) for r in records],
+    "baseline": [number_or_none(r["baseline_2020"]) for r in records],
+    "actual": [number_or_none(r["latest_actual_value"]) for r in records],
+    "estimate": [number_or_none(r["latest_estimate_value"]) for r in records],
+    "target_2025": [number_or_none(r["target_2025"]) for r in records],
+    "target_2030": [number_or_none(r["target_2030"]) for r in records],
 })
 
 

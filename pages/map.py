@@ -10,8 +10,10 @@ import streamlit as st
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
 from dashboard.views import mapview
-from qh_data import periods
+from qh_data import maps, periods
 from qh_data.errors import ConfigError
+from qh_data.maps import availability, figures
+from qh_data.maps import model as mapmodel
 
 ALL = "all"
 GROUP_ORDER = ("economy", "society", "environment", "infrastructure")
@@ -42,7 +44,7 @@ group_rank = {g: i for i, g in enumerate(GROUP_ORDER)}
 overview = overview.assign(_g=overview["group"].map(lambda g: group_rank.get(g, 99))).sort_values(
     ["_g", "sort_order", "code"], kind="stable")
 groups = list(dict.fromkeys(overview["group"]))
-names = {c: mapview.indicator_name(r, lang) for c, r in zip(overview["code"], overview.to_dict("records"), strict=True)}
+names = {c: mapmodel.indicator_name(r, lang) for c, r in zip(overview["code"], overview.to_dict("records"), strict=True)}
 group_of = dict(zip(overview["code"], overview["group"], strict=True))
 
 
@@ -68,12 +70,12 @@ with st.container(border=True):
     indicator = c2.selectbox(t("map.indicator"), codes, key="map_ind",
                              format_func=lambda c: f"{group_word(group_of[c])} · {names[c]}")
 
-    _keep("map_view", list(mapview.VIEWS), "actual")
-    view = st.radio(t("map.view"), list(mapview.VIEWS), key="map_view", horizontal=True,
+    _keep("map_view", list(availability.VIEWS), "actual")
+    view = st.radio(t("map.view"), list(availability.VIEWS), key="map_view", horizontal=True,
                     format_func=lambda v: t(f"map.view_{v}"))
 
-    avail = mapview.district_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
-    options = mapview.view_periods(avail, view)
+    avail = availability.district_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
+    options = availability.view_periods(avail, view)
     if "map_per" not in st.session_state:
         # a link may ask for a period without figures: it is kept among the choices (and the page says
         # there is nothing for it) while the indicator and the view stay the same
@@ -87,32 +89,32 @@ with st.container(border=True):
         options = periods.sort_periods([*options, extra_per[2]])
     period = None
     period2 = None
-    method = mapview.DEFAULT_METHOD
+    method = mapmodel.DEFAULT_METHOD
     c3, c4, c5, c6 = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
     if options:
-        _keep("map_per", options, mapview.default_period(avail, view) or options[-1])
+        _keep("map_per", options, availability.default_period(avail, view) or options[-1])
         period = c3.selectbox(t("map.period"), list(reversed(options)), key="map_per",
                               format_func=lambda p: periods.label(p, lang))
         if view == "change":
-            partners = mapview.change_partners(avail, period)
+            partners = availability.change_partners(avail, period)
             _init("map_per2", state.page_param("per2"))
             if partners:
                 _keep("map_per2", partners, partners[0])
                 period2 = c4.selectbox(t("map.period2"), partners, key="map_per2",
                                        format_func=lambda p: periods.label(p, lang))
-        if view in mapview.RAW_VIEWS:
-            _keep("map_cls", list(mapview.METHODS), mapview.DEFAULT_METHOD)
-            method = c4.selectbox(t("map.method"), list(mapview.METHODS), key="map_cls",
+        if view in availability.RAW_VIEWS:
+            _keep("map_cls", list(maps.METHODS), mapmodel.DEFAULT_METHOD)
+            method = c4.selectbox(t("map.method"), list(maps.METHODS), key="map_cls",
                                   format_func=lambda m: t(f"map.method_{m}"), help=t("map.method_help"))
     labels_on = c6.toggle(t("map.labels"), key="map_labels")
 
-info = mapview.indicator_info(q, indicator, f.province, ctx.as_of_dt) or {}
+info = mapmodel.indicator_info(q, indicator, f.province, ctx.as_of_dt) or {}
 name = names[indicator]
 st.subheader(name)
 
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
-    "per2": period2 if view == "change" and period2 else "", "cls": method if view in mapview.RAW_VIEWS else "",
+    "per2": period2 if view == "change" and period2 else "", "cls": method if view in availability.RAW_VIEWS else "",
     "labels": "1" if labels_on else "0"})
 
 
@@ -120,12 +122,12 @@ def province_only_state() -> None:
     """No district figures at all: say so, and show the province's own figures when there are some."""
     components.empty_state(t("map.no_district_data", name=name))
     series = q("province_series", indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
-    recs = mapview.series_records(series, lang, int(info.get("decimals") or 0))
+    recs = figures.series_records(series, fmt.WORDS, lang, int(info.get("decimals") or 0))
     if recs:
         st.markdown(f"**{t('map.province_series_heading', name=ctx.province_name())}**")
         st.dataframe(pd.DataFrame([{t("map.col_period"): r["period_label"], t("map.col_kind"): r["kind_word"],
                                     t("map.col_value"): r["value_text"],
-                                    t("map.col_unit"): mapview.indicator_unit(info, lang),
+                                    t("map.col_unit"): mapmodel.indicator_unit(info, lang),
                                     t("map.col_source"): r["source"] or "–"} for r in reversed(recs)]),
                      hide_index=True, width="stretch")
 
@@ -143,18 +145,18 @@ if view == "change" and not period2:
     ctx.footer()
     st.stop()
 
-req = mapview.Request(indicator=indicator, province=f.province, period=period, view=view, period2=period2,
+req = mapmodel.Request(indicator=indicator, province=f.province, period=period, view=view, period2=period2,
                       method=method, as_of=ctx.as_of_dt, lang=lang)
-model = mapview.model(req)
+model = data.map_model(req)
 
 if model.empty:
     components.empty_state(t("map.no_data_period", name=name, view=t(f"map.view_{view}").lower(),
-                             period=mapview.period_text(period, lang)))
+                             period=mapmodel.period_text(period, lang)))
     ctx.footer()
     st.stop()
 
-components.figures(mapview.province_figures(model, lang))
-method_text = mapview.province_method_text(model, lang)
+components.figures(figures.province_figures(model, fmt.WORDS))
+method_text = figures.province_method_text(model, fmt.WORDS)
 for line in [method_text, *model.notes]:
     if line:
         st.caption(line)
@@ -184,11 +186,11 @@ def district_panel(code: str | None) -> None:
     st.markdown("  \n".join(lines), unsafe_allow_html=True)
 
     series = q("indicator_series", indicator=indicator, unit_code=code, as_of=ctx.as_of_dt)
-    recs = mapview.series_records(series, lang, int(info.get("decimals") or 0))
+    recs = figures.series_records(series, fmt.WORDS, lang, int(info.get("decimals") or 0))
     if not recs:
         components.empty_state(t("map.no_series"))
         return
-    chart = mapview.trend_chart(recs, lang, unit=mapview.indicator_unit(info, lang), big=f.present)
+    chart = mapview.trend_chart(recs, lang, unit=mapmodel.indicator_unit(info, lang), big=f.present)
     if chart is not None:
         st.altair_chart(chart, width="stretch")
     table = pd.DataFrame([{
@@ -205,7 +207,7 @@ def district_panel(code: str | None) -> None:
                                 "demo": st.column_config.CheckboxColumn(t("map.col_demo"))})
     with st.expander(t("map.history_heading")):
         choices = [(r["period"], r["kind"]) for r in reversed(recs)]
-        current_kind = view if view in mapview.RAW_VIEWS else (row.get("kind_used") or "actual")
+        current_kind = view if view in availability.RAW_VIEWS else (row.get("kind_used") or "actual")
         default = (period, current_kind) if (period, current_kind) in choices else choices[0]
         chosen = st.selectbox(t("map.history_pick"), choices, index=choices.index(default),
                               format_func=lambda c: f"{periods.label(c[0], lang)} · {t(f'status.kind.{c[1]}')}",
@@ -226,7 +228,7 @@ def district_panel(code: str | None) -> None:
 
 
 @st.fragment
-def map_and_panel(req: mapview.Request, labels_on: bool, highlight: str | None) -> None:
+def map_and_panel(req: mapmodel.Request, labels_on: bool, highlight: str | None) -> None:
     left, right = st.container(key="qh_split").columns([3, 2], gap="medium")
     selected = st.session_state.get("map_unit")
     with left:

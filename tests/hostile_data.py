@@ -18,6 +18,8 @@ from sqlalchemy import select, update
 from qh_data import clock
 from qh_data.db import read_session, session_scope
 from qh_data.models import AdminUnit, Agency, Indicator, IndicatorValue, Issue, Task
+from qh_data.services import agenda as agenda_svc
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
 from qh_data.services import tasks as task_service
@@ -147,9 +149,9 @@ def plant(engine, *, count: int | None = None) -> Planted:
     out.held_meeting_id = held.id
     out.held_title = held_title
     due = today + dt.timedelta(days=20)
-    drafts = [meeting_service.ConclusionDraft(text=marked(80 + i, payload, "Kết luận "), lead_agency_code=AGENCY,
+    drafts = [conclusion_svc.ConclusionDraft(text=marked(80 + i, payload, "Kết luận "), lead_agency_code=AGENCY,
                                               due_on=due) for i, payload in enumerate(payloads)]
-    meeting_service.save_conclusions(engine, dpi, held.id, drafts)
+    conclusion_svc.save_conclusions(engine, dpi, held.id, drafts)
     out.conclusions = [d.text for d in drafts]
     with read_session(engine) as s:
         concluded = s.scalars(select(Task.code).where(Task.meeting_id == held.id)).all()
@@ -163,10 +165,10 @@ def plant(engine, *, count: int | None = None) -> Planted:
                                               notes=meeting_notes, chair="Chủ tịch",
                                               invitees=[AGENCY])
     out.upcoming_meeting_id = upcoming.id
-    agenda = [meeting_service.AgendaDraft(title=marked(100 + i, payload, "Mục "), notes=marked(110 + i, payload))
+    agenda = [agenda_svc.AgendaDraft(title=marked(100 + i, payload, "Mục "), notes=marked(110 + i, payload))
               for i, payload in enumerate(payloads)]
     out.agenda_notes = [a.notes for a in agenda]
-    meeting_service.add_agenda_items(engine, dpi, upcoming.id, agenda, upcoming.version)
+    agenda_svc.add_agenda_items(engine, dpi, upcoming.id, agenda, upcoming.version)
     out.agenda_titles = [a.title for a in agenda]
 
     out.texts += [*out.task_notes, *out.issue_titles, *out.issue_descriptions, *out.proposals, *out.decisions,

@@ -212,6 +212,7 @@ def seed_pages(engine) -> dict:
     with no agenda, three issues (one decided at the past meeting) and a few indicator figures.
     Leaves the clock frozen at 10/4/2026 09:00 (the caller releases it)."""
     from qh_data import clock
+    from qh_data.services import conclusions as conclusion_svc
     from qh_data.services import issues as isvc
     from qh_data.services import meetings as msvc
 
@@ -289,18 +290,18 @@ def seed_pages(engine) -> dict:
         starts_at="08:00",
         invitees=list(MEMBERS),
     )
-    msvc.save_conclusions(
+    conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         past.id,
         [
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Các thành viên Ban Chỉ đạo rà soát, cung cấp số liệu gửi Sở Kế hoạch và Đầu tư.",
                 lead_agency_code="LS-SKHDT",
                 all_members=True,
                 due_on=dt.date(2026, 4, 30),
             ),
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Sở Tài chính bố trí kinh phí lập quy hoạch năm 2026.",
                 lead_agency_code="LS-STC",
                 supporting_agency_codes=("LS-SKHDT",),

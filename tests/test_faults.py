@@ -37,7 +37,7 @@ from qh_data import audit, clock, config, db, retry, schema
 from qh_data.db import make_engine, read_session
 from qh_data.errors import ConfigError, DatabaseUnavailable, QHError, StaleEdit
 from qh_data.models import AuditEntry, Task, TaskUpdate
-from qh_data.services import meetings as meeting_service
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import tasks as task_service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,7 +145,7 @@ def test_a_save_during_an_outage_is_one_sentence_and_works_once_the_server_is_ba
 
 def _all_members_drafts(n: int = 3):
     due = clock.today() + dt.timedelta(days=30)
-    return [meeting_service.ConclusionDraft(text=f"Kết luận thử nghiệm số {i}: mọi thành viên báo cáo.",
+    return [conclusion_svc.ConclusionDraft(text=f"Kết luận thử nghiệm số {i}: mọi thành viên báo cáo.",
                                             all_members=True, due_on=due) for i in range(n)]
 
 
@@ -165,12 +165,12 @@ def test_a_transaction_that_raises_half_way_leaves_every_table_unchanged(demo_en
 
     monkeypatch.setattr(audit, "record", failing_record)
     with pytest.raises(RuntimeError, match="power cut"):
-        meeting_service.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
+        conclusion_svc.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
     assert calls["n"] == 25
     monkeypatch.setattr(audit, "record", original)
     assert content(demo_engine) == before
     # and the same write, not interrupted, goes through afterwards
-    result = meeting_service.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
+    result = conclusion_svc.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
     assert len(result.tasks_created) > 25
 
 
@@ -181,7 +181,7 @@ from qh_data import audit, clock
 from qh_data.auth import actor_of
 from qh_data.db import make_engine, read_session
 from qh_data.models import User
-from qh_data.services import meetings as svc
+from qh_data.services import conclusions as conclusion_svc
 import datetime as dt
 
 url, meeting_id, stop_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -202,8 +202,8 @@ def record(session, *args, **kwargs):
 
 audit.record = record
 due = clock.today() + dt.timedelta(days=30)
-drafts = [svc.ConclusionDraft(text=f"Kết luận {i}", all_members=True, due_on=due) for i in range(3)]
-svc.save_conclusions(engine, dpi, meeting_id, drafts)
+drafts = [conclusion_svc.ConclusionDraft(text=f"Kết luận {i}", all_members=True, due_on=due) for i in range(3)]
+conclusion_svc.save_conclusions(engine, dpi, meeting_id, drafts)
 print("FINISHED", flush=True)
 """
 
@@ -231,7 +231,7 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_behind(demo_engine):
     assert content(demo_engine) == before
     # nothing is left locked: the same write goes through from here
     dpi = actor(demo_engine, "dpi")
-    result = meeting_service.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
+    result = conclusion_svc.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts())
     assert len(result.tasks_created) > 25
 
 
@@ -450,9 +450,9 @@ def broken_geo(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     shutil.copytree(ROOT / "data" / "geo", data_dir / "geo")
     monkeypatch.setattr(config, "DATA_DIR", data_dir)
-    boundaries._load.cache_clear()
+    boundaries.clear_cache()
     yield data_dir / "geo"
-    boundaries._load.cache_clear()
+    boundaries.clear_cache()
 
 
 def test_a_missing_boundary_file_is_a_clear_config_error(broken_geo):
@@ -510,5 +510,5 @@ def test_a_failed_write_is_not_half_visible_to_readers_meanwhile(demo_engine, mo
 
     monkeypatch.setattr(audit, "record", peeking_record)
     with pytest.raises(QHError):
-        meeting_service.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts(1))
+        conclusion_svc.save_conclusions(demo_engine, dpi, meeting.id, _all_members_drafts(1))
     assert seen == [n_tasks]

@@ -29,7 +29,7 @@ from hostile_data import FORMULAS, PAYLOADS, PROVINCE, SQL_FRAGMENTS, plant
 from reliability_helpers import actor, checksum, open_task
 from sqlalchemy import func, select, update
 
-from qh_data import clock, export, queries, reports
+from qh_data import clock, export, meeting_reads, queries, reports
 from qh_data.db import make_engine, read_session, session_scope
 from qh_data.errors import ValidationFailed
 from qh_data.models import AuditEntry, Issue, Meeting, Task, TaskUpdate
@@ -65,7 +65,7 @@ def test_payloads_are_stored_and_read_back_as_the_same_text(demo_engine, planted
     assert set(planted.issue_descriptions) <= set(issues["description"].dropna())
     assert set(planted.proposals) <= set(issues["proposed_solution"].dropna())
     assert set(planted.decisions) <= set(issues["decision"].dropna())
-    meeting = meeting_service.get_meeting(demo_engine, planted.upcoming_meeting_id)
+    meeting = meeting_reads.get_meeting(demo_engine, planted.upcoming_meeting_id)
     assert (meeting.title, meeting.venue) == (planted.meeting_title, planted.meeting_venue)
     assert [i.title for i in meeting.agenda_items] == planted.agenda_titles
     agencies = {a["code"]: a["name"] for a in queries.agencies(demo_engine, PROVINCE)}

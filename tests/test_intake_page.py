@@ -13,7 +13,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
-from qh_data import intake
+from qh_data import intake, periods
 from qh_data.db import make_engine, read_session
 from qh_data.intake.common import TASK_COLUMNS, TASKS_SHEET
 from qh_data.models import IndicatorValue, Task
@@ -121,6 +121,23 @@ def test_upload_dry_run_confirm_and_history(store):
     assert list(history[tr("intake.col_submitted_by")])[0] == "Thử Sở KH&ĐT"
     assert list(history[tr("intake.col_figure")])[0] == "123,4"
     assert list(history[tr("intake.col_current")]) == [tr("intake.current_yes"), tr("intake.current_no")]
+
+
+def test_the_revision_picker_is_fresh_right_after_an_import(store):
+    """The (period, kind) choices of the history tab and their revision counts are read through the data
+    version cache: an import made on the page shows on the next run, not up to a minute later."""
+    at = signed_in()
+    at.selectbox(key="intake_hist_ind").select("grdp_per_capita")
+    at.selectbox(key="intake_hist_unit").select("178").run()
+    label = tr("intake.key_label", period=periods.label("2026-H1"), kind=tr("status.kind.actual"), n=1)
+    assert label in at.selectbox(key="intake_hist_key").options  # read (and cached) before the import
+    tpl = intake.values_template(store, district="178", slots=SLOTS)
+    at = upload(at, "tp-lang-son.xlsx", edit(tpl.data, lambda wb: setattr(wb["Số liệu"]["I4"], "value", "123,4")))
+    at = at.button(key="intake_confirm").click().run()
+    clean(at)
+    options = at.selectbox(key="intake_hist_key").options
+    assert tr("intake.key_label", period=periods.label("2026-H1"), kind=tr("status.kind.actual"), n=2) in options
+    assert label not in options
 
 
 def test_a_bad_file_is_refused_on_the_page_with_the_cell_named(store):

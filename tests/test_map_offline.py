@@ -170,38 +170,27 @@ def test_the_checker_catches_external_references():
 
 
 def test_what_streamlit_folium_loads_is_local_too():
-    """st_folium does not use the HTML document: it sends the header, the html, the script and the
-    default_js/default_css link lists of every element to its component, which loads them itself
-    (it adds d3 from a CDN if a branca colormap is on the map). Check exactly those pieces."""
-    import branca
-    import folium
-    import streamlit_folium as sf
-
+    """st_folium does not use the HTML document: it sends the header, the html and the script of the
+    rendered figure to its component, with the JS/CSS links every element asks for (the links the
+    header carries), and it adds d3 from a CDN when a branca colormap is on the map. Check exactly those
+    pieces, read through branca's public Figure (``header``, ``html``, ``script``); what a real page run
+    hands to the component is checked in tests/test_map_page_offline.py."""
     _, m = build("20")
-    m.get_root().render()
-    m.render()
-    pieces = [sf._get_html(m), sf._get_header(m), sf._get_map_string(m)]
-    links: list[str] = []
-
-    def walk(el):
-        assert not isinstance(el, branca.colormap.ColorMap), "a branca colormap makes st_folium load d3 from a CDN"
-        if isinstance(el, folium.elements.JSCSSMixin):
-            links.extend(url for _, url in el.default_js)
-            links.extend(url for _, url in el.default_css)
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
+    root = m.get_root()
+    root.render()
+    header, body, script = root.header.render(), root.html.render(), root.script.render()
+    links = re.findall(r'<script src="([^"]+)"', header) + re.findall(r'<link rel="stylesheet" href="([^"]+)"', header)
     assert sorted(set(links)) == ["/app/static/vendor/leaflet/leaflet.css", "/app/static/vendor/leaflet/leaflet.js"]
-    for piece in pieces:
+    for piece in (header, body, script):
         assert external_references(piece) == []
-    assert "L.geoJson" in pieces[2] and "qh-legend" in pieces[2]
+    assert "d3." not in script, "a branca colormap makes st_folium load d3 from a CDN"
+    assert "L.geoJson" in script and "qh-legend" in script
 
 
 def test_vendored_leaflet_is_the_version_folium_links_and_is_self_contained():
-    import folium.folium
+    import folium
 
-    cdn = dict(folium.folium._default_js)["leaflet"]
+    cdn = dict(folium.Map.default_js)["leaflet"]
     assert f"leaflet@{maps.LEAFLET_VERSION}/" in cdn, "folium changed its Leaflet: vendor the new version"
     js = (VENDOR / "leaflet/leaflet.js").read_text(encoding="utf-8")
     assert f'.version="{maps.LEAFLET_VERSION}"' in js

@@ -1,7 +1,7 @@
 """The map page works with no internet: what it draws points only at the app's own files.
 
 Two checks on the seeded demo: (1) the HTML document of every kind of map the page and the slideshow
-draw, rendered through ``dashboard.views.mapview`` (both provinces, every view, labels on and off, the
+draw, rendered through ``qh_data.maps.draw`` (both provinces, every view, labels on and off, the
 projector style), parsed by the checker of ``tests/test_map_offline.py``: no ``http(s)://`` or other
 absolute URL, no protocol-relative ``//host``, every ``/app/static/...`` path an existing file; (2) what
 the page actually hands to streamlit-folium's component in a real run (AppTest): its script, header
@@ -17,8 +17,12 @@ import pytest
 from apptest_helpers import assert_clean, open_page
 from test_map_offline import LOCAL_PATH, STATIC, check_offline, decoded, external_references
 
-from dashboard.views import mapview
+from dashboard import data
+from dashboard.fmt import WORDS
+from qh_data import maps
 from qh_data.db import make_engine
+from qh_data.maps import availability, draw
+from qh_data.maps import model as mapmodel
 
 VENDORED = {"/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"}
 
@@ -35,32 +39,32 @@ def app_db(sqlite_demo_url, monkeypatch):
     monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
     monkeypatch.setenv("QH_AUTH", "none")
     monkeypatch.delenv("QH_TILE_URL", raising=False)
-    mapview.clear_caches()
+    data.clear_caches()
     return sqlite_demo_url
 
 
-def _requests(q, province: str, indicator: str, methods: bool) -> list[mapview.Request]:
-    avail = mapview.district_periods(q, indicator=indicator, province=province)
+def _requests(q, province: str, indicator: str, methods: bool) -> list[mapmodel.Request]:
+    avail = availability.district_periods(q, indicator=indicator, province=province)
     out = []
-    for view in mapview.VIEWS:
-        period = mapview.default_period(avail, view)
-        partner = mapview.default_partner(avail, period) if view == "change" else None
-        for method in (mapview.METHODS if view == "actual" and methods else (mapview.DEFAULT_METHOD,)):
-            out.append(mapview.Request(indicator, province, period, view, partner, method))
+    for view in availability.VIEWS:
+        period = availability.default_period(avail, view)
+        partner = availability.default_partner(avail, period) if view == "change" else None
+        for method in (maps.METHODS if view == "actual" and methods else (mapmodel.DEFAULT_METHOD,)):
+            out.append(mapmodel.Request(indicator, province, period, view, partner, method))
     return out
 
 
 @pytest.mark.parametrize("province", ["20", "19"])
 def test_every_map_the_page_draws_is_self_contained(engine, province):
-    q = mapview.direct_q(engine)
+    q = mapmodel.direct_q(engine)
     checked = 0
     for indicator in ("grdp_per_capita", "poverty_rate"):
         for req in _requests(q, province, indicator, methods=indicator == "grdp_per_capita"):
-            model = mapview.build_model(q, req)
+            model = mapmodel.build_model(q, req, WORDS)
             code = model.rows[0]["code"]
             for kwargs in ({"labels_on": False}, {"labels_on": True, "highlight": code},
                            {"labels_on": True, "label_names": True, "present": True}):
-                doc = mapview.map_document(q, model, **kwargs)
+                doc = draw.map_document(q, model, WORDS, **kwargs)
                 assert check_offline(doc) == [], (req, kwargs)
                 assert set(LOCAL_PATH.findall(doc)) == VENDORED
                 checked += 1
@@ -68,21 +72,21 @@ def test_every_map_the_page_draws_is_self_contained(engine, province):
 
 
 def test_english_map_is_self_contained_too(engine):
-    q = mapview.direct_q(engine)
-    model = mapview.build_model(q, mapview.Request("forest_cover", "20", "2025", "progress", lang="en"))
-    doc = mapview.map_document(q, model, labels_on=True)
+    q = mapmodel.direct_q(engine)
+    model = mapmodel.build_model(q, mapmodel.Request("forest_cover", "20", "2025", "progress", lang="en"), WORDS)
+    doc = draw.map_document(q, model, WORDS, labels_on=True)
     assert check_offline(doc) == []
     assert "Share of the 2025 target reached" in decoded(doc)
 
 
 def test_the_checker_used_here_is_not_toothless(engine):
-    q = mapview.direct_q(engine)
-    model = mapview.build_model(q, mapview.Request("grdp_per_capita", "20", "2025"))
-    doc = mapview.map_document(q, model, labels_on=True)
+    q = mapmodel.direct_q(engine)
+    model = mapmodel.build_model(q, mapmodel.Request("grdp_per_capita", "20", "2025"), WORDS)
+    doc = draw.map_document(q, model, WORDS, labels_on=True)
     assert check_offline(doc.replace("/app/static/vendor/leaflet/leaflet.js",
                                      "https://unpkg.com/leaflet@1.9.3/dist/leaflet.js"))
     url = "https://tile.example.org/{z}/{x}/{y}.png"
-    tiled = mapview.map_document(q, model, labels_on=True, tile_url=url, tile_attribution=mapview.tile_attribution(url))
+    tiled = draw.map_document(q, model, WORDS, labels_on=True, tile_url=url, tile_attribution=draw.tile_attribution(url, WORDS))
     assert check_offline(tiled)  # a configured basemap is the only way a map reaches out
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import func, select
 
-from qh_data import clock
+import qh_data
+from qh_data import clock, meeting_reads
+from qh_data import meeting_briefing_reads as briefing
 from qh_data.db import read_session
 from qh_data.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qh_data.models import AuditEntry, Conclusion, Task, TaskUpdate
+from qh_data.services import agenda as agenda_svc
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as isvc
 from qh_data.services import meetings as svc
 from qh_data.services import tasks as tsvc
@@ -67,21 +75,21 @@ def _actions(engine, entity=None):
 
 
 THREE = [
-    svc.ConclusionDraft(
+    conclusion_svc.ConclusionDraft(
         "Các thành viên Ban Chỉ đạo rà soát, cung cấp số liệu của ngành, địa phương mình.",
         number=1,
         lead_agency_code="LS-SKHDT",
         all_members=True,
         due_on=dt.date(2026, 4, 30),
     ),
-    svc.ConclusionDraft(
+    conclusion_svc.ConclusionDraft(
         "Sở Tài chính bố trí kinh phí lập quy hoạch năm 2026.",
         number=2,
         lead_agency_code="LS-STC",
         supporting_agency_codes=("LS-SKHDT",),
         due_on=dt.date(2026, 5, 15),
     ),
-    svc.ConclusionDraft(
+    conclusion_svc.ConclusionDraft(
         "Sở Tài nguyên và Môi trường hoàn thiện phương án phân bổ đất đai.",
         number=3,
         lead_agency_code="LS-STNMT",
@@ -93,7 +101,7 @@ THREE = [
 def test_all_members_conclusion_makes_one_task_per_member_agency(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    result = svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    result = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     first = result.conclusion_ids[0]
     tasks = _tasks(engine, first)
     assert sorted(t.lead_agency_code for t in tasks) == sorted(MEMBERS)  # lead is a member: no duplicate
@@ -112,12 +120,12 @@ def test_all_members_conclusion_makes_one_task_per_member_agency(small):
     assert len(result.tasks_created) == len(MEMBERS) + 2
     assert _count(engine, Task) == len(MEMBERS) + 2
     # a non-member lead with "all members" adds the lead to the members
-    more = svc.save_conclusions(
+    more = conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         m.id,
         [
-            svc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Báo cáo tình hình thực hiện.", number=4, lead_agency_code="LS-SYT", all_members=True
             )
         ],
@@ -132,14 +140,14 @@ def test_all_members_conclusion_makes_one_task_per_member_agency(small):
 def test_saving_again_creates_nothing_new(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     counts = (
         _count(engine, Task),
         _count(engine, TaskUpdate),
         _count(engine, Conclusion),
         _count(engine, AuditEntry),
     )
-    again = svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    again = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     assert again.tasks_created == [] and again.tasks_updated == [] and again.tasks_cancelled == []
     assert (
         _count(engine, Task),
@@ -152,7 +160,7 @@ def test_saving_again_creates_nothing_new(small):
 def test_editing_a_deadline_moves_the_open_tasks_only(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    result = svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    result = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     cid = result.conclusion_ids[0]
     stc = next(t for t in _tasks(engine, cid) if t.lead_agency_code == "LS-STC")
     tsvc.update_progress(
@@ -161,7 +169,7 @@ def test_editing_a_deadline_moves_the_open_tasks_only(small):
     with read_session(engine) as s:
         version = s.get(Conclusion, cid).version
     clock.freeze(NOW + dt.timedelta(days=3))
-    moved = svc.update_conclusion(engine, a["dpi"], cid, version, due_on=dt.date(2026, 5, 20))
+    moved = conclusion_svc.update_conclusion(engine, a["dpi"], cid, version, due_on=dt.date(2026, 5, 20))
     assert sorted(moved.tasks_updated) == sorted(f"H{m.id}-KL1-{c}" for c in MEMBERS if c != "LS-STC")
     for t in _tasks(engine, cid):
         if t.lead_agency_code == "LS-STC":
@@ -180,7 +188,7 @@ def test_editing_a_deadline_moves_the_open_tasks_only(small):
         assert s.get(Conclusion, cid).version == version + 1
     # the same edit again is a stale one (the version moved)
     with pytest.raises(StaleEdit) as err:
-        svc.update_conclusion(engine, a["dpi"], cid, version, due_on=dt.date(2026, 6, 20))
+        conclusion_svc.update_conclusion(engine, a["dpi"], cid, version, due_on=dt.date(2026, 6, 20))
     assert err.value.changed_by == "Nguyễn Thị Kế Hoạch"
     assert err.value.changed_at == NOW + dt.timedelta(days=3)
 
@@ -188,11 +196,11 @@ def test_editing_a_deadline_moves_the_open_tasks_only(small):
 def test_changing_the_addressee_cancels_the_open_task_of_the_agency_dropped(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    result = svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    result = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     cid = result.conclusion_ids[2]
     with read_session(engine) as s:
         version = s.get(Conclusion, cid).version
-    out = svc.update_conclusion(engine, a["dpi"], cid, version, lead_agency_code="LS-SXD")
+    out = conclusion_svc.update_conclusion(engine, a["dpi"], cid, version, lead_agency_code="LS-SXD")
     assert out.tasks_created == [f"H{m.id}-KL3-LS-SXD"] and out.tasks_cancelled == [f"H{m.id}-KL3-LS-STNMT"]
     states = {t.lead_agency_code: t.status for t in _tasks(engine, cid)}
     assert states == {"LS-STNMT": "cancelled", "LS-SXD": "not_started"}
@@ -201,22 +209,22 @@ def test_changing_the_addressee_cancels_the_open_task_of_the_agency_dropped(smal
 def test_conclusion_without_addressee_makes_no_task_and_bad_input_writes_nothing(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    res = svc.save_conclusions(engine, a["dpi"], m.id, [svc.ConclusionDraft("Thống nhất sử dụng số liệu.")])
+    res = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, [conclusion_svc.ConclusionDraft("Thống nhất sử dụng số liệu.")])
     assert res.tasks_created == [] and _count(engine, Conclusion) == 1
     before = (_count(engine, Task), _count(engine, Conclusion), _count(engine, AuditEntry))
     with pytest.raises(ValidationFailed):  # the second draft's deadline is before the meeting
-        svc.save_conclusions(
+        conclusion_svc.save_conclusions(
             engine,
             a["dpi"],
             m.id,
             [
-                svc.ConclusionDraft("Một", number=5, lead_agency_code="LS-STC"),
-                svc.ConclusionDraft("Hai", number=6, lead_agency_code="LS-STC", due_on=dt.date(2026, 1, 1)),
+                conclusion_svc.ConclusionDraft("Một", number=5, lead_agency_code="LS-STC"),
+                conclusion_svc.ConclusionDraft("Hai", number=6, lead_agency_code="LS-STC", due_on=dt.date(2026, 1, 1)),
             ],
         )
     with pytest.raises(ValidationFailed):
-        svc.save_conclusions(
-            engine, a["dpi"], m.id, [svc.ConclusionDraft("X", number=7, lead_agency_code="NOPE")]
+        conclusion_svc.save_conclusions(
+            engine, a["dpi"], m.id, [conclusion_svc.ConclusionDraft("X", number=7, lead_agency_code="NOPE")]
         )
     assert (_count(engine, Task), _count(engine, Conclusion), _count(engine, AuditEntry)) == before
 
@@ -225,19 +233,19 @@ def test_no_conclusions_before_the_meeting_day(small):
     engine, a = small
     m = _meeting(engine, a["dpi"], held_on=MEETING_DAY + dt.timedelta(days=1))
     with pytest.raises(ValidationFailed):
-        svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+        conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     assert _count(engine, Conclusion) == 0 and _count(engine, Task) == 0
     clock.freeze(NOW + dt.timedelta(days=1))
-    assert len(svc.save_conclusions(engine, a["dpi"], m.id, THREE).conclusion_ids) == 3
+    assert len(conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE).conclusion_ids) == 3
 
 
 def test_a_different_text_without_the_version_is_refused(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    svc.save_conclusions(engine, a["dpi"], m.id, THREE)
-    changed = svc.ConclusionDraft("Nội dung khác", number=2, lead_agency_code="LS-STC")
+    conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    changed = conclusion_svc.ConclusionDraft("Nội dung khác", number=2, lead_agency_code="LS-STC")
     with pytest.raises(StaleEdit):
-        svc.save_conclusions(engine, a["dpi"], m.id, [changed])
+        conclusion_svc.save_conclusions(engine, a["dpi"], m.id, [changed])
 
 
 def test_only_the_dpi_prepares_meetings_and_records_conclusions(small):
@@ -247,9 +255,9 @@ def test_only_the_dpi_prepares_meetings_and_records_conclusions(small):
     m = _meeting(engine, a["dpi"])
     for who in ("stc", "viewer"):
         with pytest.raises(PermissionDenied):
-            svc.save_conclusions(engine, a[who], m.id, THREE)
+            conclusion_svc.save_conclusions(engine, a[who], m.id, THREE)
         with pytest.raises(PermissionDenied):
-            svc.add_agenda_items(engine, a[who], m.id, [svc.AgendaDraft("Mục tự do")], m.version)
+            agenda_svc.add_agenda_items(engine, a[who], m.id, [agenda_svc.AgendaDraft("Mục tự do")], m.version)
     assert _count(engine, Conclusion) == 0 and _count(engine, Task) == 0
 
 
@@ -266,7 +274,7 @@ def test_meeting_edit_is_versioned_and_audited(small):
     )
     with pytest.raises(ValidationFailed):
         svc.update_meeting(engine, a["dpi"], m.id, 2, starts_at="8h")
-    got = svc.get_meeting(engine, m.id)
+    got = meeting_reads.get_meeting(engine, m.id)
     assert got.venue == "Phòng họp số 2" and [x.code for x in got.invitees] == ["LS-SKHDT"]
     assert _actions(engine, "meeting") == ["meeting.create", "meeting.update"]
     future = _meeting(engine, a["dpi"], held_on=dt.date(2026, 6, 1))
@@ -294,29 +302,29 @@ def test_agenda_suggestions_accept_reorder_remove(small):
     ]:
         add_value(engine, "poverty_rate", PROVINCE, per, kind, v, dt.datetime(2026, 3, 1))
     m = _meeting(engine, a["dpi"], held_on=dt.date(2026, 4, 20))
-    sugg = svc.suggest_agenda(engine, m.id)
+    sugg = briefing.suggest_agenda(engine, m.id)
     assert [(s.kind, s.ref, s.reason) for s in sugg] == [
         ("issue", str(issue.id), "awaiting_decision"),
         ("task", str(task_id), "overdue"),
         ("indicator", "poverty_rate", "limited"),
     ]
-    m = svc.add_agenda_items(engine, a["dpi"], m.id, [*sugg, svc.AgendaDraft("Các vấn đề khác")], m.version)
+    m = agenda_svc.add_agenda_items(engine, a["dpi"], m.id, [*sugg, agenda_svc.AgendaDraft("Các vấn đề khác")], m.version)
     assert m.version == 2
-    m = svc.add_agenda_items(engine, a["dpi"], m.id, sugg[:1], m.version)  # already there: nothing added
+    m = agenda_svc.add_agenda_items(engine, a["dpi"], m.id, sugg[:1], m.version)  # already there: nothing added
     assert m.version == 2
-    assert svc.suggest_agenda(engine, m.id) == []
-    items = svc.get_meeting(engine, m.id).agenda_items
+    assert briefing.suggest_agenda(engine, m.id) == []
+    items = meeting_reads.get_meeting(engine, m.id).agenda_items
     assert [i.kind for i in items] == ["issue", "task", "indicator", "free"]
-    m = svc.move_agenda_item(engine, a["dpi"], m.id, items[3].id, -1, m.version)
-    m = svc.remove_agenda_item(engine, a["dpi"], m.id, items[0].id, m.version)
-    items = svc.get_meeting(engine, m.id).agenda_items
+    m = agenda_svc.move_agenda_item(engine, a["dpi"], m.id, items[3].id, -1, m.version)
+    m = agenda_svc.remove_agenda_item(engine, a["dpi"], m.id, items[0].id, m.version)
+    items = meeting_reads.get_meeting(engine, m.id).agenda_items
     assert [(i.position, i.kind) for i in items] == [(1, "task"), (2, "free"), (3, "indicator")]
     with pytest.raises(StaleEdit):
-        svc.remove_agenda_item(engine, a["dpi"], m.id, items[0].id, 1)
+        agenda_svc.remove_agenda_item(engine, a["dpi"], m.id, items[0].id, 1)
     with pytest.raises(ValidationFailed):
-        svc.reorder_agenda(engine, a["dpi"], m.id, [items[0].id], m.version)
+        agenda_svc.reorder_agenda(engine, a["dpi"], m.id, [items[0].id], m.version)
     with pytest.raises(NotFound):
-        svc.remove_agenda_item(engine, a["dpi"], m.id, 99999, m.version)
+        agenda_svc.remove_agenda_item(engine, a["dpi"], m.id, 99999, m.version)
     assert _actions(engine, "meeting") == [
         "meeting.create",
         "meeting.agenda_add",
@@ -328,19 +336,19 @@ def test_agenda_suggestions_accept_reorder_remove(small):
 def test_remove_conclusion_only_before_any_progress(small):
     engine, a = small
     m = _meeting(engine, a["dpi"])
-    res = svc.save_conclusions(engine, a["dpi"], m.id, THREE)
+    res = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, THREE)
     with read_session(engine) as s:
         c2, c3 = (s.get(Conclusion, i) for i in res.conclusion_ids[1:])
         v2, v3 = c2.version, c3.version
-    svc.remove_conclusion(engine, a["dpi"], res.conclusion_ids[2], v3)
+    conclusion_svc.remove_conclusion(engine, a["dpi"], res.conclusion_ids[2], v3)
     assert _tasks(engine, res.conclusion_ids[2]) == []
     task = _tasks(engine, res.conclusion_ids[1])[0]
     tsvc.update_progress(engine, a["stc"], task.id, tsvc.ProgressChange("in_progress", 20), task.version)
     with pytest.raises(ValidationFailed):
-        svc.remove_conclusion(engine, a["dpi"], res.conclusion_ids[1], v2)
+        conclusion_svc.remove_conclusion(engine, a["dpi"], res.conclusion_ids[1], v2)
     assert "conclusion.delete" in _actions(engine, "conclusion")
     # the number is free again and a new conclusion 3 gets fresh tasks
-    again = svc.save_conclusions(engine, a["dpi"], m.id, [THREE[2]])
+    again = conclusion_svc.save_conclusions(engine, a["dpi"], m.id, [THREE[2]])
     assert again.tasks_created == [f"H{m.id}-KL3-LS-STNMT"]
 
 
@@ -373,12 +381,12 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
     upcoming = queries.upcoming_meeting(engine, "20")
     assert upcoming is not None and len(members) > 5
 
-    suggestions = svc.suggest_agenda(engine, upcoming["id"])
+    suggestions = briefing.suggest_agenda(engine, upcoming["id"])
     assert {s.kind for s in suggestions} >= {"issue", "task"}
-    m = svc.add_agenda_items(engine, dpi, upcoming["id"], suggestions, upcoming["version"])
-    assert len(svc.get_meeting(engine, m.id).agenda_items) == len(upcoming["agenda"]) + len(suggestions)
+    m = agenda_svc.add_agenda_items(engine, dpi, upcoming["id"], suggestions, upcoming["version"])
+    assert len(meeting_reads.get_meeting(engine, m.id).agenda_items) == len(upcoming["agenda"]) + len(suggestions)
     accepted = {(s.kind, s.ref) for s in suggestions}
-    assert not accepted & {(s.kind, s.ref) for s in svc.suggest_agenda(engine, m.id)}  # never offered twice
+    assert not accepted & {(s.kind, s.ref) for s in briefing.suggest_agenda(engine, m.id)}  # never offered twice
 
     doc = Document(io.BytesIO(build_meeting_pack(engine, m.id, with_images=False)))
     data = pack_data(engine, m.id)
@@ -391,22 +399,22 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
     clock.freeze(dt.datetime.combine(upcoming["held_on"], dt.time(11, 0)))
     try:
         before = queries.task_counts_by_agency(engine, "20").to_frame()
-        result = svc.save_conclusions(
+        result = conclusion_svc.save_conclusions(
             engine,
             dpi,
             m.id,
             [
-                svc.ConclusionDraft(
+                conclusion_svc.ConclusionDraft(
                     "Các thành viên Ban Chỉ đạo báo cáo kết quả thực hiện các kết luận trước.",
                     all_members=True,
                     due_on=upcoming["held_on"] + dt.timedelta(days=30),
                 ),
-                svc.ConclusionDraft(
+                conclusion_svc.ConclusionDraft(
                     "Bố trí kinh phí cập nhật cơ sở dữ liệu quy hoạch.",
                     lead_agency_code=finance,
                     due_on=upcoming["held_on"] + dt.timedelta(days=45),
                 ),
-                svc.ConclusionDraft(
+                conclusion_svc.ConclusionDraft(
                     "Hoàn thiện phương án phân bổ chỉ tiêu sử dụng đất cấp huyện.",
                     lead_agency_code=nature,
                     due_on=upcoming["held_on"] + dt.timedelta(days=60),
@@ -416,12 +424,12 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
         assert len(result.tasks_created) == len(members) + 2
         after = queries.task_counts_by_agency(engine, "20").to_frame()
         assert int(after["assigned"].sum()) - int(before["assigned"].sum()) == len(members) + 2
-        again = svc.save_conclusions(
+        again = conclusion_svc.save_conclusions(
             engine,
             dpi,
             m.id,
             [
-                svc.ConclusionDraft(
+                conclusion_svc.ConclusionDraft(
                     "Các thành viên Ban Chỉ đạo báo cáo kết quả thực hiện các kết luận trước.",
                     number=1,
                     all_members=True,
@@ -432,3 +440,57 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
         assert again.tasks_created == [] and again.tasks_updated == []
     finally:
         clock.freeze(None)
+
+
+# --- how the meeting modules depend on each other ----------------------------------------------------
+
+SRC = Path(qh_data.__file__).parent
+MEETING_WRITES = ["services/meetings.py", "services/agenda.py", "services/conclusions.py",
+                  "services/conclusion_tasks.py", "services/meeting_versions.py"]
+MEETING_READS = ["meeting_reads.py", "meeting_briefing_reads.py", "reports/common.py", "reports/meeting_pack_data.py"]
+
+
+def _imports(path: str) -> list[tuple[str, bool]]:
+    """(module imported, whether the import sits inside a function) for every import of the file."""
+    tree = ast.parse((SRC / path).read_text(encoding="utf-8"))
+    inner = {
+        id(node)
+        for fn in ast.walk(tree)
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(fn)
+    }
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            out.append(("." * node.level + (node.module or ""), id(node) in inner))
+        elif isinstance(node, ast.Import):
+            out += [(alias.name, id(node) in inner) for alias in node.names]
+    return out
+
+
+@pytest.mark.parametrize("path", MEETING_WRITES + MEETING_READS)
+def test_meeting_modules_import_at_the_top_only(path):
+    """No import hidden inside a function (the way an import cycle used to be dodged)."""
+    assert [name for name, inside in _imports(path) if inside] == []
+
+
+@pytest.mark.parametrize("path", MEETING_WRITES)
+def test_meeting_writes_do_not_import_reads_or_reports(path):
+    """Services hold writes only: they import neither the read modules nor the documents."""
+    names = [name for name, _ in _imports(path)]
+    assert not [n for n in names if n.split(".")[-1] in {"reports", "queries", "meeting_reads",
+                                                         "meeting_briefing_reads", "asof"}
+                or ".reports" in n or n.startswith("qh_data.reports")]
+
+
+def test_the_meeting_modules_load_in_any_order():
+    """Each one imported first, in a fresh interpreter, loads with the others (no cycle between them)."""
+    first = ["qh_data.meeting_briefing_reads", "qh_data.meeting_reads", "qh_data.reports",
+             "qh_data.services.conclusions"]
+    script = "; ".join(
+        f"import importlib, sys; importlib.import_module({name!r}); "
+        "[sys.modules.pop(m) for m in list(sys.modules) if m.startswith('qh_data')]"
+        for name in first
+    ) + "; import qh_data.reports, qh_data.meeting_briefing_reads, qh_data.services.agenda; print('ok')"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

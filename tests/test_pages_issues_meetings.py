@@ -19,10 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
 from dashboard.components_text import esc_md
-from qh_data import clock, schema
+from qh_data import clock, meeting_reads, schema
+from qh_data import meeting_briefing_reads as briefing
 from qh_data.db import make_engine, read_session
 from qh_data.models import AgendaItem, AuditEntry, Conclusion, Issue, Task
-from qh_data.services import meetings as msvc
+from qh_data.services import agenda as agenda_svc
 from qh_data.status import OPEN_ISSUE_STATUSES
 
 NOW = dt.datetime(2026, 4, 10, 9, 0)
@@ -213,7 +214,7 @@ def test_dpi_builds_the_agenda_from_suggestions(store, monkeypatch):
     dpi = store["actors"]["dpi"]
     at = run_page("meetings.py", actor=dpi, monkeypatch=monkeypatch)
     assert_clean(at)
-    expected = msvc.suggest_agenda(store["engine"], store["upcoming"], as_of=NOW.date())
+    expected = briefing.suggest_agenda(store["engine"], store["upcoming"], as_of=NOW.date())
     # the issue awaiting decision, two overdue tasks (T-1, and the past meeting's task due 5/4), an indicator
     assert [s.kind for s in expected] == ["issue", "task", "task", "indicator"]
     assert len(buttons(at, vi("meetings.accept"))) == len(expected)
@@ -236,14 +237,14 @@ def test_dpi_builds_the_agenda_from_suggestions(store, monkeypatch):
     free.input("Các nội dung khác")
     buttons(at, vi("meetings.free_submit"))[0].click()
     at.run()
-    items = msvc.get_meeting(store["engine"], store["upcoming"]).agenda_items
+    items = meeting_reads.get_meeting(store["engine"], store["upcoming"]).agenda_items
     assert [i.kind for i in items] == ["issue", "task", "task", "indicator", "free"]
     at.button(key=f"ag_up_{items[4].id}").click()
     at.run()
     at.button(key=f"ag_rm_{items[0].id}").click()
     at.run()
     assert_clean(at)
-    items = msvc.get_meeting(store["engine"], store["upcoming"]).agenda_items
+    items = meeting_reads.get_meeting(store["engine"], store["upcoming"]).agenda_items
     assert [(i.position, i.kind) for i in items] == [(1, "task"), (2, "task"), (3, "free"), (4, "indicator")]
     assert vi("meetings.agenda_count", n=4) in shown(at)
 
@@ -251,8 +252,8 @@ def test_dpi_builds_the_agenda_from_suggestions(store, monkeypatch):
 def test_during_the_meeting_step_through_and_three_conclusions_become_tasks(store, monkeypatch):
     dpi = store["actors"]["dpi"]
     engine = store["engine"]
-    m = msvc.get_meeting(engine, store["upcoming"])
-    msvc.add_agenda_items(engine, dpi, m.id, msvc.suggest_agenda(engine, m.id)[:2], m.version)
+    m = meeting_reads.get_meeting(engine, store["upcoming"])
+    agenda_svc.add_agenda_items(engine, dpi, m.id, briefing.suggest_agenda(engine, m.id)[:2], m.version)
     before_the_day = run_page(
         "meetings.py", {"view": "during", "meeting": str(m.id)}, actor=dpi, monkeypatch=monkeypatch
     )
@@ -374,7 +375,7 @@ def test_marking_the_meeting_held_moves_it_to_the_past(store, monkeypatch):
     buttons(at, vi("meetings.mark_held"))[0].click()
     at.run()
     assert_clean(at)
-    m = msvc.get_meeting(store["engine"], store["upcoming"])
+    m = meeting_reads.get_meeting(store["engine"], store["upcoming"])
     assert m.status == "held" and m.notice_number == "52/TB-UBND"
     past = run_page("meetings.py", {"view": "past"}, actor=dpi, monkeypatch=monkeypatch)
     assert_clean(past)
@@ -431,8 +432,8 @@ def test_demo_meetings_page(demo, view):
 
 def test_during_the_meeting_on_the_projector_the_item_comes_first(store):
     engine, dpi = store["engine"], store["actors"]["dpi"]
-    m = msvc.get_meeting(engine, store["upcoming"])
-    msvc.add_agenda_items(engine, dpi, m.id, [msvc.AgendaDraft("Báo cáo tiến độ lập quy hoạch")], m.version)
+    m = meeting_reads.get_meeting(engine, store["upcoming"])
+    agenda_svc.add_agenda_items(engine, dpi, m.id, [agenda_svc.AgendaDraft("Báo cáo tiến độ lập quy hoạch")], m.version)
     at = run_page("meetings.py", {"view": "during", "meeting": str(m.id), "present": "1"})
     assert_clean(at)
     assert not [x for x in at.title if x.value == vi("meetings.title")]

@@ -17,10 +17,12 @@ import pytest
 from apptest_helpers import assert_clean, open_page, texts, vietnamese_strings_in
 from sqlalchemy import func, select
 
-from dashboard import i18n
-from dashboard.views import mapview
+from dashboard import data, i18n
+from dashboard.fmt import WORDS
 from qh_data import config, periods
 from qh_data.db import make_engine, read_session
+from qh_data.maps import availability, draw
+from qh_data.maps import model as mapmodel
 from qh_data.models import AdminUnit, Indicator, IndicatorValue
 from qh_data.status import percent_of_target
 
@@ -29,7 +31,7 @@ from qh_data.status import percent_of_target
 def app_db(sqlite_demo_url, monkeypatch):
     monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
     monkeypatch.setenv("QH_AUTH", "none")
-    mapview.clear_caches()
+    data.clear_caches()
     eng = make_engine(sqlite_demo_url)
     yield eng
     eng.dispose()
@@ -154,23 +156,23 @@ def test_every_demo_indicator_draws_all_districts_with_a_legend(app_db):
 def test_every_demo_indicator_and_view_in_thai_nguyen(app_db):
     """The same through the shared drawing functions in the second province: every demo indicator's
     latest actual map, and every view for one indicator of each roll-up rule and direction."""
-    q = mapview.direct_q(app_db)
+    q = mapmodel.direct_q(app_db)
     districts = sorted(districts_of(app_db, "19"))
     every_view = {"budget_revenue", "grdp_per_capita", "poverty_rate", "grdp_growth", "unemployment_urban"}
     for code in demo_indicators(app_db):
-        avail = mapview.district_periods(q, indicator=code, province="19")
-        for view in (mapview.VIEWS if code in every_view else ("actual",)):
-            period = mapview.default_period(avail, view)
+        avail = availability.district_periods(q, indicator=code, province="19")
+        for view in (availability.VIEWS if code in every_view else ("actual",)):
+            period = availability.default_period(avail, view)
             assert period, (code, view)
-            req = mapview.Request(code, "19", period, view,
-                                  mapview.default_partner(avail, period) if view == "change" else None)
-            model = mapview.build_model(q, req)
+            req = mapmodel.Request(code, "19", period, view,
+                                  availability.default_partner(avail, period) if view == "change" else None)
+            model = mapmodel.build_model(q, req, WORDS)
             assert model.n_units == len(districts), (code, view)
             if view == "progress":  # undefined where a district's target is 0 (lower is better)
                 assert model.n_values > 0, (code, view)
             else:
                 assert model.n_values == len(districts), (code, view)
-            doc = mapview.map_document(q, model, labels_on=True)
+            doc = draw.map_document(q, model, WORDS, labels_on=True)
             feats = map_features(doc)
             assert sorted(f["properties"]["code"] for f in feats) == districts, (code, view)
             assert "qh-legend-title" in doc
@@ -305,7 +307,7 @@ def test_a_damaged_boundary_file_gives_one_clear_error(app_db, tmp_path, monkeyp
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    mapview.clear_caches()
+    data.clear_caches()
     at = open_page("map.py", {"ind": "grdp_per_capita"})
     assert not at.exception
     assert len(at.error) == 1
@@ -323,7 +325,7 @@ def test_boundary_codes_that_do_not_match_are_named(app_db, tmp_path, monkeypatc
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text(json.dumps(real), encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    mapview.clear_caches()
+    data.clear_caches()
     at = open_page("map.py", {"ind": "grdp_per_capita", "lang": "en"})
     assert not at.exception
     assert len(at.error) == 1

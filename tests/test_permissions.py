@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from qh_data import permissions
+from qh_data import meeting_reads, permissions
 from qh_data.auth import hash_password
 from qh_data.db import read_session, session_scope
 from qh_data.errors import PermissionDenied
 from qh_data.models import ROLES, AdminUnit, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
+from qh_data.services import agenda as agenda_svc
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
 from qh_data.services import tasks as task_service
@@ -153,12 +155,12 @@ def _with_meeting(w: World) -> None:
     """A planned meeting with two agenda items and one saved conclusion (with its task)."""
     meeting = meeting_service.create_meeting(w.engine, SYSTEM, province="99", held_on=dt.date(2026, 3, 10),
                                              title="Phiên họp thứ nhất", invitees=["T-A", "T-B"])
-    meeting = meeting_service.add_agenda_items(
-        w.engine, SYSTEM, meeting.id, [meeting_service.AgendaDraft(title="Báo cáo tiến độ"),
-                                       meeting_service.AgendaDraft(title="Ý kiến các sở")], meeting.version)
-    saved = meeting_service.save_conclusions(w.engine, SYSTEM, meeting.id, [meeting_service.ConclusionDraft(
+    meeting = agenda_svc.add_agenda_items(
+        w.engine, SYSTEM, meeting.id, [agenda_svc.AgendaDraft(title="Báo cáo tiến độ"),
+                                       agenda_svc.AgendaDraft(title="Ý kiến các sở")], meeting.version)
+    saved = conclusion_svc.save_conclusions(w.engine, SYSTEM, meeting.id, [conclusion_svc.ConclusionDraft(
         text="Sở Xây dựng hoàn thiện báo cáo", lead_agency_code="T-A", due_on=dt.date(2026, 4, 10))])
-    full = meeting_service.get_meeting(w.engine, meeting.id)
+    full = meeting_reads.get_meeting(w.engine, meeting.id)
     w.ids.update(meeting=meeting.id, meeting_version=full.version,
                  items=[i.id for i in full.agenda_items], conclusion=saved.conclusion_ids[0])
 
@@ -204,22 +206,22 @@ CASES = [
         w.engine, a, w.ids["meeting"], w.ids["meeting_version"], venue="Phòng họp số 2"), _with_meeting),
     ("meetings.mark_held", DPI, lambda w, a: meeting_service.mark_held(
         w.engine, a, w.ids["meeting"], w.ids["meeting_version"], notice_number="12/TB-BCĐ"), _with_meeting),
-    ("meetings.add_agenda_items", DPI, lambda w, a: meeting_service.add_agenda_items(
-        w.engine, a, w.ids["meeting"], [meeting_service.AgendaDraft(title="Việc khác")],
+    ("agenda.add_agenda_items", DPI, lambda w, a: agenda_svc.add_agenda_items(
+        w.engine, a, w.ids["meeting"], [agenda_svc.AgendaDraft(title="Việc khác")],
         w.ids["meeting_version"]), _with_meeting),
-    ("meetings.remove_agenda_item", DPI, lambda w, a: meeting_service.remove_agenda_item(
+    ("agenda.remove_agenda_item", DPI, lambda w, a: agenda_svc.remove_agenda_item(
         w.engine, a, w.ids["meeting"], w.ids["items"][0], w.ids["meeting_version"]), _with_meeting),
-    ("meetings.reorder_agenda", DPI, lambda w, a: meeting_service.reorder_agenda(
+    ("agenda.reorder_agenda", DPI, lambda w, a: agenda_svc.reorder_agenda(
         w.engine, a, w.ids["meeting"], list(reversed(w.ids["items"])), w.ids["meeting_version"]),
      _with_meeting),
-    ("meetings.move_agenda_item", DPI, lambda w, a: meeting_service.move_agenda_item(
+    ("agenda.move_agenda_item", DPI, lambda w, a: agenda_svc.move_agenda_item(
         w.engine, a, w.ids["meeting"], w.ids["items"][1], -1, w.ids["meeting_version"]), _with_meeting),
-    ("meetings.save_conclusions", DPI, lambda w, a: meeting_service.save_conclusions(
-        w.engine, a, w.ids["meeting"], [meeting_service.ConclusionDraft(
+    ("conclusions.save_conclusions", DPI, lambda w, a: conclusion_svc.save_conclusions(
+        w.engine, a, w.ids["meeting"], [conclusion_svc.ConclusionDraft(
             text="Các sở gửi báo cáo", all_members=True, due_on=dt.date(2026, 4, 20))]), _with_meeting),
-    ("meetings.update_conclusion", DPI, lambda w, a: meeting_service.update_conclusion(
+    ("conclusions.update_conclusion", DPI, lambda w, a: conclusion_svc.update_conclusion(
         w.engine, a, w.ids["conclusion"], 1, due_on=dt.date(2026, 4, 30)), _with_meeting),
-    ("meetings.remove_conclusion", DPI, lambda w, a: meeting_service.remove_conclusion(
+    ("conclusions.remove_conclusion", DPI, lambda w, a: conclusion_svc.remove_conclusion(
         w.engine, a, w.ids["conclusion"], 1), _with_meeting),
     ("values.submit_value (own agency's figure)", EDITORS, lambda w, a: value_service.submit_value(
         w.engine, a, indicator="t_own", unit_code="99", period="2025", kind="actual", value="12,5")),

@@ -8,6 +8,8 @@ import io
 
 import pytest
 from docx import Document
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import select
 
@@ -16,6 +18,8 @@ from qh_data.db import read_session
 from qh_data.models import Agency, Task, TaskUpdate
 from qh_data.reports import build_conclusions_notice, build_meeting_pack, pack_data
 from qh_data.reports.docx_base import MOTTO, NATIONAL_TITLE
+from qh_data.rules.end_of_day import end_of_day
+from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as isvc
 from qh_data.services import meetings as msvc
 from qh_data.services import tasks as tsvc
@@ -148,15 +152,12 @@ def _num(text: str) -> float:
 
 
 def _table_after(doc, caption: str):
-    body = doc.element.body
     seen = False
-    for child in body.iterchildren():
-        if child.tag.endswith("}p") and caption in "".join(
-            t.text or "" for t in child.iter() if t.tag.endswith("}t")
-        ):
+    for block in doc.iter_inner_content():
+        if isinstance(block, Paragraph) and caption in block.text:
             seen = True
-        elif seen and child.tag.endswith("}tbl"):
-            return next(t for t in doc.tables if t._tbl is child)
+        elif seen and isinstance(block, Table):
+            return block
     raise AssertionError(f"no table after {caption!r}")
 
 
@@ -206,26 +207,26 @@ def _shown_by_agency(table) -> dict[str, dict]:
 def test_conclusions_notice_has_the_parts_of_an_administrative_notice(world):
     engine, a, m, _ids, _issue = world
     clock.freeze(dt.datetime(2026, 4, 10, 11, 0))
-    msvc.save_conclusions(
+    conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         m.id,
         [
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Các thành viên Ban Chỉ đạo rà soát, cung cấp số liệu của ngành, địa phương mình.",
                 number=1,
                 lead_agency_code="LS-SKHDT",
                 all_members=True,
                 due_on=dt.date(2026, 4, 30),
             ),
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Sở Tài chính bố trí kinh phí lập quy hoạch năm 2026.",
                 number=2,
                 lead_agency_code="LS-STC",
                 supporting_agency_codes=("LS-SKHDT",),
                 due_on=dt.date(2026, 5, 15),
             ),
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Sở Tài nguyên và Môi trường hoàn thiện phương án phân bổ đất đai.",
                 number=3,
                 lead_agency_code="LS-STNMT",
@@ -270,7 +271,7 @@ def test_meeting_pack_parts_and_numbers_equal_the_database(world):
     assert len(doc.inline_shapes) == 2  # the chart and the map
     assert all(shape.width.mm >= 140 for shape in doc.inline_shapes)
     assert "Ranh giới huyện / District boundaries" in text  # the boundary licence's attribution
-    cutoff = dt.datetime(2026, 4, 8, 23, 59, 59)
+    cutoff = end_of_day(dt.date(2026, 4, 8))
     assert _shown_by_agency(_table_after(doc, "Bảng 1.")) == _expected_by_agency(
         engine, cutoff, dt.date(2026, 4, 8)
     )
@@ -293,12 +294,12 @@ def test_meeting_pack_parts_and_numbers_equal_the_database(world):
 def test_past_meeting_pack_shows_the_figures_of_its_day(world):
     engine, a, m, ids, issue = world
     clock.freeze(dt.datetime(2026, 4, 10, 11, 0))
-    msvc.save_conclusions(
+    conclusion_svc.save_conclusions(
         engine,
         a["dpi"],
         m.id,
         [
-            msvc.ConclusionDraft(
+            conclusion_svc.ConclusionDraft(
                 "Các thành viên rà soát số liệu.",
                 number=1,
                 lead_agency_code="LS-SKHDT",
@@ -323,7 +324,7 @@ def test_past_meeting_pack_shows_the_figures_of_its_day(world):
 
     for raw in (before, later):
         doc = _doc(raw)
-        cutoff = dt.datetime(2026, 4, 9, 23, 59, 59)
+        cutoff = end_of_day(dt.date(2026, 4, 9))  # the meeting opened: the end of the day before
         shown = _shown_by_agency(_table_after(doc, "Bảng 1."))
         assert shown == _expected_by_agency(engine, cutoff, MEETING_DAY)
         assert shown["Sở Tài chính"] == {
@@ -339,7 +340,6 @@ def test_past_meeting_pack_shows_the_figures_of_its_day(world):
         )
         assert grdp.cells[4].text == "7,0 (ƯTH 2025)"
         assert "Thiếu kinh phí thuê tư vấn" in _all_text(doc)
-        assert "ngày 09 tháng 4 năm 2026" not in _all_text(doc) or True
     # the conclusions' own tasks (assigned at the meeting) are not in the pack prepared for it
     assert not any(
         c.text.startswith(f"H{m.id}-KL") for t in _doc(later).tables for r in t.rows for c in r.cells
@@ -354,6 +354,31 @@ def test_past_meeting_pack_shows_the_figures_of_its_day(world):
     grdp_now = next(r for r in now.indicators if r["code"] == "grdp_growth")
     assert grdp_now["latest"] == 9.1
     assert not any(i["id"] == issue.id for i in now.issues)
+
+
+def test_a_held_meetings_pack_counts_the_last_instant_of_the_day_before(world):
+    """The pack of a held meeting stands at the end of the day before (``qh_data.rules.end_of_day``):
+    an update stamped 23:59:59.5 that evening counts, one stamped at midnight does not."""
+    engine, a, m, ids, _issue = world
+
+    def version(task_id):
+        with read_session(engine) as s:
+            return s.get(Task, task_id).version
+
+    clock.freeze(dt.datetime(2026, 4, 9, 23, 59, 59, 500000))
+    tsvc.update_progress(engine, a["stc"], ids["late"], tsvc.ProgressChange("done", 100), version(ids["late"]))
+    clock.freeze(dt.datetime(2026, 4, 10, 0, 0))
+    tsvc.update_progress(
+        engine, a["dpi"], ids["far"], tsvc.ProgressChange("in_progress", 30), version(ids["far"])
+    )
+    clock.freeze(dt.datetime(2026, 4, 10, 11, 0))
+    m = msvc.mark_held(engine, a["dpi"], m.id, m.version)
+    data = pack_data(engine, m.id)
+    assert data.is_past and data.cutoff == end_of_day(dt.date(2026, 4, 9))
+    by_agency = {r["agency_code"]: r for r in data.progress}
+    assert by_agency["LS-STC"]["done"] == 1 and by_agency["LS-STC"]["overdue"] == 0
+    assert by_agency["LS-SKHDT"]["not_started"] == 1 and by_agency["LS-SKHDT"]["in_progress"] == 0
+    assert "T-LATE" not in [r["code"] for r in data.overdue]
 
 
 def _table_texts(raw: bytes) -> list[list[list[str]]]:

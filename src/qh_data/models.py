@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .rules.open_status import ISSUE_STATUSES, TASK_STATUSES  # noqa: F401 -- vocabularies read from here
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -47,6 +49,7 @@ def versioned(version) -> dict:
 
 
 # --- vocabularies (stored as short strings; checked by services, listed here once) ---
+# Task and issue statuses: qh_data.rules.open_status (imported above).
 UNIT_LEVELS = ("country", "province", "district", "commune")
 AGENCY_KINDS = ("so", "ban", "nganh", "ubnd_huyen", "tu_van", "khac")
 INDICATOR_GROUPS = ("economy", "society", "environment", "infrastructure")
@@ -54,8 +57,6 @@ DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("sum", "mean_pop", "mean", "not_additive")
 VALUE_KINDS = ("actual", "estimate", "target")
 PERIOD_TYPES = ("year", "half", "quarter")
-TASK_STATUSES = ("not_started", "in_progress", "done", "cancelled")
-ISSUE_STATUSES = ("open", "in_progress", "awaiting_decision", "resolved", "closed")
 ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
 MEETING_STATUSES = ("planned", "held")
 AGENDA_KINDS = ("issue", "task", "indicator", "free")

@@ -1,22 +1,7 @@
 """Status rules, computed from dates and figures and never stored.
 
-Task timing
------------
-``task_timing(due_on, status, done_on, today)`` gives one code of ``TASK_TIMINGS``:
-
-========================  ==============================================================
-``cancelled``             status is cancelled (whatever the dates)
-``done_late``             done, and its done day is after its due day
-``done_on_time``          done on or before the due day (or done with no due day / no done day)
-``no_deadline``           not done, no due day
-``overdue``               not done and the due day is before ``today``
-``due_soon``              not done and due between ``today`` and ``today + DUE_SOON_DAYS``
-                          (both included: due today counts as due soon)
-``on_track``              not done and due later than that
-========================  ==============================================================
-
-``days_late`` is ``done_on - due_on`` for ``done_late``, ``today - due_on`` for ``overdue``, else 0.
-``qh_data.queries`` evaluates the same rules in SQL (one CASE); the tests hold both to the same cases.
+Task timing and open statuses live in ``qh_data.rules`` (their one home, with their SQL forms) and
+are re-exported here for the callers that read them from this module.
 
 Indicator progress (growth-rate method of Open SDG / UN ESCAP)
 --------------------------------------------------------------
@@ -55,68 +40,34 @@ Ratios are rounded to 9 decimals before classifying so that 0.95 computed as 9.5
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-# --- tasks -----------------------------------------------------------------------------------------
+from .rules.open_status import (  # noqa: F401 -- re-exported
+    CLOSED_ISSUE_STATUSES,
+    ISSUE_STATUSES,
+    OPEN_ISSUE_STATUSES,
+    OPEN_TASK_STATUSES,
+    TASK_STATUSES,
+)
+from .rules.task_timing import (  # noqa: F401 -- re-exported
+    DUE_SOON_DAYS,
+    TASK_TIMINGS,
+    TIMINGS_BY_URGENCY,
+    TaskTiming,
+    days_late,
+    task_timing,
+    timing_code,
+)
 
-DUE_SOON_DAYS = 7
-TASK_STATUSES = ("not_started", "in_progress", "done", "cancelled")
-OPEN_TASK_STATUSES = ("not_started", "in_progress")
-# Timing codes in the order charts stack them (finished first, then open by urgency, then the rest).
-TASK_TIMINGS = ("done_on_time", "done_late", "on_track", "due_soon", "overdue", "no_deadline", "cancelled")
+# --- tasks ---------------------------------------------------------------------------------------
+
 TIMINGS = TASK_TIMINGS
-# The same codes by how much attention they need (filters, lists).
-TIMINGS_BY_URGENCY = ("overdue", "due_soon", "on_track", "no_deadline", "done_late", "done_on_time",
-                      "cancelled")
-
-
-@dataclass(frozen=True)
-class TaskTiming:
-    code: str
-    days_late: int = 0  # done_late: done − due; overdue: today − due; else 0
-    days_left: int | None = None  # open with a due day: due − today (negative when overdue)
-
-
-def task_timing(due_on: dt.date | None, status: str, done_on: dt.date | None = None,
-                today: dt.date | None = None, *, due_soon_days: int = DUE_SOON_DAYS) -> TaskTiming:
-    """The timing of one task on ``today`` (default: Vietnam today); see the module notes."""
-    if today is None:
-        from . import clock
-
-        today = clock.today()
-    if status == "cancelled":
-        return TaskTiming("cancelled")
-    if status == "done":
-        if due_on is not None and done_on is not None and done_on > due_on:
-            return TaskTiming("done_late", (done_on - due_on).days)
-        return TaskTiming("done_on_time")
-    if due_on is None:
-        return TaskTiming("no_deadline")
-    left = (due_on - today).days
-    if left < 0:
-        return TaskTiming("overdue", -left, left)
-    if left <= due_soon_days:
-        return TaskTiming("due_soon", 0, left)
-    return TaskTiming("on_track", 0, left)
-
-
-def timing_code(due_on: dt.date | None, status: str, done_on: dt.date | None = None,
-                today: dt.date | None = None) -> str:
-    return task_timing(due_on, status, done_on, today).code
-
-
-def days_late(due_on: dt.date | None, status: str, done_on: dt.date | None = None,
-              today: dt.date | None = None) -> int:
-    return task_timing(due_on, status, done_on, today).days_late
 
 
 # --- issues ----------------------------------------------------------------------------------------
 
-ISSUE_STATUSES = ("open", "in_progress", "awaiting_decision", "resolved", "closed")
-OPEN_ISSUE_STATUSES = ("open", "in_progress", "awaiting_decision")
 ISSUE_SEVERITIES = ("critical", "high", "medium", "low")
 # Age of an open issue in days: under 30, 30 to 90 (both included), over 90.
 AGE_BUCKETS = ("lt30", "30to90", "gt90")

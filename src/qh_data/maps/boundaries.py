@@ -47,6 +47,11 @@ def _load(path: str, mtime: float) -> dict:
     return data
 
 
+def clear_cache() -> None:
+    """Forget the files read so far (tests that swap the data directory)."""
+    _load.cache_clear()
+
+
 def load_geojson(path: str | Path) -> dict:
     """Read a GeoJSON file (cached while the file is unchanged). Treat the result as read-only."""
     p = Path(path)

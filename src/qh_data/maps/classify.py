@@ -148,14 +148,19 @@ class Classification:
         return bin_labels(self, fmt)
 
 
-def _is_missing(v) -> bool:
+def number_or_none(v) -> float | None:
+    """A finite float, or None (None, NaN, ±inf, text): the values a map can class and draw."""
     if v is None:
-        return True
+        return None
     try:
         f = float(v)
     except (TypeError, ValueError):
-        return True
-    return not math.isfinite(f)
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _is_missing(v) -> bool:
+    return number_or_none(v) is None
 
 
 def _valid(values: Sequence[float | None]) -> np.ndarray:

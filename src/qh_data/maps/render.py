@@ -22,17 +22,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
-from folium.template import Template
 from folium.utilities import JsCode
 
 from qh_data.maps.boundaries import BOUNDARY_ATTRIBUTION
-from qh_data.maps.classify import (
-    NO_DATA,
-    NO_DATA_BORDER,
-    NO_DATA_HATCH,
-    Classification,
-    default_number_format,
-)
+from qh_data.maps.classify import NO_DATA_BORDER, Classification, default_number_format
+from qh_data.maps.elements import NO_DATA_FILL, MapDecorations, MapFixes, ValueLabels, map_css
 from qh_data.maps.geometry import bounds, compact_geometry, label_point, polygons, ring_area
 from qh_data.maps.join import feature_code
 
@@ -59,8 +53,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-_NO_DATA_PATTERN_ID = "qh-nodata"
-NO_DATA_FILL = f"url(#{_NO_DATA_PATTERN_ID}) {NO_DATA}"  # SVG paint with a fallback colour
 
 
 def esc(value: Any) -> str:
@@ -86,144 +78,6 @@ def local_map(*, asset_prefix: str = DEFAULT_ASSET_PREFIX, **kwargs: Any) -> fol
     m.default_js = js
     m.default_css = css
     return m
-
-
-class _MapDecorations(folium.MacroElement):
-    """Our CSS, the legend (a Leaflet control), the no-data hatch pattern and the attribution prefix."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function () {
-            if (!document.getElementById({{ this.pattern_id|tojson }})) {
-                var holder = document.createElement("div");
-                holder.innerHTML = {{ this.pattern_svg|tojson }};
-                document.body.appendChild(holder.firstChild);
-            }
-        })();
-        if ({{ this._parent.get_name() }}.attributionControl) {
-            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
-        }
-        {%- if this.legend_html %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "qh-legend");
-            div.innerHTML = {{ this.legend_html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, css: str, legend_html: str, position: str = "topright", prefix: str = "Leaflet"):
-        super().__init__()
-        self._name = "QhMapDecorations"
-        self.css = css
-        self.legend_html = legend_html
-        self.position = position
-        self.prefix = prefix
-        self.pattern_id = _NO_DATA_PATTERN_ID
-        self.pattern_svg = (
-            '<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false">'
-            f'<defs><pattern id="{_NO_DATA_PATTERN_ID}" patternUnits="userSpaceOnUse" width="6" height="6" '
-            'patternTransform="rotate(45)">'
-            f'<rect width="6" height="6" fill="{NO_DATA}"></rect>'
-            f'<rect width="1.6" height="6" fill="{NO_DATA_HATCH}"></rect>'
-            "</pattern></defs></svg>"
-        )
-
-
-class _Labels(folium.MacroElement):
-    """Value labels: non-interactive markers with a divIcon each (no image icon is ever loaded).
-
-    One compact array instead of a folium Marker + DivIcon per district (a folium Marker is first
-    created with Leaflet's default image icon, fetching marker-icon.png, before its DivIcon is set).
-    ``items`` are [lat, lon, html] in priority order (largest district first); the html is escaped by
-    the caller. After each zoom a label that would overlap one already shown is hidden (the tooltip
-    still tells the value), so small districts do not turn into a smudge of digits. A label that is
-    not laid out (map in a hidden tab: zero-size box) is left visible.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        (function (group, map) {
-            var markers = [];
-            {{ this.items|tojson }}.forEach(function (d) {
-                var mk = L.marker([d[0], d[1]], {
-                    icon: L.divIcon({html: d[2], className: "qh-label-icon", iconSize: [0, 0]}),
-                    interactive: false, keyboard: false
-                });
-                mk.addTo(group);
-                markers.push(mk);
-            });
-            group.addTo(map);
-            function cull() {
-                var shown = [];
-                markers.forEach(function (mk) {
-                    var el = mk.getElement();
-                    var box = el && el.firstChild;
-                    if (!box || !box.style) { return; }
-                    box.style.visibility = "visible";
-                    var r = box.getBoundingClientRect();
-                    if (!r.width) { return; }
-                    var hit = shown.some(function (s) {
-                        return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
-                    });
-                    if (hit) { box.style.visibility = "hidden"; } else { shown.push(r); }
-                });
-            }
-            map.on("zoomend", cull);
-            map.whenReady(function () { setTimeout(cull, 0); });
-        })({{ this.get_name() }}, {{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, items: list[list[Any]]):
-        super().__init__()
-        self._name = "QhLabels"
-        self.items = items
-
-
-def _css(*, white_background: bool, label_px: int) -> str:
-    css = f"""
-.qh-legend {{ background: rgba(255,255,255,0.94); color: #111; padding: 6px 9px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 system-ui, "Segoe UI", Roboto, Arial, sans-serif;
-  max-width: 260px; }}
-.qh-legend-title {{ font-weight: 600; margin-bottom: 2px; }}
-.qh-legend-unit {{ color: #444; margin-bottom: 4px; }}
-.qh-legend-row {{ display: flex; align-items: center; gap: 6px; margin: 2px 0; white-space: nowrap; }}
-.qh-sw {{ flex: none; display: inline-block; width: 20px; height: 13px; border: 1px solid #555; }}
-.qh-sw-nodata {{ border: 1px dashed {NO_DATA_BORDER};
-  background: repeating-linear-gradient(45deg, {NO_DATA} 0 3px, {NO_DATA_HATCH} 3px 4.5px); }}
-.qh-legend-demo, .qh-tip-demo {{ margin-top: 4px; font-weight: 600; color: #7a3b00; }}
-.leaflet-tooltip.qh-tooltip {{ white-space: normal; min-width: 160px; max-width: 300px; font-size: 13px;
-  line-height: 1.35; color: #111; }}
-.qh-tip-name {{ font-weight: 700; font-size: 14px; }}
-.qh-tip-value {{ font-weight: 600; }}
-.qh-tip-src {{ color: #444; font-size: 12px; }}
-.qh-label-icon {{ background: none; border: none; }}
-.qh-label {{ position: absolute; left: 0; top: 0; transform: translate(-50%, -50%); white-space: nowrap;
-  text-align: center; pointer-events: none; color: #111; font: 600 {label_px}px/1.15 system-ui, "Segoe UI",
-  Roboto, Arial, sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }}
-.qh-label-name {{ display: block; font-weight: 500; font-size: 0.8em; }}
-.leaflet-container path.leaflet-interactive:focus:not(:focus-visible) {{ outline: none; }}
-.leaflet-container .leaflet-control-attribution {{ font-size: 10px; line-height: 1.3; white-space: normal;
-  max-width: 100%; }}
-@media (max-width: 520px) {{ .qh-legend {{ font-size: 11px; max-width: 180px; }} }}
-"""
-    if white_background:
-        css += ".leaflet-container { background: #ffffff; }\n"
-    return css
 
 
 def _legend_html(*, title: str, unit: str | None, colors: Sequence[str], labels: Sequence[str],
@@ -317,6 +171,8 @@ def render_choropleth(
     legend_position: str = "topright",
     decimals: int = 5,
     texts: Mapping[str, str] | None = None,
+    iframe_fixes: bool = False,
+    present: bool = False,
 ) -> folium.Map:
     """A choropleth of ``rows`` over the district boundaries ``geojson``, joined by GSO code.
 
@@ -331,7 +187,9 @@ def render_choropleth(
     ``labels_on`` writes each district's value at a point inside it (``label_names`` adds the name).
     ``tile_url``: a basemap (``{z}/{x}/{y}`` URL) with its ``tile_attribution``; none by default.
     ``attribution``: shown in the map footer (plain text, escaped). ``highlight_code``: the district
-    drawn with a heavy outline on top of the others.
+    drawn with a heavy outline on top of the others. ``iframe_fixes``: the fixes a map inside
+    st_folium's iframe needs (:class:`~qh_data.maps.elements.MapFixes`); ``present`` adds larger type
+    for the projector to them.
     """
     t = {**TEXTS.get(lang, TEXTS["vi"]), **(texts or {})}
     if legend_position not in ("topright", "topleft", "bottomright", "bottomleft"):
@@ -424,14 +282,17 @@ def render_choropleth(
                        on_each_feature=_TOOLTIP_JS, control=False, **layer_kwargs).add_to(m)
     if label_items:
         label_items.sort(key=lambda it: -it[0])
-        _Labels([[round(lat, 5), round(lon, 5), h] for _, (lat, lon), h in label_items]).add_to(m)
+        ValueLabels([[round(lat, 5), round(lon, 5), h] for _, (lat, lon), h in label_items],
+                    map_name=m.get_name()).add_to(m)
     unit = legend_unit
     if unit is None:
         unit = next((str(r["unit"]) for r in rows if r.get("unit")), None)
     legend = _legend_html(title=legend_title, unit=unit, colors=colors, labels=legend_labels,
                           any_demo=any(bool(r.get("is_demo")) for r in rows), texts=t)
-    _MapDecorations(css=_css(white_background=not tile_url, label_px=12 if many else 14),
-                    legend_html=legend, position=legend_position).add_to(m)
+    MapDecorations(map_name=m.get_name(), css=map_css(white_background=not tile_url, label_px=12 if many else 14),
+                   legend_html=legend, position=legend_position).add_to(m)
+    if iframe_fixes:
+        MapFixes(map_name=m.get_name(), present=present).add_to(m)
     if bb:
         # room at the bottom for the attribution footer
         m.fit_bounds(bb, padding_top_left=(10, 10), padding_bottom_right=(10, 34))

@@ -6,6 +6,7 @@ stood on a past date.
 """
 
 from .conclusions_notice import NoticeOptions, build_conclusions_notice
-from .meeting_pack import PackData, build_meeting_pack, pack_data
+from .meeting_pack import build_meeting_pack
+from .meeting_pack_data import PackData, pack_data
 
 __all__ = ["NoticeOptions", "PackData", "build_conclusions_notice", "build_meeting_pack", "pack_data"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from ..db import read_session
+from ..meeting_reads import agenda_dicts, load_meeting_detail
 from ..models import AdminUnit, Agency
-from ..services.meetings import agenda_dicts, load_meeting_detail
 
 
 @dataclass
@@ -76,18 +76,31 @@ def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
         )
 
 
+AGENCIES = select(
+    Agency.code,
+    Agency.name,
+    Agency.short_name,
+    Agency.kind,
+    Agency.role,
+    Agency.is_committee_member.label("is_member"),
+).where(Agency.province_code == bindparam("province"))
+
+
 def agency_names(engine: Engine, province: str) -> dict[str, dict]:
-    with read_session(engine) as s:
-        return {
-            a.code: {
-                "name": a.name,
-                "short_name": a.short_name or a.name,
-                "kind": a.kind,
-                "role": a.role,
-                "is_member": a.is_committee_member,
-            }
-            for a in s.scalars(select(Agency).where(Agency.province_code == province))
+    """The province's agencies by code: name, short name (the name when it has none), kind, role and
+    whether it is a member of the committee."""
+    with engine.connect() as c:
+        rows = c.execute(AGENCIES, {"province": province}).mappings().all()
+    return {
+        r["code"]: {
+            "name": r["name"],
+            "short_name": r["short_name"] or r["name"],
+            "kind": r["kind"],
+            "role": r["role"],
+            "is_member": r["is_member"],
         }
+        for r in rows
+    }
 
 
 def without_province(name: str, province_name: str) -> str:

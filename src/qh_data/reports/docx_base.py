@@ -9,6 +9,9 @@
   first-line indent; "Nơi nhận:" (bold italic 12 pt) with its 11 pt list on the left and the
   signature block (authority, title, name; bold upper case) on the right.
 - Page numbers centred in the header from page 2 on.
+
+What python-docx has no API for (the page-number field, borders, shading, header rows) is written
+by ``docx_xml`` through python-docx's public elements.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor, Twips
+
+from . import docx_xml as x
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -81,24 +84,15 @@ def new_document() -> Document:
     section.left_margin, section.right_margin = Mm(30), Mm(15.02)  # 15 mm rounds down to 14.99 in twips
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
     normal = doc.styles["Normal"]
-    normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "vi-VN")
-    rpr.append(lang)
+    x.font_for_all_scripts(normal, FONT, language="vi-VN")
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.0
     for name in ("Table Grid",):
         if name in [s.name for s in doc.styles]:
             doc.styles[name].font.name = FONT
+    x.add_styles(doc)
     _page_numbers(section)
     core = doc.core_properties
     core.language = "vi-VN"
@@ -113,16 +107,7 @@ def _page_numbers(section) -> None:
     run = para.add_run()
     run.font.size = Pt(13)
     run.font.name = FONT
-    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if tag:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), tag)
-            run._r.append(fld)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
+    x.page_field(run)
 
 
 def run(par, text: str, *, bold=False, italic=False, underline=False, size: float | None = None):
@@ -206,19 +191,9 @@ def in_sentence(title: str) -> str:
     return title
 
 
-def _no_borders(table) -> None:
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "nil")
-        borders.append(el)
-    tbl_pr.append(borders)
-
-
 def _rule(cell, width_mm: float) -> None:
     """A short horizontal rule centred in a heading cell (a bottom border on an empty paragraph)."""
-    par = cell.add_paragraph()
+    par = cell.add_paragraph(style=x.RULE)
     par.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt = par.paragraph_format
     fmt.space_before = Pt(0)
@@ -228,15 +203,6 @@ def _rule(cell, width_mm: float) -> None:
     cell_width_mm = cell.width.mm if cell.width else 75
     side = max(0.0, (cell_width_mm - width_mm) / 2)
     fmt.left_indent, fmt.right_indent = Mm(side), Mm(side)
-    p_pr = par._p.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    bottom.set(qn("w:val"), "single")
-    bottom.set(qn("w:sz"), "6")
-    bottom.set(qn("w:space"), "1")
-    bottom.set(qn("w:color"), "000000")
-    bdr.append(bottom)
-    p_pr.append(bdr)
     r = par.add_run("")
     r.font.size = Pt(2)
 
@@ -247,37 +213,22 @@ def _thin(par) -> None:
     par.paragraph_format.line_spacing = Pt(7)
 
 
-def _set_width(cell, mm: float) -> None:
-    cell.width = Mm(mm)
-    tc_pr = cell._tc.get_or_add_tcPr()
-    w = tc_pr.find(qn("w:tcW"))
-    if w is None:
-        w = OxmlElement("w:tcW")
-        tc_pr.append(w)
-    w.set(qn("w:w"), str(int(mm / 25.4 * 1440)))
-    w.set(qn("w:type"), "dxa")
-
-
 def _fixed_layout(table, widths_mm: list[float]) -> None:
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    grid = table._tbl.tblGrid
-    for col, mm in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=False):
-        col.set(qn("w:w"), str(int(mm / 25.4 * 1440)))
+    """Columns of the given widths that Word and LibreOffice keep (fixed layout, grid and cells)."""
+    table.autofit = False
+    twips = [Twips(int(mm / 25.4 * 1440)) for mm in widths_mm]  # whole twips, as Word stores them
+    for column, width in zip(table.columns, twips, strict=False):
+        column.width = width
     for row in table.rows:
-        for cell, mm in zip(row.cells, widths_mm, strict=False):
-            _set_width(cell, mm)
+        for cell, width in zip(row.cells, twips, strict=False):
+            cell.width = width
 
 
 def heading(doc, h: Heading) -> None:
     """The top of the document: issuing body | national title and motto; number | place and date;
     then the document type and subject."""
-    table = doc.add_table(rows=2, cols=2)
+    table = doc.add_table(rows=2, cols=2, style=x.BORDERLESS)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _no_borders(table)
     widths = [68, 100]
     _fixed_layout(table, widths)
     left, right = table.cell(0, 0), table.cell(0, 1)
@@ -324,43 +275,13 @@ def heading(doc, h: Heading) -> None:
             before=18,
             keep_with_next=True,
         )
-    rule = doc.add_paragraph()
+    rule = doc.add_paragraph(style=x.RULE)
     rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rule.paragraph_format.left_indent = Mm(62)
     rule.paragraph_format.right_indent = Mm(62)
     rule.paragraph_format.space_after = Pt(8)
     _thin(rule)
-    p_pr = rule._p.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(k), v)
-    bdr.append(bottom)
-    p_pr.append(bdr)
     run(rule, "", size=4)
-
-
-def _shade(cell, hex_fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), hex_fill)
-    tc_pr.append(shd)
-
-
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
-
-
-def _no_split(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
 
 
 def data_table(
@@ -388,11 +309,10 @@ def data_table(
             keep_with_next=True,
         )
     body_rows = rows + ([total] if total else [])
-    table = doc.add_table(rows=1 + len(body_rows), cols=len(headers))
-    table.style = doc.styles["Table Grid"]
+    table = doc.add_table(rows=1 + len(body_rows), cols=len(headers), style="Table Grid")
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
     _fixed_layout(table, widths_mm)
+    header_xml, *rows_xml = x.new_table_rows(doc, table)
     align = align or ["l"] * len(headers)
     where = {"l": WD_ALIGN_PARAGRAPH.LEFT, "c": WD_ALIGN_PARAGRAPH.CENTER, "r": WD_ALIGN_PARAGRAPH.RIGHT}
     for i, text in enumerate(headers):
@@ -400,11 +320,13 @@ def data_table(
         par = cell.paragraphs[0]
         par.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run(par, text, bold=True, size=size)
-        _shade(cell, "E7EEF7")
-    _repeat_header(table.rows[0])
+    for cell_xml in x.cells(header_xml):
+        x.shade(cell_xml, "E7EEF7")
+    x.repeat_as_header(header_xml)
+    for row_xml in rows_xml:
+        x.keep_on_one_page(row_xml)
     for r, values in enumerate(body_rows, start=1):
         is_total = total is not None and r == len(body_rows)
-        _no_split(table.rows[r])
         for c, text in enumerate(values):
             par = table.rows[r].cells[c].paragraphs[0]
             par.alignment = where.get(align[c], WD_ALIGN_PARAGRAPH.LEFT)
@@ -429,11 +351,10 @@ def picture(doc, png: bytes, width_mm: float, caption: str | None = None) -> Non
 
 def recipients_and_signature(doc, recipients: list[str], signature: Signature) -> None:
     """ "Nơi nhận:" with its list on the left; the signature block on the right."""
-    table = doc.add_table(rows=1, cols=2)
-    table.autofit = False
-    _no_borders(table)
+    table = doc.add_table(rows=1, cols=2, style=x.BORDERLESS)
     _fixed_layout(table, [85, 80])
-    _no_split(table.rows[0])  # "Nơi nhận" and the signature stay together on one page
+    (row_xml,) = x.new_table_rows(doc, table)
+    x.keep_on_one_page(row_xml)  # "Nơi nhận" and the signature stay together on one page
     left, right = table.cell(0, 0), table.cell(0, 1)
     lp = left.paragraphs[0]
     lp.paragraph_format.space_before = Pt(12)

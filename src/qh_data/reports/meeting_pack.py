@@ -4,30 +4,22 @@ Contents: the meeting (date, time, venue, chair, agenda); I. progress of tasks b
 (table + chart); II. overdue tasks (table); III. indicators with their progress statuses (table +
 map of one indicator by district); IV. difficulties and obstacles awaiting the committee's decision.
 
-As of a date. The pack of a meeting whose day has come shows the figures as they stood when the
-meeting opened (the end of the day before; timings judged on the meeting's day): task states are
-rebuilt from the ``TaskUpdate`` history, indicator values from their revisions
-(``submitted_at``/``superseded_at``), issues from the audit trail. Built again a year later, it
-says the same. The pack of an upcoming meeting shows the figures as they stand now.
+The figures are gathered as of the meeting by ``reports.meeting_pack_data.pack_data`` (see there:
+a past meeting's pack shows the figures as they stood when it opened); this module writes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import math
-from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Engine
 
-from .. import clock
-from ..db import read_session
-from ..models import AuditEntry, Issue
-from . import asof
+from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
 from . import docx_base as d
-from .common import agency_names, load_meeting, without_province
+from . import images
+from .common import agency_names, without_province
+from .meeting_pack_data import PackData, pack_data
 
 log = logging.getLogger(__name__)
 
@@ -41,262 +33,6 @@ PROGRESS_VI = {
 }
 SEVERITY_VI = {"low": "Thấp", "medium": "Trung bình", "high": "Cao", "critical": "Rất nghiêm trọng"}
 KIND_VI = {"actual": "TH", "estimate": "ƯTH", "target": "KH"}
-
-
-@dataclass
-class PackData:
-    meeting_id: int
-    province: str
-    province_name: str
-    day: dt.date  # the day timings are judged on
-    cutoff: dt.datetime  # the moment the figures are taken at
-    is_past: bool
-    meeting: object
-    progress: list[dict] = field(default_factory=list)
-    totals: dict = field(default_factory=dict)
-    overdue: list[dict] = field(default_factory=list)
-    indicators: list[dict] = field(default_factory=list)
-    map_indicator: dict | None = None
-    map_values: dict[str, float] = field(default_factory=dict)
-    issues: list[dict] = field(default_factory=list)
-    is_demo: bool = False
-
-
-def pack_moment(
-    held_on: dt.date, status: str, today: dt.date | None = None, now: dt.datetime | None = None
-) -> tuple[dt.date, dt.datetime, bool]:
-    """(day, cutoff, is_past): a meeting whose day has passed, or that is held, is shown as it opened."""
-    today = today or clock.today()
-    if held_on < today or (held_on == today and status == "held"):
-        return held_on, dt.datetime.combine(held_on, dt.time()) - dt.timedelta(seconds=1), True
-    return today, now or asof.end_of(today), False
-
-
-# --- indicators ------------------------------------------------------------------------------------
-
-
-def _period_key(row: dict) -> tuple:
-    return (row["year"], row["period"])
-
-
-def indicator_rows(
-    engine: Engine, province: str, cutoff: dt.datetime, day: dt.date | None = None
-) -> list[dict]:
-    """One row per indicator with figures at ``cutoff``: the overview page's own table
-    (``queries.indicator_overview``: province roll-up, progress by ``qh_data.status``), as it stood then."""
-    from .. import queries
-
-    frame = queries.indicator_overview(engine, province, as_of=cutoff).to_frame()
-    out = []
-    for r in frame.to_dict("records"):
-        if (
-            r["progress_latest_value"] is None
-            and r["target_2030"] is None
-            and r["target_2025"] is None
-            and r["baseline_2020"] is None
-        ):
-            continue  # no figure at all at the cutoff
-        target_year = r["progress_target_year"]
-        target = (
-            r["target_2030"] if target_year == 2030 else r["target_2025"] if target_year == 2025 else None
-        )
-        out.append(
-            {
-                "code": r["code"],
-                "name": r["name_vi"],
-                "name_en": r["name_en"],
-                "unit": r["unit"],
-                "decimals": r["decimals"],
-                "owner_role": r["owner_role"],
-                "baseline": _num_or_none(r["progress_baseline_value"]),
-                "base_year": _int_or_none(r["progress_baseline_year"]),
-                "latest": _num_or_none(r["progress_latest_value"]),
-                "latest_year": _int_or_none(r["progress_latest_year"]),
-                "latest_kind": "estimate" if r["latest_is_estimate"] else "actual",
-                "target": _num_or_none(target),
-                "target_year": _int_or_none(target_year),
-                "status": r["status"],
-                "explanation": r["explanation_vi"],
-                "is_demo": bool(r["is_demo"]),
-            }
-        )
-    return out
-
-
-def _num_or_none(value):
-    if value is None:
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else value  # NaN from the DataFrame
-
-
-def _int_or_none(value):
-    value = _num_or_none(value)
-    return None if value is None else int(value)
-
-
-def map_choice(
-    engine: Engine, province: str, cutoff: dt.datetime, districts: list[str], indicator: str | None = None
-) -> tuple[dict | None, dict[str, float]]:
-    """The indicator to map (the one given, else the one with the most districts having a yearly figure
-    in its latest year, the first in the catalogue among equals) and its district values at ``cutoff``."""
-    if not districts:
-        return None, {}
-    values = asof.indicator_values(
-        engine,
-        province=province,
-        day=cutoff,
-        unit_codes=districts,
-        indicator_codes=[indicator] if indicator else None,
-    )
-    values = [
-        v
-        for v in values
-        if v["value"] is not None and v["kind"] in ("actual", "estimate") and v["period_type"] == "year"
-    ]
-    per: dict[str, dict[str, dict]] = {}
-    for v in values:
-        slot = per.setdefault(v["indicator_code"], {})
-        cur = slot.get(v["admin_unit_code"])
-        # the latest year; in one year the actual wins over the estimate
-        if cur is None or (v["year"], v["kind"] == "actual") > (cur["year"], cur["kind"] == "actual"):
-            slot[v["admin_unit_code"]] = v
-    if not per:
-        return None, {}
-    catalogue = asof.indicators(engine, list(per))
-    order = {c: i for i, c in enumerate(catalogue)}  # sort_order, then code
-
-    def score(code: str) -> tuple:
-        slot = per[code]
-        year = max(v["year"] for v in slot.values())
-        return (-sum(1 for v in slot.values() if v["year"] == year), order.get(code, 10**6), -year)
-
-    code = min(per, key=score)
-    year = max(v["year"] for v in per[code].values())
-    info = catalogue.get(code)
-    chosen = {k: v["value"] for k, v in per[code].items() if v["year"] == year}
-    return (info | {"year": year}) if info else None, chosen
-
-
-# --- issues as they stood --------------------------------------------------------------------------
-
-
-def issues_awaiting(
-    engine: Engine, province: str, cutoff: dt.datetime, meeting_id: int, is_past: bool
-) -> list[dict]:
-    """Issues awaiting the committee's decision (or marked for the next meeting) at ``cutoff``.
-
-    An issue's fields at the cutoff are the "before" of its first audited change after the cutoff,
-    or its present fields when nothing changed since."""
-    with read_session(engine) as s:
-        issues = s.scalars(
-            select(Issue)
-            .where(Issue.province_code == province, Issue.raised_on <= cutoff.date())
-            .options(selectinload(Issue.raised_by), selectinload(Issue.admin_units))
-            .order_by(Issue.raised_on, Issue.id)
-        ).all()
-        firsts: dict[str, dict] = {}
-        if issues:
-            for entry in s.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.entity == "issue", AuditEntry.at > cutoff)
-                .order_by(AuditEntry.at, AuditEntry.id)
-            ):
-                if entry.entity_id not in firsts and entry.before:
-                    try:
-                        firsts[entry.entity_id] = json.loads(entry.before)
-                    except ValueError:
-                        continue
-        out = []
-        for issue in issues:
-            then = firsts.get(str(issue.id), {})
-            status = then.get("status", issue.status)
-            flagged = then.get("for_next_meeting", issue.for_next_meeting)
-            if status not in ("open", "in_progress", "awaiting_decision"):
-                continue
-            if status != "awaiting_decision" and not flagged:
-                continue
-            out.append(
-                {
-                    "id": issue.id,
-                    "code": issue.code,
-                    "title": then.get("title", issue.title),
-                    "raised_by": issue.raised_by.name,
-                    "raised_by_code": issue.raised_by_code,
-                    "raised_on": issue.raised_on,
-                    "severity": then.get("severity", issue.severity),
-                    "status": status,
-                    "for_next_meeting": bool(flagged),
-                    "proposed_solution": then.get("proposed_solution", issue.proposed_solution),
-                    "units": ", ".join(u.name for u in issue.admin_units),
-                    "is_demo": issue.is_demo,
-                }
-            )
-    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    return sorted(out, key=lambda r: (rank.get(r["severity"], 9), r["raised_on"], r["id"]))
-
-
-# --- gathering ---------------------------------------------------------------------------------------
-
-
-def pack_data(
-    engine: Engine, meeting_id: int, *, as_of: dt.date | None = None, map_indicator: str | None = None
-) -> PackData:
-    """Every figure of the pack (what the document shows; tests compare it with the database)."""
-    m = load_meeting(engine, meeting_id)
-    if as_of is not None:
-        day, cutoff, is_past = as_of, asof.end_of(as_of), as_of < clock.today()
-    else:
-        day, cutoff, is_past = pack_moment(m.held_on, m.status)
-    progress = asof.progress_by_agency(engine, province=m.province, day=day, cutoff=cutoff)
-    totals = {
-        k: sum(r[k] for r in progress)
-        for k in ("assigned", "done", "in_progress", "not_started", *asof.TIMINGS)
-    }
-    overdue = asof.overdue_tasks(engine, province=m.province, day=day, cutoff=cutoff)
-    indicators = indicator_rows(engine, m.province, cutoff, day)
-    from ..models import AdminUnit
-
-    with read_session(engine) as s:
-        districts = list(
-            s.scalars(
-                select(AdminUnit.code).where(
-                    AdminUnit.parent_code == m.province, AdminUnit.level == "district"
-                )
-            )
-        )
-    map_info, map_values = map_choice(engine, m.province, cutoff, districts, map_indicator)
-    issues = issues_awaiting(engine, m.province, cutoff, m.id, is_past)
-    with read_session(engine) as s:
-        from ..models import Task
-
-        demo_tasks = (
-            s.scalar(select(Task.id).where(Task.province_code == m.province, Task.is_demo.is_(True)).limit(1))
-            is not None
-        )
-    is_demo = (
-        m.is_demo or demo_tasks or any(r["is_demo"] for r in indicators) or any(i["is_demo"] for i in issues)
-    )
-    return PackData(
-        meeting_id=m.id,
-        province=m.province,
-        province_name=m.province_name,
-        day=day,
-        cutoff=cutoff,
-        is_past=is_past,
-        meeting=m,
-        progress=progress,
-        totals=totals,
-        overdue=overdue,
-        indicators=indicators,
-        map_indicator=map_info,
-        map_values=map_values,
-        issues=issues,
-        is_demo=is_demo,
-    )
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -394,22 +130,9 @@ def _agenda_lines(m) -> list[str]:
     return out
 
 
-def build_meeting_pack(
-    engine: Engine,
-    meeting_id: int,
-    *,
-    as_of: dt.date | None = None,
-    map_indicator: str | None = None,
-    with_images: bool = True,
-) -> bytes:
-    """The meeting pack (.docx bytes) for ``meeting_id``, with figures as of the meeting (see module)."""
-    from . import images
-
-    data = pack_data(engine, meeting_id, as_of=as_of, map_indicator=map_indicator)
-    m = data.meeting
-    province = data.province_name
-    names = agency_names(engine, data.province)
-    doc = d.new_document()
+def _write_opening(doc, data: PackData) -> None:
+    """The heading, the demo notice, the opening paragraph and the agenda."""
+    m, province = data.meeting, data.province_name
     when = d.short_date(m.held_on)
     d.heading(
         doc,
@@ -446,8 +169,10 @@ def build_meeting_pack(
         for line in agenda:
             d.body(doc, line, before=2)
 
-    # I. progress
-    t = data.totals
+
+def _write_progress(doc, data: PackData, with_images: bool) -> None:
+    """I. Progress of the tasks by lead agency: totals, table 1 and figure 1."""
+    t, province = data.totals, data.province_name
     d.section_title(doc, "I. TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ THEO CƠ QUAN CHỦ TRÌ")
     if not data.progress:
         d.body(doc, "Chưa có nhiệm vụ nào được giao.")
@@ -457,7 +182,7 @@ def build_meeting_pack(
             f"Tổng số nhiệm vụ đã giao: {vn_number(t['assigned'])}; đã hoàn thành {vn_number(t['done'])} "
             f"(đúng hạn {vn_number(t['done_on_time'])}, trễ hạn {vn_number(t['done_late'])}); đang thực hiện "
             f"{vn_number(t['in_progress'])}; chưa triển khai {vn_number(t['not_started'])}; quá hạn "
-            f"{vn_number(t['overdue'])}; sắp đến hạn trong 7 ngày {vn_number(t['due_soon'])}.",
+            f"{vn_number(t['overdue'])}; sắp đến hạn trong {DUE_SOON_DAYS} ngày {vn_number(t['due_soon'])}.",
         )
         rows, total = progress_table_rows(data)
         d.data_table(
@@ -485,7 +210,7 @@ def build_meeting_pack(
                     [
                         {
                             "label": r["short_name"] or without_province(r["agency_name"], province),
-                            **{k: r[k] for k in asof.TIMINGS},
+                            **{k: r[k] for k in TASK_TIMINGS},
                         }
                         for r in data.progress
                     ],
@@ -495,7 +220,10 @@ def build_meeting_pack(
             except Exception:
                 log.exception("progress chart could not be drawn")
 
-    # II. overdue
+
+def _write_overdue(doc, data: PackData) -> None:
+    """II. Overdue tasks: table 2."""
+    province = data.province_name
     d.section_title(doc, "II. CÁC NHIỆM VỤ QUÁ HẠN")
     if not data.overdue:
         d.body(doc, "Không có nhiệm vụ quá hạn.")
@@ -527,7 +255,9 @@ def build_meeting_pack(
             size=10.5,
         )
 
-    # III. indicators
+
+def _write_indicators(doc, data: PackData) -> None:
+    """III. Indicators: counts by status and table 3 (the assessed ones)."""
     d.section_title(doc, "III. TÌNH HÌNH THỰC HIỆN CÁC CHỈ TIÊU")
     if not data.indicators:
         d.body(doc, "Chưa có số liệu chỉ tiêu.")
@@ -592,35 +322,45 @@ def build_meeting_pack(
             size=11,
             before=2,
         )
-    if with_images and data.map_indicator and data.map_values:
-        from ..maps.boundaries import BOUNDARY_ATTRIBUTION
 
-        info = data.map_indicator
-        try:
-            png = images.choropleth_png(
-                data.province,
-                data.map_values,
-                title=None,
-                legend=info["unit"],
-                decimals=info["decimals"] or 0,
+
+def _write_map(doc, data: PackData) -> None:
+    """Figure 2: the map of one indicator by district, with the boundaries' attribution."""
+    if not (data.map_indicator and data.map_values):
+        return
+    # imported here, not at the top: qh_data.maps loads folium (about half a second) and only a
+    # pack with a map needs its attribution
+    from ..maps.boundaries import BOUNDARY_ATTRIBUTION
+
+    info = data.map_indicator
+    try:
+        png = images.choropleth_png(
+            data.province,
+            data.map_values,
+            title=None,
+            legend=info["unit"],
+            decimals=info["decimals"] or 0,
+        )
+        if png:
+            missing = (
+                "; huyện tô xám: chưa có số liệu"
+                if len(data.map_values) < len(images.district_features(data.province))
+                else ""
             )
-            if png:
-                missing = (
-                    "; huyện tô xám: chưa có số liệu"
-                    if len(data.map_values) < len(images.district_features(data.province))
-                    else ""
-                )
-                d.picture(
-                    doc,
-                    png,
-                    150,
-                    f"Hình 2. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
-                )
-                d.paragraph(doc, BOUNDARY_ATTRIBUTION, align=d.WD_ALIGN_PARAGRAPH.CENTER, size=8, after=6)
-        except Exception:
-            log.exception("map could not be drawn")
+            d.picture(
+                doc,
+                png,
+                150,
+                f"Hình 2. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
+            )
+            d.paragraph(doc, BOUNDARY_ATTRIBUTION, align=d.WD_ALIGN_PARAGRAPH.CENTER, size=8, after=6)
+    except Exception:
+        log.exception("map could not be drawn")
 
-    # IV. issues
+
+def _write_issues(doc, data: PackData) -> None:
+    """IV. Difficulties and obstacles awaiting the committee's decision."""
+    province = data.province_name
     d.section_title(doc, "IV. KHÓ KHĂN, VƯỚNG MẮC ĐỀ NGHỊ BAN CHỈ ĐẠO CHO Ý KIẾN")
     if not data.issues:
         d.body(doc, "Không có khó khăn, vướng mắc nào chờ Ban Chỉ đạo cho ý kiến.")
@@ -635,6 +375,10 @@ def build_meeting_pack(
         if r["proposed_solution"]:
             d.detail(doc, f"Đề xuất: {r['proposed_solution']}")
 
+
+def _write_closing(doc, data: PackData, names: dict[str, dict]) -> None:
+    """The closing sentence, the recipients (members, then invitees who are not members) and the signature."""
+    m, province = data.meeting, data.province_name
     closing = d.body(
         doc,
         "Ban Chỉ đạo lập Quy hoạch tỉnh kính trình các thành viên Ban Chỉ đạo xem xét, cho ý kiến./.",
@@ -651,5 +395,28 @@ def build_meeting_pack(
     d.recipients_and_signature(
         doc, recipients, d.Signature("TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
     )
-    doc.core_properties.title = f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {when}"
+
+
+def build_meeting_pack(
+    engine: Engine,
+    meeting_id: int,
+    *,
+    as_of: dt.date | None = None,
+    map_indicator: str | None = None,
+    with_images: bool = True,
+) -> bytes:
+    """The meeting pack (.docx bytes) for ``meeting_id``, with figures as of the meeting (see module)."""
+    data = pack_data(engine, meeting_id, as_of=as_of, map_indicator=map_indicator)
+    doc = d.new_document()
+    _write_opening(doc, data)
+    _write_progress(doc, data, with_images)
+    _write_overdue(doc, data)
+    _write_indicators(doc, data)
+    if with_images:
+        _write_map(doc, data)
+    _write_issues(doc, data)
+    _write_closing(doc, data, agency_names(engine, data.province))
+    doc.core_properties.title = (
+        f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {d.short_date(data.meeting.held_on)}"
+    )
     return d.to_bytes(doc)

@@ -1,0 +1,156 @@
+"""Each rule of ``qh_data.rules`` gives the same answer in Python and in SQL, on a grid of cases,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, func, insert, select
+
+from qh_data.rules import end_of_day, observed, open_status, task_timing
+
+D = dt.date
+DAY = D(2026, 7, 10)
+
+
+def _table(engine, name: str, *columns) -> Table:
+    meta = MetaData()
+    table = Table(name, meta, Column("id", Integer, primary_key=True), *columns)
+    meta.create_all(engine)
+    return table
+
+
+# --- task timing ------------------------------------------------------------------------------------
+
+STATUSES = ("not_started", "in_progress", "done", "cancelled")
+DUES = (None, D(2026, 7, 1), D(2026, 7, 9), DAY, D(2026, 7, 11), D(2026, 7, 17), D(2026, 7, 18), D(2027, 1, 1))
+DONES = (None, D(2026, 6, 30), D(2026, 7, 9), DAY, D(2026, 7, 12))
+DAYS = (DAY, D(2026, 7, 17), D(2025, 12, 31))
+
+
+def test_task_timing_python_and_sql_agree(engine):
+    grid = _table(engine, "rule_timing", Column("status", String(20)), Column("due_on", Date),
+                  Column("done_on", Date), Column("day", Date), Column("soon", Date))
+    rows = [dict(id=i, status=s, due_on=due, done_on=done, day=day, soon=task_timing.soon_day(day))
+            for i, (s, due, done, day) in enumerate(itertools.product(STATUSES, DUES, DONES, DAYS))]
+    c = grid.c
+    stmt = select(c.id, task_timing.timing_sql(c.status, c.due_on, c.done_on, c.day, c.soon).label("code"),
+                  task_timing.days_late_sql(engine.dialect.name, c.status, c.due_on, c.done_on, c.day)
+                  .label("late")).order_by(c.id)
+    with engine.begin() as conn:
+        conn.execute(insert(grid), rows)
+        got = conn.execute(stmt).mappings().all()
+    assert len(got) == len(rows) == 480
+    seen = set()
+    for row, sql in zip(rows, got, strict=True):
+        expected = task_timing.task_timing(row["due_on"], row["status"], row["done_on"], row["day"])
+        assert (sql["code"], sql["late"]) == (expected.code, expected.days_late), row
+        seen.add(expected.code)
+    assert seen == set(task_timing.TASK_TIMINGS)  # the grid reaches every code
+
+
+def test_due_soon_bounds():
+    assert task_timing.timing_code(DAY, "in_progress", today=DAY) == "due_soon"
+    assert task_timing.timing_code(DAY + dt.timedelta(days=7), "not_started", today=DAY) == "due_soon"
+    assert task_timing.timing_code(DAY + dt.timedelta(days=8), "not_started", today=DAY) == "on_track"
+    assert task_timing.timing_code(DAY - dt.timedelta(days=1), "not_started", today=DAY) == "overdue"
+    assert task_timing.soon_day(dt.date.max) == dt.date.max
+
+
+# --- open statuses ----------------------------------------------------------------------------------
+
+def test_open_statuses_python_and_sql_agree(engine):
+    grid = _table(engine, "rule_open", Column("what", String(10)), Column("status", String(30)))
+    rows = [dict(id=i, what="task", status=s) for i, s in enumerate(open_status.TASK_STATUSES)]
+    rows += [dict(id=100 + i, what="issue", status=s) for i, s in enumerate(open_status.ISSUE_STATUSES)]
+    c = grid.c
+    stmt = select(c.id, open_status.task_open_sql(c.status).label("task_open"),
+                  open_status.issue_open_sql(c.status).label("issue_open")).order_by(c.id)
+    with engine.begin() as conn:
+        conn.execute(insert(grid), rows)
+        got = {r["id"]: r for r in conn.execute(stmt).mappings()}
+    for row in rows:
+        if row["what"] == "task":
+            assert bool(got[row["id"]]["task_open"]) is open_status.task_is_open(row["status"])
+        else:
+            assert bool(got[row["id"]]["issue_open"]) is open_status.issue_is_open(row["status"])
+    assert [s for s in open_status.TASK_STATUSES if open_status.task_is_open(s)] == ["not_started", "in_progress"]
+    assert not open_status.issue_is_open("resolved") and open_status.issue_is_open("awaiting_decision")
+
+
+# --- end of day -------------------------------------------------------------------------------------
+
+STAMPS = (
+    dt.datetime(2026, 7, 9, 23, 59, 59, 999999),
+    dt.datetime(2026, 7, 10, 0, 0),
+    dt.datetime(2026, 7, 10, 12, 30),
+    dt.datetime(2026, 7, 10, 23, 59, 59),
+    dt.datetime(2026, 7, 10, 23, 59, 59, 500000),
+    dt.datetime(2026, 7, 10, 23, 59, 59, 999999),
+    dt.datetime(2026, 7, 11, 0, 0),
+    dt.datetime(2026, 7, 11, 0, 0, 0, 1),
+)
+
+
+def test_end_of_day_python_and_sql_agree(engine):
+    grid = _table(engine, "rule_eod", Column("stamp", DateTime), Column("ends", DateTime))
+    cases = list(itertools.product(STAMPS, (DAY, D(2026, 7, 9))))
+    rows = [dict(id=i, stamp=s, ends=end_of_day.end_of_day(d)) for i, (s, d) in enumerate(cases)]
+    c = grid.c
+    stmt = select(c.id, end_of_day.counts_by_sql(c.stamp, c.ends).label("counts")).order_by(c.id)
+    with engine.begin() as conn:
+        conn.execute(insert(grid), rows)
+        got = [bool(r["counts"]) for r in conn.execute(stmt).mappings()]
+    assert got == [end_of_day.counts_by(s, d) for s, d in cases]
+    # a figure sent at 23:59:59.5 counts for its day, one at midnight does not
+    assert end_of_day.counts_by(dt.datetime(2026, 7, 10, 23, 59, 59, 500000), DAY)
+    assert not end_of_day.counts_by(dt.datetime(2026, 7, 11), DAY)
+
+
+def test_moment():
+    assert end_of_day.moment(None) is None
+    instant = dt.datetime(2026, 7, 10, 8, 0)
+    assert end_of_day.moment(instant) == instant
+    assert end_of_day.moment(DAY) == dt.datetime(2026, 7, 10, 23, 59, 59, 999999)
+
+
+# --- actual wins over estimate ----------------------------------------------------------------------
+
+FIGURES = [
+    # (key, kind, value)
+    ("2023", "actual", 1.0), ("2023", "estimate", 2.0), ("2023", "target", 3.0),
+    ("2024", "estimate", 4.0), ("2024", "target", 5.0),
+    ("2025", "actual", None), ("2025", "estimate", 6.0),
+    ("2026", "target", 7.0),
+    ("2027", "actual", 0.0), ("2027", "estimate", 8.0),
+    ("2028", "estimate", None),
+]
+
+
+def test_observed_python_and_sql_agree(engine):
+    grid = _table(engine, "rule_observed", Column("key", String(10)), Column("kind", String(10)),
+                  Column("value", Float))
+    rows = [dict(id=i, key=k, kind=kind, value=v) for i, (k, kind, v) in enumerate(FIGURES)]
+    c = grid.c
+    ranked = (select(c.key, c.kind, c.value,
+                     func.row_number().over(partition_by=c.key,
+                                            order_by=(observed.kind_rank_sql(c.kind), c.id)).label("rn"))
+              .where(observed.is_observed_sql(c.kind, c.value)).subquery())
+    stmt = select(ranked.c.key, ranked.c.kind, ranked.c.value).where(ranked.c.rn == 1)
+    with engine.begin() as conn:
+        conn.execute(insert(grid), rows)
+        sql = {r["key"]: (r["kind"], r["value"]) for r in conn.execute(stmt).mappings()}
+    python = observed.observed_by(FIGURES)
+    assert sql == python
+    assert python == {"2023": ("actual", 1.0), "2024": ("estimate", 4.0), "2025": ("estimate", 6.0),
+                      "2027": ("actual", 0.0)}
+
+
+@pytest.mark.parametrize("kind,current,wins", [
+    ("actual", None, True), ("estimate", None, True), ("actual", "estimate", True),
+    ("estimate", "actual", False), ("actual", "actual", False),
+])
+def test_wins_over(kind, current, wins):
+    assert observed.wins_over(kind, current) is wins
