@@ -29,7 +29,8 @@ from .commit import commit
 from .common import Problem
 from .plan import Plan, dry_run, summary
 from .reader import MAX_BYTES, MAX_DATA_ROWS, FileRefused
-from .tasks_io import TaskRow, tasks_template
+from .task_checks import TaskRow
+from .tasks_io import tasks_template
 from .template import Template, default_slots, period_choices, values_template
 from .validate import ValueRow
 

@@ -104,7 +104,7 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
             meta = book.meta() or {}
             plan.meta = meta
             if meta.get("kind") == "tasks":
-                from .tasks_io import check_tasks
+                from .task_checks import check_tasks
 
                 plan.kind = "tasks"
                 plan.rows, plan.data_rows = check_tasks(engine, actor, book, meta, report, progress)

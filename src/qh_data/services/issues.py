@@ -19,11 +19,10 @@ from ..errors import NotFound, ValidationFailed
 from ..models import ISSUE_SEVERITIES, ISSUE_STATUSES, AdminUnit, Agency, Issue, Meeting, Task
 from ..permissions import Actor, require
 from ..retry import retrying
+from ..rules.open_status import CLOSED_ISSUE_STATUSES
 from ..text import clean_text
 from ..versioning import bump, check_expected
 
-OPEN_STATUSES = ("open", "in_progress", "awaiting_decision")
-CLOSED_STATUSES = ("resolved", "closed")
 TITLE_MAX = 500
 TEXT_MAX = 4000
 
@@ -208,7 +207,7 @@ def update_issue(
             issue.severity = _check_severity(severity)
         if status is not None and status != issue.status:
             issue.status = _check_status(status)
-            if status in CLOSED_STATUSES:
+            if status in CLOSED_ISSUE_STATUSES:
                 issue.resolved_on = issue.resolved_on or clock.today()
                 issue.for_next_meeting = False
             else:
@@ -245,7 +244,7 @@ def record_proposed_solution(
         issue = load_issue_for_update(session, issue_id)
         require(actor, "issue.update", [issue.raised_by_code])
         check_expected(session, issue, expected_version)
-        if issue.status in CLOSED_STATUSES:
+        if issue.status in CLOSED_ISSUE_STATUSES:
             raise ValidationFailed(
                 "Vướng mắc này đã được giải quyết hoặc đã đóng.", "This issue is already resolved or closed."
             )
@@ -292,7 +291,7 @@ def record_decision(
         issue.decided_at_meeting_id = meeting.id if meeting else None
         issue.status = status
         issue.for_next_meeting = False
-        if status in CLOSED_STATUSES:
+        if status in CLOSED_ISSUE_STATUSES:
             settled = meeting.held_on if meeting is not None else clock.today()
             issue.resolved_on = min(settled, clock.today())
         else:
@@ -312,7 +311,7 @@ def mark_for_next_meeting(
         issue = load_issue_for_update(session, issue_id)
         require(actor, "issue.update", [issue.raised_by_code])
         check_expected(session, issue, expected_version)
-        if flag and issue.status in CLOSED_STATUSES:
+        if flag and issue.status in CLOSED_ISSUE_STATUSES:
             raise ValidationFailed(
                 "Vướng mắc đã giải quyết hoặc đã đóng không đưa ra cuộc họp được.",
                 "A resolved or closed issue cannot be put on the next meeting.",
