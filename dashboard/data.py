@@ -29,13 +29,13 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from qh_data import changes, clock, config, db, queries
+from qh_data import clock, config, db, queries
 from qh_data.maps.model import MapModel, Request, build_model
 from qh_data.records import frame
 
 from .fmt import WORDS
 
-QUERY_MODULES = (queries, changes)
+QUERY_MODULES = (queries,)
 
 
 @st.cache_resource(show_spinner=False)

@@ -48,10 +48,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str | None = None, *, reads_only: bool = False) -> Engine:
-    """The engine for ``url``. ``reads_only`` (PostgreSQL): the twin that ``qh_data.reads`` reads through,
-    in autocommit without pre-ping or reset on return -- one round trip per SELECT; a dead connection
-    is replaced by the reader itself."""
+def make_engine(url: str | None = None) -> Engine:
+    """The engine for ``url`` (PostgreSQL: a pool with pre-ping and recycle, which every read and write
+    goes through)."""
     if not isinstance(url, str) and url is not None:
         url = url.render_as_string(hide_password=False)
     url = normalise_url(url or config.database_url())
@@ -62,10 +61,8 @@ def make_engine(url: str | None = None, *, reads_only: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
     else:
-        kwargs.update(pool_pre_ping=not reads_only, pool_size=5, max_overflow=10, pool_recycle=1800,
+        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800,
                       connect_args={"connect_timeout": 5})
-        if reads_only:
-            kwargs.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     try:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:

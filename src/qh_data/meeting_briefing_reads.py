@@ -2,12 +2,9 @@
 (``suggest_agenda``), what the room needs to see for each agenda item (``agenda_details``), and how
 the tasks the meeting's conclusions created stand on a day (``meeting_tasks``).
 
-Tasks are judged as the meeting pack judges them (``reports.asof``: the state on the day, from the
+Tasks are judged as the meeting pack judges them (``queries.asof``: the state on the day, from the
 ``TaskUpdate`` history), indicators as the overview page does (``queries.indicator_overview``),
 issues by ``queries.open_issues``. The meeting itself is read through ``qh_data.meeting_reads``.
-
-``reports.asof`` is reached through the ``reports`` package until it moves among the queries, so
-nothing in ``reports`` may import this module (it imports ``meeting_reads`` only).
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from sqlalchemy import Engine, bindparam, select
 from . import clock, queries
 from .meeting_reads import agenda_items, conclusions, meeting_province
 from .models import Agency, Issue
-from .reports import asof
+from .queries import asof
 from .rules.open_status import ISSUE_STATUSES, issue_open_sql
 from .services.agenda import AgendaDraft
 

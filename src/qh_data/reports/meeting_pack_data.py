@@ -21,11 +21,11 @@ from sqlalchemy.orm import selectinload
 from .. import clock, queries
 from ..db import read_session
 from ..models import AdminUnit, AuditEntry, Issue, Task
+from ..queries import asof
 from ..rules.end_of_day import end_of_day
 from ..rules.observed import is_observed, wins_over
 from ..rules.open_status import issue_is_open
 from ..rules.task_timing import TASK_TIMINGS
-from . import asof
 from .common import load_meeting
 
 DISTRICTS = select(AdminUnit.code).where(

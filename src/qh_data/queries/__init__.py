@@ -1,0 +1,107 @@
+"""Read queries the pages call, by subject. Counting and rolling up happen in SQL (GROUP BY); Python only
+shapes the few rows that come back. Every function takes the engine first; filters are keywords.
+
+    tasks.py        counts per lead agency, totals, the task list, a task's history
+    indicators.py   one figure across districts, series, the overview, a figure's revisions
+                    (_rollup.py: how province figures are rolled up from the districts)
+    issues.py       the issue list and counts
+    meetings.py     the next / last meeting, the list of meetings
+    reference.py    provinces, districts, agencies, the data version
+    changes.py      what changed since a day (counts, task updates)
+    asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
+    _common.py      running a read (``read_connection``, ``records``, ``one``) and shared helpers
+
+How a read is written (SQLAlchemy Core, public API only): the statement is built once -- a module
+constant, or a builder remembered with ``functools.cache`` per shape (the dialect where the SQL
+differs, which optional filters are on); values go in through ``bindparam``, every list through one
+``bindparam(name, expanding=True)``; it runs as ``with read_connection(engine) as c:
+records(c, stmt, params)`` (PostgreSQL in autocommit). Table-shaped answers are
+``qh_data.records.Records`` (row dicts with their columns; ``to_frame()`` for pandas, which
+``dashboard.data`` calls once per cache entry). Errors are SQLAlchemy's exception classes.
+
+``from qh_data import queries; queries.list_tasks(...)``: every public function and constant is
+re-exported here (``asof`` is a module of its own: ``from qh_data.queries import asof``).
+"""
+
+from ..errors import NotFound, ValidationFailed
+from ..rules.open_status import CLOSED_ISSUE_STATUSES
+from . import asof
+from ._common import read_connection
+from .changes import CHANGE_COLUMNS, changes_since, task_changes_since
+from .indicators import (
+    DISTRICT_VALUE_COLUMNS,
+    KIND_ORDER,
+    OVERVIEW_COLUMNS,
+    PROVINCE_SERIES_COLUMNS,
+    PROVINCE_VALUE_COLUMNS,
+    SERIES_COLUMNS,
+    VALUE_HISTORY_COLUMNS,
+    indicator_overview,
+    indicator_series,
+    indicator_values,
+    province_series,
+    value_history,
+)
+from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
+from .meetings import last_meeting, meetings, upcoming_meeting
+from .reference import agencies, data_version, districts, provinces
+from .tasks import (
+    AGENCY_COUNT_COLUMNS,
+    COUNT_KEYS,
+    HISTORY_COLUMNS,
+    ROLES,
+    TASK_COLUMNS,
+    TASK_ORDERS,
+    due_soon_tasks,
+    list_tasks,
+    overdue_tasks,
+    task_counts_by_agency,
+    task_history,
+    task_totals,
+)
+
+__all__ = [
+    "AGENCY_COUNT_COLUMNS",
+    "AGE_BUCKETS",
+    "CHANGE_COLUMNS",
+    "CLOSED_ISSUE_STATUSES",
+    "COUNT_KEYS",
+    "DISTRICT_VALUE_COLUMNS",
+    "HISTORY_COLUMNS",
+    "ISSUE_COLUMNS",
+    "KIND_ORDER",
+    "OVERVIEW_COLUMNS",
+    "PROVINCE_SERIES_COLUMNS",
+    "PROVINCE_VALUE_COLUMNS",
+    "ROLES",
+    "SERIES_COLUMNS",
+    "TASK_COLUMNS",
+    "TASK_ORDERS",
+    "VALUE_HISTORY_COLUMNS",
+    "NotFound",
+    "ValidationFailed",
+    "agencies",
+    "asof",
+    "changes_since",
+    "data_version",
+    "districts",
+    "due_soon_tasks",
+    "indicator_overview",
+    "indicator_series",
+    "indicator_values",
+    "issue_counts",
+    "last_meeting",
+    "list_tasks",
+    "meetings",
+    "open_issues",
+    "overdue_tasks",
+    "province_series",
+    "provinces",
+    "read_connection",
+    "task_changes_since",
+    "task_counts_by_agency",
+    "task_history",
+    "task_totals",
+    "upcoming_meeting",
+    "value_history",
+]
