@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from qh_data import meeting_reads, permissions
+from qh_data import permissions
 from qh_data.auth import hash_password
 from qh_data.db import read_session, session_scope
 from qh_data.errors import PermissionDenied
 from qh_data.models import ROLES, AdminUnit, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
+from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service

@@ -623,8 +623,8 @@ def test_meetings(engine):
     assert queries.last_meeting(engine, P, D(2026, 4, 19)) is None
     assert queries.last_meeting(engine, P, D(2026, 5, 29))["id"] == ids["m1"]  # m2 dated today, not held yet
     assert queries.last_meeting(engine, P, D(2026, 5, 30))["id"] == ids["m2"]  # its day has passed
-    assert [m["id"] for m in queries.meetings(engine, P)][-1] == ids["m1"]
-    assert len(queries.meetings(engine, P)) == 3
+    assert [m["id"] for m in queries.list_meetings(engine, province=P)][-1] == ids["m1"]
+    assert len(queries.list_meetings(engine, province=P)) == 3
 
 
 def test_reference_lists_and_version(engine):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, bindparam, select
 
 from ..db import read_session
-from ..meeting_reads import agenda_dicts, load_meeting_detail
 from ..models import AdminUnit, Agency
+from ..queries.meetings import agenda_dicts, load_meeting_detail
 
 
 @dataclass

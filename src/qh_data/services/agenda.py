@@ -3,7 +3,7 @@
 Every write needs ``meeting.manage``, runs in one ``session_scope`` transaction, checks the
 meeting's expected version (the agenda is part of the meeting: any agenda change bumps it) and
 records the agenda before and after in the audit trail. The suggestions themselves are read by
-``qh_data.meeting_briefing_reads.suggest_agenda``.
+``qh_data.queries.meeting_briefing.suggest_agenda``.
 """
 
 from __future__ import annotations

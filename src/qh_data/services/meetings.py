@@ -1,8 +1,8 @@
 """Committee meetings: plan one, edit its details, record that it was held.
 
 The agenda is written by ``services.agenda``, the conclusions and the tasks they create by
-``services.conclusions``; what the pages read about meetings lives in ``qh_data.meeting_reads`` and
-``qh_data.meeting_briefing_reads``.
+``services.conclusions``; what the pages read about meetings lives in ``qh_data.queries.meetings`` and
+``qh_data.queries.meeting_briefing``.
 
 Writes follow the house rules: ``permissions.require("meeting.manage")`` first, one
 ``session_scope`` transaction, the expected-version check of ``services.meeting_versions`` (a stale
