@@ -31,6 +31,7 @@ from qh_data.services import tasks as task_service
 from tests.intake_helpers import actor, checksum
 
 WRITE_MODULES = ("qh_data.services.tasks", "qh_data.services.issues", "qh_data.services.users",
+                 "qh_data.services.meetings", "qh_data.services.agenda", "qh_data.services.conclusions",
                  "qh_data.services.values", "qh_data.intake.tasks_io", "qh_data.auth")
 
 
@@ -44,6 +45,7 @@ def test_every_write_service_runs_under_the_retry_wrapper():
             checked.append(fname)
             assert getattr(fn, "retried", False), f"{name}.{fname} writes without retry.retrying()"
     assert {"update_progress", "update_issue", "change_role", "import_figures", "commit_tasks",
+            "create_meeting", "add_agenda_items", "save_conclusions",
             "authenticate"} <= set(checked)
 
 
