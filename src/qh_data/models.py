@@ -391,7 +391,9 @@ class DocumentSigner(Base):
     title: Mapped[str | None] = mapped_column(String(120))
     name: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
 
 class AuditEntry(Base):
@@ -418,4 +420,4 @@ class AuditEntry(Base):
 
 # Rows whose ``version`` the ORM checks on every update (``qh_data.versioning``).
 # ``TaskUpdate.version`` is not among them: it records the task's version that a history line made.
-VERSIONED = (Task, Issue, Meeting, Conclusion, User)
+VERSIONED = (Task, Issue, Meeting, Conclusion, User, DocumentSigner)

@@ -18,7 +18,9 @@ from ..db import session_scope
 from ..errors import NotFound, StaleEdit, ValidationFailed
 from ..models import SIGNED_DOCUMENTS, AdminUnit, DocumentSigner
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
+from ..versioning import bump, check_expected
 
 MAX_LEN = 120
 
@@ -52,6 +54,7 @@ def _clean(draft: SignerDraft) -> dict[str, str | None]:
     return out
 
 
+@retrying()
 def set_signer(
     engine: Engine,
     actor: Actor,
@@ -73,13 +76,13 @@ def set_signer(
     with session_scope(engine) as s:
         if s.get(AdminUnit, province) is None:
             raise NotFound(f"Không có tỉnh mã {province}.", f"There is no province with code {province}.")
-        row = s.get(DocumentSigner, (province, document))
-        current = row.version if row is not None else None
-        if current != expected_version:
+        row = s.get(DocumentSigner, (province, document), with_for_update=s.bind.dialect.name != "sqlite")
+        if row is not None:
+            check_expected(s, row, expected_version)
+        elif expected_version is not None:  # the form showed a setting that is gone
             raise StaleEdit(
                 "Người ký văn bản vừa được người khác thay đổi; hãy tải lại trang và nhập lại.",
                 "The document signer was just changed by someone else; reload the page and enter it again.",
-                current_version=current,
             )
         before = signer_snapshot(row) if row is not None else None
         if row is None:
@@ -87,8 +90,8 @@ def set_signer(
             s.add(row)
         for key, value in fields.items():
             setattr(row, key, value)
-        row.updated_at = clock.now()
-        row.version = (row.version or 0) + 1
+        row.updated_at, row.updated_by_id = clock.now(), actor.user_id
+        bump(row)
         s.flush()
         after = signer_snapshot(row)
         audit.record(s, actor, "signer.set", "document_signer", f"{province}/{document}", before, after)

@@ -24,9 +24,12 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=120), nullable=True),
     sa.Column('name', sa.String(length=120), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['province_code'], ['admin_unit.code'],
                             name=op.f('fk_document_signer_province_code_admin_unit')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['app_user.id'],
+                            name=op.f('fk_document_signer_updated_by_id_app_user')),
     sa.PrimaryKeyConstraint('province_code', 'document', name=op.f('pk_document_signer'))
     )
 
