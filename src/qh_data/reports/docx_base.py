@@ -82,11 +82,24 @@ def short_date(day: dt.date | None) -> str:
     return f"{day.day:02d}/{month}/{day.year}"
 
 
+def _glyph_em(ch: str, bold: bool) -> float:
+    """A Times New Roman glyph's width in em, by kind (capitals are the widest, then digits)."""
+    if ch == " ":
+        return 0.25
+    if ch.isdigit():
+        return 0.5
+    if ch.isupper():
+        return 0.72
+    if ch.isalpha():
+        return 0.5 if bold else 0.46
+    return 0.33  # punctuation: . , / ( ) - – %
+
+
 def text_width_mm(text: str, size_pt: float, *, bold: bool = False, upper: bool = False) -> float:
-    """A Times New Roman line's width, estimated from its length (average glyph 0.47 em, 0.50 em
-    bold, 0.66 em for bold capitals): enough to size a rule under a line of text."""
-    em = 0.66 if upper else 0.50 if bold else 0.47
-    return len(text) * size_pt * em * 25.4 / 72
+    """A Times New Roman line's width, estimated glyph by glyph (``upper``: as written in capitals):
+    enough to size a rule under a line of text or a table column for a figure."""
+    shown = text.upper() if upper else text
+    return sum(_glyph_em(ch, bold) for ch in shown) * size_pt * 25.4 / 72
 
 
 def rule_width_mm(

@@ -317,7 +317,7 @@ def _write_indicators(doc, data: PackData) -> None:
             doc,
             ["STT", "Chỉ tiêu", "Đơn vị tính", "Năm gốc", "Thực hiện gần nhất", "Mục tiêu", "Đánh giá"],
             rows,
-            [13, 43, 18, 20, 25, 20, 26],  # "(ƯTH 2026)" on one line
+            [13, 40, 18, 20, 28, 20, 26],  # "(ƯTH 2026)" on one line
             align=["c", "l", "c", "r", "r", "r", "l"],
             caption="Bảng 3. Các chỉ tiêu và mức độ thực hiện",
             size=12,
