@@ -141,3 +141,28 @@ def test_row_xml_is_only_handed_out_for_the_table_just_added():
     doc.add_paragraph("sau bảng")
     with pytest.raises(ValueError):
         x.new_table_rows(doc, table)
+
+
+def test_agency_names_keep_their_legal_form_inside_the_provinces_documents():
+    from qh_data.reports.common import local_name, short_label
+
+    assert local_name("Sở Tài chính tỉnh Lạng Sơn", "Lạng Sơn") == "Sở Tài chính"
+    assert local_name("Ban Dân tộc tỉnh Lạng Sơn", "Lạng Sơn") == "Ban Dân tộc"
+    assert local_name("Công an tỉnh Lạng Sơn", "Lạng Sơn") == "Công an tỉnh"
+    assert local_name("Bộ Chỉ huy Quân sự tỉnh Lạng Sơn", "Lạng Sơn") == "Bộ Chỉ huy Quân sự tỉnh"
+    assert local_name("Cục Thống kê tỉnh Lạng Sơn", "Lạng Sơn") == "Cục Thống kê tỉnh"
+    assert local_name("Ủy ban nhân dân tỉnh Lạng Sơn", "Lạng Sơn") == "Ủy ban nhân dân tỉnh"
+    assert local_name("UBND huyện Tràng Định", "Lạng Sơn") == "UBND huyện Tràng Định"
+    assert local_name("Cục Thống kê tỉnh Thái Nguyên", "Lạng Sơn") == "Cục Thống kê tỉnh Thái Nguyên"
+    assert short_label("Cục Thống kê", "Cục Thống kê tỉnh Lạng Sơn", "Lạng Sơn") == "Cục Thống kê tỉnh"
+    assert short_label("Bộ CHQS tỉnh", "Bộ Chỉ huy Quân sự tỉnh Lạng Sơn", "Lạng Sơn") == "Bộ CHQS tỉnh"
+    assert short_label("Sở KH&ĐT", "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn", "Lạng Sơn") == "Sở KH&ĐT"
+    assert short_label(None, "Công an tỉnh Lạng Sơn", "Lạng Sơn") == "Công an tỉnh"
+
+
+def test_the_number_field_takes_a_number_or_stays_blank():
+    from qh_data.reports.common import number_line
+
+    assert number_line("121/TB-UBND", "TB-UBND") == "Số: 121/TB-UBND"
+    assert number_line(".../TB-UBND (tháng 8/2020)", "TB-UBND") == "Số:      /TB-UBND"
+    assert number_line(None, "TB-UBND") == "Số:      /TB-UBND"

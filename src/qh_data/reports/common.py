@@ -122,6 +122,17 @@ def local_name(name: str, province_name: str) -> str:
     return name
 
 
+def short_label(short_name: str | None, name: str, province_name: str) -> str:
+    """A chart's label: the stored short form, with "tỉnh" where the legal name has it and the short
+    form dropped it ("Cục Thống kê" -> "Cục Thống kê tỉnh")."""
+    full = local_name(name, province_name)
+    if not short_name:
+        return full
+    if full.endswith(" tỉnh") and not short_name.endswith("tỉnh"):
+        return f"{short_name} tỉnh"
+    return short_name
+
+
 _NUMBER = re.compile(r"^\s*(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9-]*)")
 
 

@@ -19,7 +19,7 @@ from ..collation import sort_key
 from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
 from . import docx_base as d
 from . import images
-from .common import agency_names, document_signer, local_name
+from .common import agency_names, document_signer, local_name, short_label
 from .conclusions_notice import sentence
 from .meeting_pack_data import PackData, pack_data
 
@@ -231,7 +231,7 @@ def _write_progress(doc, data: PackData, with_images: bool) -> None:
                 png = images.progress_chart_png(
                     [
                         {
-                            "label": r["short_name"] or local_name(r["agency_name"], province),
+                            "label": short_label(r["short_name"], r["agency_name"], province),
                             **{k: r[k] for k in TASK_TIMINGS},
                         }
                         for r in data.progress
