@@ -14,8 +14,8 @@ from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import select
 
 from qh_data import clock
-from qh_data.db import read_session
-from qh_data.models import Agency, Task, TaskUpdate
+from qh_data.db import read_session, session_scope
+from qh_data.models import Agency, Indicator, Task, TaskUpdate
 from qh_data.reports import build_conclusions_notice, build_meeting_pack, pack_data
 from qh_data.reports.docx_base import MOTTO, NATIONAL_TITLE
 from qh_data.rules.end_of_day import end_of_day
@@ -434,3 +434,25 @@ def test_todays_pack_agrees_with_the_progress_pages_query(world):
         for r in page.to_dict("records")
     }
     assert shown == expected
+
+
+def test_the_pack_counts_trend_rated_and_unassessed_indicators_apart(world):
+    """An indicator with no target but two observations is rated by its trend, not counted as lacking
+    data; one with a single observation is."""
+    engine, _a, m, _ids, _issue = world
+    with session_scope(engine) as s:
+        for code, sort in (("forest_cover", 3), ("urban_rate", 4)):
+            s.add(Indicator(code=code, name_vi=f"Chỉ tiêu {code}", name_en=code, unit="%", group="environment",
+                            owner_role="STC", direction="higher", aggregation="not_additive", is_rate=False,
+                            decimals=1, sort_order=sort))
+    for per, v in (("2020", 55.0), ("2024", 62.0)):  # +3.0 %/year: above 1.5 %
+        add_value(engine, "forest_cover", PROVINCE, per, "actual", v, dt.datetime(2026, 3, 1, 10))
+    add_value(engine, "urban_rate", PROVINCE, "2024", "actual", 22.0, dt.datetime(2026, 3, 1, 10))
+    clock.freeze(dt.datetime(2026, 4, 8, 15, 0))
+    statuses = {r["code"]: r["status"] for r in pack_data(engine, m.id).indicators}
+    assert statuses["forest_cover"] == "trend_on_track" and statuses["urban_rate"] == "insufficient_data"
+    text = _all_text(_doc(build_meeting_pack(engine, m.id, with_images=False)))
+    assert "1 chỉ tiêu chưa có mục tiêu được đánh giá theo xu hướng" in text
+    assert "1 chỉ tiêu chưa đủ số liệu để đánh giá." in text
+    table3 = _table_after(_doc(build_meeting_pack(engine, m.id, with_images=False)), "Bảng 3.")
+    assert "Chỉ tiêu forest_cover" not in [r.cells[1].text for r in table3.rows[1:]]

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from ..collation import sort_key
 from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
+from ..status import TREND_STATUSES
 from . import docx_base as d
 from . import images
 from .common import agency_names, document_signer, local_name, short_label
@@ -102,6 +103,10 @@ def progress_table_rows(data: PackData) -> tuple[list[list[str]], list[str]]:
 
 
 ATTENTION_ORDER = ("deteriorating", "limited", "moderate", "on_track", "achieved")
+
+
+def counts_of(counts: dict[str, int], statuses) -> int:
+    return sum(counts.get(status, 0) for status in statuses)
 
 
 def assessed_indicators(rows: list[dict]) -> list[dict]:
@@ -283,12 +288,18 @@ def _write_indicators(doc, data: PackData) -> None:
             )
         )
         assessed = assessed_indicators(data.indicators)
-        unassessed = len(data.indicators) - len(assessed)
+        by_trend = counts_of(counts, TREND_STATUSES)
+        unassessed = counts.get("insufficient_data", 0)
+        parts = ["Bảng 3 liệt kê các chỉ tiêu đã đánh giá được so với mục tiêu, chỉ tiêu đi xuống và chậm nhiều "
+                 "đứng trước"]
+        if by_trend:
+            parts.append(f"{vn_number(by_trend)} chỉ tiêu chưa có mục tiêu được đánh giá theo xu hướng")
+        if unassessed:
+            parts.append(f"{vn_number(unassessed)} chỉ tiêu chưa đủ số liệu để đánh giá")
         d.body(
             doc,
-            f"Theo dõi {vn_number(len(data.indicators))} chỉ tiêu cấp tỉnh, trong đó {summary}. Bảng 3 liệt kê "
-            "các chỉ tiêu đã đánh giá được, chỉ tiêu đi xuống và chậm nhiều đứng trước"
-            + (f"; {vn_number(unassessed)} chỉ tiêu chưa đủ số liệu để đánh giá." if unassessed else "."),
+            f"Theo dõi {vn_number(len(data.indicators))} chỉ tiêu cấp tỉnh, trong đó {summary}. "
+            + "; ".join(parts) + ".",
         )
         rows = []
         for i, r in enumerate(assessed, start=1):
