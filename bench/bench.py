@@ -81,7 +81,7 @@ def heavy_queries(engine, today: dt.date) -> list[tuple[str, str, dict]]:
         ("tasks", "list_tasks", {**scope, "role": "any", "order": "overdue"}),
         ("issues, slideshow", "open_issues", {**scope, "statuses": ["open", "in_progress", "awaiting_decision",
                                                                     "resolved", "closed"]}),
-        ("tasks, issues, meetings", "meetings", {"province": PROVINCE}),
+        ("meetings", "list_meetings", {"province": PROVINCE}),
         ("map", "indicator_values", {"indicator": "grdp_per_capita", "period": "2025", "kind": "actual",
                                      "level": "district", "province": PROVINCE}),
         ("map", "indicator_values", {"indicator": "grdp_per_capita", "period": "2025", "kind": "actual",

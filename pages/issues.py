@@ -365,7 +365,7 @@ if can_update:
                 _done("issues.proposed")
 
 if can_decide:
-    meetings = data.q("meetings", province=f.province)
+    meetings = data.q("list_meetings", province=f.province)
     meeting_names = {m["id"]: f"{fmt.date(m['held_on'], lang)} · {m['title']}" for m in meetings}
     held = [m["id"] for m in meetings if m["held_on"] <= day]
     with st.form(f"issue_decide_{issue_id}"):

@@ -29,7 +29,7 @@ with st.container(border=True):
                               placeholder=t("common.all"))
     due_from = c5.date_input(t("tasks.due_from"), value=None, format=fmt.date_input_format(lang))
     due_to = c6.date_input(t("tasks.due_to"), value=None, format=fmt.date_input_format(lang))
-    meetings = data.q("meetings", province=f.province)
+    meetings = data.q("list_meetings", province=f.province)
     meeting_names = {m["id"]: f"{fmt.date(m['held_on'], lang)} · {m['title']}" for m in meetings}
     meeting = c7.selectbox(t("tasks.meeting"), [None, *meeting_names], placeholder=t("common.all"),
                            format_func=lambda m: t("common.all") if m is None else meeting_names[m])

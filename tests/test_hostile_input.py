@@ -29,10 +29,11 @@ from hostile_data import FORMULAS, PAYLOADS, PROVINCE, SQL_FRAGMENTS, plant
 from reliability_helpers import actor, checksum, open_task
 from sqlalchemy import func, select, update
 
-from qh_data import clock, export, meeting_reads, queries, reports
+from qh_data import clock, export, queries, reports
 from qh_data.db import make_engine, read_session, session_scope
 from qh_data.errors import ValidationFailed
 from qh_data.models import AuditEntry, Issue, Meeting, Task, TaskUpdate
+from qh_data.queries import meetings as meeting_reads
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
 from qh_data.services import tasks as task_service

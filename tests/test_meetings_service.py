@@ -14,11 +14,12 @@ from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import func, select
 
 import qh_data
-from qh_data import clock, meeting_reads
-from qh_data import meeting_briefing_reads as briefing
+from qh_data import clock
 from qh_data.db import read_session
 from qh_data.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qh_data.models import AuditEntry, Conclusion, Task, TaskUpdate
+from qh_data.queries import meeting_briefing as briefing
+from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as isvc
@@ -446,8 +447,8 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
 
 SRC = Path(qh_data.__file__).parent
 MEETING_WRITES = ["services/meetings.py", "services/agenda.py", "services/conclusions.py",
-                  "services/conclusion_tasks.py", "services/meeting_versions.py"]
-MEETING_READS = ["meeting_reads.py", "meeting_briefing_reads.py", "reports/common.py", "reports/meeting_pack_data.py"]
+                  "services/conclusion_tasks.py"]
+MEETING_READS = ["queries/meetings.py", "queries/meeting_briefing.py", "reports/common.py", "reports/meeting_pack_data.py"]
 
 
 def _imports(path: str) -> list[tuple[str, bool]]:
@@ -478,19 +479,18 @@ def test_meeting_modules_import_at_the_top_only(path):
 def test_meeting_writes_do_not_import_reads_or_reports(path):
     """Services hold writes only: they import neither the read modules nor the documents."""
     names = [name for name, _ in _imports(path)]
-    assert not [n for n in names if n.split(".")[-1] in {"reports", "queries", "meeting_reads",
-                                                         "meeting_briefing_reads", "asof"}
-                or ".reports" in n or n.startswith("qh_data.reports")]
+    assert not [n for n in names if n.split(".")[-1] in {"reports", "queries", "meeting_briefing", "asof"}
+                or ".reports" in n or ".queries" in n or n.startswith(("qh_data.reports", "qh_data.queries"))]
 
 
 def test_the_meeting_modules_load_in_any_order():
     """Each one imported first, in a fresh interpreter, loads with the others (no cycle between them)."""
-    first = ["qh_data.meeting_briefing_reads", "qh_data.meeting_reads", "qh_data.reports",
+    first = ["qh_data.queries.meeting_briefing", "qh_data.queries.meetings", "qh_data.reports",
              "qh_data.services.conclusions"]
     script = "; ".join(
         f"import importlib, sys; importlib.import_module({name!r}); "
         "[sys.modules.pop(m) for m in list(sys.modules) if m.startswith('qh_data')]"
         for name in first
-    ) + "; import qh_data.reports, qh_data.meeting_briefing_reads, qh_data.services.agenda; print('ok')"
+    ) + "; import qh_data.reports, qh_data.queries.meeting_briefing, qh_data.services.agenda; print('ok')"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

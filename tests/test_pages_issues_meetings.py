@@ -19,10 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
 from dashboard.components_text import esc_md
-from qh_data import clock, meeting_reads, schema
-from qh_data import meeting_briefing_reads as briefing
+from qh_data import clock, schema
 from qh_data.db import make_engine, read_session
 from qh_data.models import AgendaItem, AuditEntry, Conclusion, Issue, Task
+from qh_data.queries import meeting_briefing as briefing
+from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
 from qh_data.status import OPEN_ISSUE_STATUSES
 

@@ -17,16 +17,18 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from qh_data import meeting_reads, permissions
+from qh_data import permissions
 from qh_data.auth import hash_password
 from qh_data.db import read_session, session_scope
 from qh_data.errors import PermissionDenied
 from qh_data.models import ROLES, AdminUnit, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
+from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
+from qh_data.services import signers as signer_service
 from qh_data.services import tasks as task_service
 from qh_data.services import users as user_service
 from qh_data.services import values as value_service
@@ -49,6 +51,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "values.import_any": {"dpi_editor", "admin"},
     "audit.view": {"dpi_editor", "admin"},
     "user.manage": {"admin"},
+    "settings.manage": {"admin"},
     "data.seed": {"admin"},
     "account.password": {"viewer", "agency_editor", "dpi_editor", "admin"},
 }
@@ -249,6 +252,9 @@ CASES = [
         w.engine, a, w.target_id, "mat-khau-dat-lai-9")),
     ("users.unlock_user", {"admin"}, lambda w, a: user_service.unlock_user(w.engine, a, w.target_id),
      _lock_target),
+    ("signers.set_signer", {"admin"}, lambda w, a: signer_service.set_signer(
+        w.engine, a, province="99", document="notice", draft=signer_service.SignerDraft(name="Nguyễn Văn A"),
+        expected_version=None)),
     ("users.change_own_password", SIGNED_IN, lambda w, a: user_service.change_own_password(
         w.engine, a, PASSWORD, "mat-khau-cua-toi-2")),
 ]

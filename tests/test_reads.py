@@ -59,11 +59,11 @@ def test_connections_go_back_to_the_pool(read_engine):
 
 def test_a_read_sees_a_write_committed_after_the_previous_read(engine):
     _units(engine)
-    assert queries.meetings(engine, "77") == []
+    assert queries.list_meetings(engine, province="77") == []
     with session_scope(engine) as s:
         s.add(Meeting(province_code="77", held_on=dt.date(2026, 5, 1), title="Phiên họp thử", kind="regular",
                       status="planned"))
-    assert [m["title"] for m in queries.meetings(engine, "77")] == ["Phiên họp thử"]
+    assert [m["title"] for m in queries.list_meetings(engine, province="77")] == ["Phiên họp thử"]
 
 
 def test_postgresql_reads_need_no_transaction(pg_databases, _templates):
@@ -87,7 +87,7 @@ def test_dbapi_errors_leave_as_sqlalchemy_errors(backend, tmp_path, pg_databases
     eng = make_engine(url)
     try:
         with pytest.raises(DBAPIError) as caught:
-            queries.meetings(eng, "20")
+            queries.list_meetings(eng, province="20")
         assert "meeting" in str(caught.value)
     finally:
         eng.dispose()
@@ -101,13 +101,13 @@ def test_postgresql_connection_killed_in_the_pool_is_replaced(pg_databases, _tem
     admin = create_engine(pg_databases.url("postgres"), isolation_level="AUTOCOMMIT")
     pid_sql = text("SELECT pg_backend_pid()")
     try:
-        before = queries.meetings(eng, "20")
+        before = queries.list_meetings(eng, province="20")
         with eng.connect() as c:
             pid = c.scalar(pid_sql)
         assert eng.pool.checkedin() == 1  # the one connection, idle in the pool
         with admin.connect() as c:
             assert c.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-        assert queries.meetings(eng, "20") == before
+        assert queries.list_meetings(eng, province="20") == before
         with eng.connect() as c:
             assert c.scalar(pid_sql) != pid
     finally:

@@ -14,10 +14,11 @@ from dashboard import components, data, fmt, state, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.page import PageContext
-from qh_data import clock, meeting_reads, permissions, reports
-from qh_data import meeting_briefing_reads as briefing
+from qh_data import clock, permissions, reports
 from qh_data.errors import QHError, StaleEdit
 from qh_data.permissions import Actor
+from qh_data.queries import meeting_briefing as briefing
+from qh_data.queries import meetings as meeting_reads
 from qh_data.reports.common import load_meeting
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

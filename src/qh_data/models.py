@@ -7,6 +7,7 @@ Schema changes go through Alembic (src/qh_data/migrations); never call
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -40,6 +41,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def versioned(version) -> dict:
+    """Mapper arguments of a row with a ``version`` column: every ORM UPDATE of the row says
+    ``WHERE version = <the version read>`` (another transaction's change in between: StaleDataError);
+    the services, not the ORM, give a save its new version (``versioning.bump``)."""
+    return {"version_id_col": version, "version_id_generator": False}
+
+
 # --- vocabularies (stored as short strings; checked by services, listed here once) ---
 # Task and issue statuses: qh_data.rules.open_status (imported above).
 UNIT_LEVELS = ("country", "province", "district", "commune")
@@ -53,6 +61,7 @@ ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
 MEETING_STATUSES = ("planned", "held")
 AGENDA_KINDS = ("issue", "task", "indicator", "free")
 ROLES = ("viewer", "agency_editor", "dpi_editor", "admin")
+SIGNED_DOCUMENTS = ("notice", "pack")  # document_signer.document
 
 
 def _fk(target: str, **kw) -> ForeignKey:
@@ -192,6 +201,7 @@ class Task(Base):
     percent_done: Mapped[int] = mapped_column(Integer, default=0)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
@@ -219,7 +229,7 @@ class TaskUpdate(Base):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # the task's version this line made (not a lock of its own)
 
     task: Mapped[Task] = relationship(back_populates="updates")
     user: Mapped[User | None] = relationship()
@@ -255,6 +265,7 @@ class Issue(Base):
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     for_next_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
@@ -289,6 +300,7 @@ class Meeting(Base):
     notice_number: Mapped[str | None] = mapped_column(String(60))
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     invitees: Mapped[list[Agency]] = relationship(secondary=meeting_invitee)
@@ -338,6 +350,7 @@ class Conclusion(Base):
     all_members: Mapped[bool] = mapped_column(Boolean, default=False)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
     meeting: Mapped[Meeting] = relationship(back_populates="conclusions")
     lead_agency: Mapped[Agency | None] = relationship()
@@ -359,8 +372,28 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
     agency: Mapped[Agency | None] = relationship()
+
+
+class DocumentSigner(Base):
+    """Who signs a province's documents of one kind ("notice", "pack"): the authority lines
+    ("TL. CHỦ TỊCH", "KT. CHÁNH VĂN PHÒNG"), the title and the name. Set by an administrator
+    (``services.signers``); a blank name prints "………" for the clerk to fill in."""
+
+    __tablename__ = "document_signer"
+
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
+    document: Mapped[str] = mapped_column(String(10), primary_key=True)
+    authority: Mapped[str | None] = mapped_column(String(120))
+    deputy: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
 
 class AuditEntry(Base):
@@ -383,3 +416,8 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+# Rows whose ``version`` the ORM checks on every update (``qh_data.versioning``).
+# ``TaskUpdate.version`` is not among them: it records the task's version that a history line made.
+VERSIONED = (Task, Issue, Meeting, Conclusion, User, DocumentSigner)

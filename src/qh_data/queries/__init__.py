@@ -43,7 +43,7 @@ from .indicators import (
     value_history,
 )
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
-from .meetings import last_meeting, meetings, upcoming_meeting
+from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
 from .reference import agencies, data_version, districts, provinces
 from .tasks import (
     AGENCY_COUNT_COLUMNS,
@@ -92,7 +92,8 @@ __all__ = [
     "issue_counts",
     "last_meeting",
     "list_tasks",
-    "meetings",
+    "list_meetings",
+    "split_meetings",
     "open_issues",
     "overdue_tasks",
     "province_series",

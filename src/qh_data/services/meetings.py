@@ -1,11 +1,11 @@
 """Committee meetings: plan one, edit its details, record that it was held.
 
 The agenda is written by ``services.agenda``, the conclusions and the tasks they create by
-``services.conclusions``; what the pages read about meetings lives in ``qh_data.meeting_reads`` and
-``qh_data.meeting_briefing_reads``.
+``services.conclusions``; what the pages read about meetings lives in ``qh_data.queries.meetings`` and
+``qh_data.queries.meeting_briefing``.
 
 Writes follow the house rules: ``permissions.require("meeting.manage")`` first, one
-``session_scope`` transaction, the expected-version check of ``services.meeting_versions`` (a stale
+``session_scope`` transaction, the expected-version check of ``qh_data.versioning`` (a stale
 edit is refused with who changed the meeting and when), and ``audit.record`` for every row written.
 This module also holds what the agenda and conclusion writes share: the meeting loaded for update
 and the agencies of the province by code.
@@ -24,8 +24,9 @@ from ..db import session_scope
 from ..errors import NotFound, ValidationFailed
 from ..models import AdminUnit, Agency, Meeting
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
-from .meeting_versions import check_meeting_version
+from ..versioning import bump, check_expected
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -115,6 +116,7 @@ def _clean_fields(title, chair, venue, starts_at, notes, kind) -> dict:
 # --- the meeting itself ---------------------------------------------------------------------------
 
 
+@retrying()
 def create_meeting(
     engine: Engine,
     actor: Actor,
@@ -145,6 +147,7 @@ def create_meeting(
         return meeting
 
 
+@retrying()
 def update_meeting(
     engine: Engine,
     actor: Actor,
@@ -164,7 +167,7 @@ def update_meeting(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         before = meeting_snapshot(meeting)
         values = _clean_fields(
             title if title is not None else meeting.title,
@@ -186,13 +189,14 @@ def update_meeting(
             meeting.notice_number = clean_notice_number(notice_number)
         if meeting_snapshot(meeting) == before:
             return meeting
-        meeting.version += 1
+        bump(meeting)
         audit.record(
             session, actor, "meeting.update", "meeting", meeting.id, before, meeting_snapshot(meeting)
         )
         return meeting
 
 
+@retrying()
 def mark_held(
     engine: Engine, actor: Actor, meeting_id: int, expected_version: int, *, notice_number: str | None = None
 ) -> Meeting:
@@ -200,7 +204,7 @@ def mark_held(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         if meeting.held_on > clock.today():
             raise ValidationFailed(
                 "Cuộc họp chưa đến ngày họp nên chưa thể ghi là đã họp.",
@@ -210,6 +214,6 @@ def mark_held(
         meeting.status = "held"
         if notice_number is not None:
             meeting.notice_number = clean_notice_number(notice_number)
-        meeting.version += 1
+        bump(meeting)
         audit.record(session, actor, "meeting.held", "meeting", meeting.id, before, meeting_snapshot(meeting))
         return meeting

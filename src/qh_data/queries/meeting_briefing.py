@@ -4,7 +4,7 @@ the tasks the meeting's conclusions created stand on a day (``meeting_tasks``).
 
 Tasks are judged as the meeting pack judges them (``queries.asof``: the state on the day, from the
 ``TaskUpdate`` history), indicators as the overview page does (``queries.indicator_overview``),
-issues by ``queries.open_issues``. The meeting itself is read through ``qh_data.meeting_reads``.
+issues by ``queries.open_issues``. The meeting itself is read through ``queries.meetings``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select
 
-from . import clock, queries
-from .meeting_reads import agenda_items, conclusions, meeting_province
-from .models import Agency, Issue
-from .queries import asof
-from .rules.open_status import ISSUE_STATUSES, issue_open_sql
-from .services.agenda import AgendaDraft
+from .. import clock
+from ..models import Agency, Issue
+from ..rules.open_status import ISSUE_STATUSES, issue_open_sql
+from ..services.agenda import AgendaDraft
+from . import asof
+from ._common import sort_name
+from .indicators import indicator_overview
+from .issues import open_issues
+from .meetings import agenda_items, conclusions, meeting_province
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 SUGGESTED_INDICATOR_STATUSES = ("deteriorating", "limited")
@@ -89,7 +92,7 @@ def _overdue_rows(engine: Engine, province: str, day: dt.date) -> list[dict]:
 
 def _indicator_rows(engine: Engine, province: str, day: dt.date) -> list[dict]:
     """Province indicators with their progress status, as the overview page judges them."""
-    return _records(queries.indicator_overview(engine, province, as_of=day))
+    return _records(indicator_overview(engine, province, as_of=day))
 
 
 # --- the reads ---------------------------------------------------------------------------------------
@@ -175,7 +178,7 @@ def meeting_tasks(engine: Engine, meeting_id: int, *, day: dt.date | None = None
     rows = asof.task_states(engine, province=province, day=day, meeting_id=meeting_id)
     for r in rows:
         r["conclusion_number"], r["conclusion_text"] = numbers.get(r["conclusion_id"], (None, None))
-    return sorted(rows, key=lambda r: (r["conclusion_number"] or 0, r["lead_name"]))
+    return sorted(rows, key=lambda r: (r["conclusion_number"] or 0, sort_name(r["lead_name"])))
 
 
 def _ids(items: list[dict], kind: str) -> list[int]:
@@ -194,7 +197,7 @@ def agenda_details(engine: Engine, meeting_id: int, *, day: dt.date | None = Non
     issue_ids, task_ids = _ids(items, "issue"), _ids(items, "task")
     issues = {}
     if issue_ids:
-        frame = queries.open_issues(
+        frame = open_issues(
             engine, province, statuses=list(ISSUE_STATUSES), as_of=max(day, clock.today())
         )
         issues = {r["id"]: r for r in _records(frame) if r["id"] in issue_ids}
