@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 def _download(qp, label: str) -> bytes:
     with qp.page.expect_download(timeout=60_000) as info:
         qp.page.locator('[data-testid="stDownloadButton"] button', has_text=label).first.click()
-    return open(info.value.path(), "rb").read()
+    data = open(info.value.path(), "rb").read()
+    qp.wait_idle()  # the click also reruns the page: the next click waits for it, as a person would
+    return data
 
 
 def test_progress_table_downloads_as_excel_and_csv_with_vietnamese_headers(page_at, app_server):
