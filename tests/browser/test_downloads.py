@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 def _download(qp, label: str) -> bytes:
     with qp.page.expect_download(timeout=60_000) as info:
         qp.page.locator('[data-testid="stDownloadButton"] button', has_text=label).first.click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     qp.wait_idle()  # the click also reruns the page: the next click waits for it, as a person would
     return data
 
