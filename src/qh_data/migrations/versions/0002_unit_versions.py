@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,6 +37,9 @@ ID_COLUMNS = (
 )
 # Start dates refdata.load gave without a source (docs/units-over-time.md, point 4): NULL = "before the data".
 PLACEHOLDER_VALID_FROM = {"province": dt.date(2008, 8, 1), "district": dt.date(2020, 1, 1)}
+
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the store keeps naive Vietnam times (qh_data.clock)
 
 
 class MigrationCountMismatch(RuntimeError):
@@ -108,11 +112,12 @@ def upgrade() -> None:
 
 def _copy_units(bind) -> int:
     """Every admin_unit row becomes one version, in (level, code) order; parents resolved by code."""
-    units = sa.table("admin_unit", *(sa.column(c) for c in (
+    typed = {"valid_from": sa.Date(), "valid_to": sa.Date(), "is_synthetic": sa.Boolean(), "area_km2": sa.Float()}
+    units = sa.table("admin_unit", *(sa.column(c, typed.get(c)) for c in (
         "code", "name", "level", "type", "parent_code", "area_km2", "population_2019", "valid_from", "valid_to",
         "source", "is_synthetic")))
     rows = bind.execute(sa.select(units).order_by(units.c.level, units.c.code)).mappings().all()
-    versions = sa.table("admin_unit_version", *(sa.column(c) for c in (
+    versions = sa.table("admin_unit_version", *(sa.column(c, typed.get(c)) for c in (
         "id", "level", "code", "valid_from", "valid_to", "parent_id", "name", "type", "area_km2", "population_2019",
         "source", "legal_basis", "is_synthetic")))
     placeholders = 0
@@ -121,14 +126,14 @@ def _copy_units(bind) -> int:
         valid_from = r["valid_from"]
         if valid_from is not None and PLACEHOLDER_VALID_FROM.get(r["level"]) == valid_from:
             valid_from, placeholders = None, placeholders + 1
-        out.append(dict(id=i, level=r["level"], code=r["code"], valid_from=valid_from, valid_to=r["valid_to"],
-                        parent_id=None, name=r["name"], type=r["type"], area_km2=r["area_km2"],
-                        population_2019=r["population_2019"], source=r["source"], legal_basis=None,
-                        is_synthetic=r["is_synthetic"]))
+        out.append({"id": i, "level": r["level"], "code": r["code"], "valid_from": valid_from, "valid_to": r["valid_to"],
+                        "parent_id": None, "name": r["name"], "type": r["type"], "area_km2": r["area_km2"],
+                        "population_2019": r["population_2019"], "source": r["source"], "legal_basis": None,
+                        "is_synthetic": r["is_synthetic"]})
     if out:
         bind.execute(versions.insert(), out)
         ids = {o["code"]: o["id"] for o in out}
-        parents = [dict(i=ids[r["code"]], p=ids[r["parent_code"]]) for r in rows if r["parent_code"]]
+        parents = [{"i": ids[r["code"]], "p": ids[r["parent_code"]]} for r in rows if r["parent_code"]]
         if parents:
             bind.execute(versions.update().where(versions.c.id == sa.bindparam("i"))
                          .values(parent_id=sa.bindparam("p")), parents)
@@ -160,11 +165,11 @@ def _same(what: str, expected: int, got: int) -> None:
 
 def _audit(bind, placeholders: int) -> None:
     """One entry saying what the migration did, with the placeholder start dates it cleared."""
-    audit = sa.table("audit_entry", *(sa.column(c) for c in (
-        "at", "username", "action", "entity", "entity_id", "before", "after")))
+    audit = sa.table("audit_entry", sa.column("at", sa.DateTime()), *(sa.column(c) for c in (
+        "username", "action", "entity", "entity_id", "before", "after")))
     before = {level: day.isoformat() for level, day in PLACEHOLDER_VALID_FROM.items()}
     bind.execute(audit.insert().values(
-        at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), username="alembic", action="migrate",
+        at=dt.datetime.now(VN_TZ).replace(tzinfo=None, microsecond=0), username="alembic", action="migrate",
         entity="admin_unit_version", entity_id=revision,
         before=json.dumps({"placeholder_valid_from": before}, ensure_ascii=False),
         after=json.dumps({"valid_from": None, "versions_with_placeholder_cleared": placeholders})))
