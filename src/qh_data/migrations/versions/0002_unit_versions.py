@@ -98,7 +98,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_unit_lineage_new_unit_id"), ["new_unit_id"], unique=False)
 
     bind = op.get_bind()
-    placeholders = _copy_units(bind)
+    copied, placeholders = _copy_units(bind)
     for table in dict.fromkeys(t for t, _, _ in ID_COLUMNS):
         with op.batch_alter_table(table) as batch_op:
             for _, _, id_col in (c for c in ID_COLUMNS if c[0] == table):
@@ -107,10 +107,11 @@ def upgrade() -> None:
                                             [id_col], ["id"])
     for table, code_col, id_col in ID_COLUMNS:
         _fill(bind, table, code_col, id_col)
-    _audit(bind, placeholders)
+    if copied:  # an empty store has nothing to account for
+        _audit(bind, copied, placeholders)
 
 
-def _copy_units(bind) -> int:
+def _copy_units(bind) -> tuple[int, int]:
     """Every admin_unit row becomes one version, in (level, code) order; parents resolved by code."""
     typed = {"valid_from": sa.Date(), "valid_to": sa.Date(), "is_synthetic": sa.Boolean(), "area_km2": sa.Float()}
     units = sa.table("admin_unit", *(sa.column(c, typed.get(c)) for c in (
@@ -145,7 +146,7 @@ def _copy_units(bind) -> int:
                                .where(versions.c.parent_id.is_not(None))).scalar_one()
     _same("admin_unit rows copied", len(rows), copied)
     _same("admin_unit parents resolved", sum(1 for r in rows if r["parent_code"]), with_parent)
-    return placeholders
+    return copied, placeholders
 
 
 def _fill(bind, table: str, code_col: str, id_col: str) -> None:
@@ -163,7 +164,7 @@ def _same(what: str, expected: int, got: int) -> None:
         raise MigrationCountMismatch(f"0002_unit_versions: {what}: expected {expected}, got {got}; nothing written")
 
 
-def _audit(bind, placeholders: int) -> None:
+def _audit(bind, copied: int, placeholders: int) -> None:
     """One entry saying what the migration did, with the placeholder start dates it cleared."""
     audit = sa.table("audit_entry", sa.column("at", sa.DateTime()), *(sa.column(c) for c in (
         "username", "action", "entity", "entity_id", "before", "after")))
@@ -172,7 +173,7 @@ def _audit(bind, placeholders: int) -> None:
         at=dt.datetime.now(VN_TZ).replace(tzinfo=None, microsecond=0), username="alembic", action="migrate",
         entity="admin_unit_version", entity_id=revision,
         before=json.dumps({"placeholder_valid_from": before}, ensure_ascii=False),
-        after=json.dumps({"valid_from": None, "versions_with_placeholder_cleared": placeholders})))
+        after=json.dumps({"valid_from": None, "versions": copied, "versions_with_placeholder_cleared": placeholders})))
 
 
 def downgrade() -> None:
