@@ -209,3 +209,31 @@ def test_downgrade_drops_only_what_0002_added(engine):
     schema.downgrade(engine, BEFORE)
     assert _columns(engine) == columns
     assert _snapshot(engine, md) == before
+
+
+def test_upgrade_aborts_when_a_code_has_no_unit_and_writes_nothing(engine, backend):
+    """A code pointing at no unit (possible in an old SQLite store written with foreign keys off) would
+    leave its id empty: the counts differ, the upgrade aborts, the 0001 store is as it was."""
+    md = _store_0001(engine)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if backend == "sqlite":
+            cur.execute("PRAGMA foreign_keys=OFF")
+        else:
+            cur.execute("SET session_replication_role = replica")  # foreign keys are triggers in PostgreSQL
+        cur.execute("INSERT INTO task_admin_unit (task_id, admin_unit_code) VALUES (2, '999')")
+        raw.commit()
+        if backend == "sqlite":
+            cur.execute("PRAGMA foreign_keys=ON")
+        else:
+            cur.execute("SET session_replication_role = DEFAULT")
+        raw.commit()
+    finally:
+        raw.close()
+    before, columns = _snapshot(engine, md), _columns(engine)
+    with pytest.raises(Exception, match=r"task_admin_unit\.unit_id filled from admin_unit_code: expected 3, got 2"):
+        schema.upgrade(engine)
+    assert schema.current_revision(engine) == BEFORE
+    assert _columns(engine) == columns
+    assert _snapshot(engine, md) == before
