@@ -27,6 +27,12 @@ PROGRESS_COLORS = {
     "moderate": OKABE_ITO["yellow"],
     "limited": OKABE_ITO["orange"],
     "deteriorating": OKABE_ITO["vermillion"],
+    # No target, trend only: the same hue as the class against a target, at half strength (mixed
+    # with white), so the two sets stay apart by lightness for every kind of colour vision.
+    "trend_on_track": "#80CFB9",
+    "trend_moderate": "#F8F2A1",
+    "trend_limited": "#F3CF80",
+    "trend_deteriorating": "#EAAF80",
     "insufficient_data": "#BDBDBD",
 }
 
@@ -46,7 +52,7 @@ ISSUE_STATUS_COLORS = {
 }
 
 DARK_TEXT_ON = {OKABE_ITO["yellow"], OKABE_ITO["sky"], OKABE_ITO["orange"], "#C8C8C8", "#BDBDBD",
-                OKABE_ITO["grey"]}
+                OKABE_ITO["grey"], "#80CFB9", "#F8F2A1", "#F3CF80", "#EAAF80"}
 
 
 def text_color(background: str) -> str:

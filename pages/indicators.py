@@ -16,7 +16,14 @@ from qh_data import periods
 from qh_data.maps import figures, number_or_none
 from qh_data.maps import model as mapmodel
 from qh_data.rules import observed
-from qh_data.status import MODERATE_RATIO, ON_TRACK_RATIO, PROGRESS_STATUSES
+from qh_data.status import (
+    MODERATE_RATIO,
+    ON_TRACK_RATIO,
+    PROGRESS_STATUSES,
+    TREND_MODERATE_RATE,
+    TREND_ON_TRACK_RATE,
+    TREND_STATUSES,
+)
 
 ALL = "all"
 PROVINCE = "province"
@@ -139,7 +146,7 @@ def yearly_trend(series) -> list[float]:
 # --- status counts -------------------------------------------------------------------------------
 counts = ov["status"].value_counts().to_dict()
 components.figures([(t(f"status.progress.{s}"), fmt.number(counts.get(s, 0), lang=lang), theme.PROGRESS_COLORS[s])
-                    for s in PROGRESS_STATUSES], columns=6)
+                    for s in PROGRESS_STATUSES], columns=5)
 st.caption(t("indicators.counts_caption", n=fmt.number(len(ov), lang=lang),
              area=t("indicators.area_province", name=ctx.province_name()) if district is None
              else district_names.get(district, district)))
@@ -166,7 +173,7 @@ def explain(r: dict) -> None:
         v = number_or_none(v)
         if v is None:
             return "–"
-        if method == "cagr":
+        if method in ("cagr", "trend", "trend_linear"):
             return t("indicators.per_year", value=fmt.percent(v * 100, 2, lang))
         if method == "linear":
             return t("indicators.per_year", value=f"{fmt.number(v, dec + 1, lang)} {unit}".strip())
@@ -193,8 +200,12 @@ def explain(r: dict) -> None:
             st.markdown(f"**{components.esc(t('indicators.arithmetic'))}**  \n"
                         + components.esc(r.get("explanation_en") if lang == "en" else r.get("explanation_vi")),
                         unsafe_allow_html=True)
-        st.caption(t("indicators.rule", on_track=fmt.number(ON_TRACK_RATIO, 2, lang),
-                     moderate=fmt.number(MODERATE_RATIO, 1, lang)))
+        if status in TREND_STATUSES:
+            st.caption(t("indicators.rule_trend", high=fmt.percent(TREND_ON_TRACK_RATE * 100, 1, lang),
+                         med=fmt.percent(TREND_MODERATE_RATE * 100, 1, lang)))
+        else:
+            st.caption(t("indicators.rule", on_track=fmt.number(ON_TRACK_RATIO, 2, lang),
+                         moderate=fmt.number(MODERATE_RATIO, 1, lang)))
         if r.get("is_demo"):
             st.markdown(f'<span class="qh-demo">{components.esc(t("common.demo_mark"))}</span>',
                         unsafe_allow_html=True)

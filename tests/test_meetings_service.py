@@ -447,7 +447,7 @@ def test_demo_loop_agenda_pack_three_conclusions_and_the_progress_page(demo_engi
 
 SRC = Path(qh_data.__file__).parent
 MEETING_WRITES = ["services/meetings.py", "services/agenda.py", "services/conclusions.py",
-                  "services/conclusion_tasks.py", "services/meeting_versions.py"]
+                  "services/conclusion_tasks.py"]
 MEETING_READS = ["queries/meetings.py", "queries/meeting_briefing.py", "reports/common.py", "reports/meeting_pack_data.py"]
 
 

@@ -24,7 +24,7 @@ from qh_data.db import make_engine, read_session
 from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
 from qh_data.models import AdminUnit, Indicator, IndicatorValue
-from qh_data.status import percent_of_target
+from qh_data.status import PROGRESS_STATUSES, TREND_STATUSES, percent_of_target
 
 
 @pytest.fixture
@@ -367,9 +367,15 @@ def test_indicators_page_shows_a_status_for_every_indicator_with_baseline_and_ta
     with read_session(app_db) as s:
         n_indicators = s.scalar(select(func.count()).select_from(Indicator))
     assert len(shown) == n_indicators
-    words = {i18n.translate(f"status.progress.{c}", "vi") for c in
-             ("achieved", "on_track", "moderate", "limited", "deteriorating", "insufficient_data")}
+    words = {i18n.translate(f"status.progress.{c}", "vi") for c in PROGRESS_STATUSES}
     assert set(shown["status"]) <= words
+    # An indicator without a target but with two years of figures is rated by its trend.
+    trend_words = {i18n.translate(f"status.progress.{c}", "vi") for c in TREND_STATUSES}
+    assert set(shown["status"]) & trend_words
+    # one count per status above the table, the trend ones included
+    tiles = html_lib.unescape(" ".join(str(x.value) for x in at.markdown))
+    for code in PROGRESS_STATUSES:
+        assert f'qh-figure-label">{i18n.translate(f"status.progress.{code}", "vi")}<' in tiles, code
     status = dict(zip(shown["name"], shown["status"], strict=True))
     wanted = _with_baseline_and_target(app_db, "20")
     demo = {n for n in wanted if n in set(shown.loc[shown["demo"], "name"])}
@@ -426,6 +432,22 @@ def test_explain_view_shows_inputs_and_arithmetic(app_db):
     assert vietnamese_strings_in(at) == []
     plain = html_lib.unescape(re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), all_text(at)))
     assert ov[ov["code"] == "grdp_growth"].iloc[0]["explanation_en"] in plain
+
+
+def test_explain_view_of_an_indicator_without_target_shows_its_trend(app_db):
+    from qh_data import queries
+
+    ov = queries.indicator_overview(app_db, "20").to_frame()
+    trend = ov[ov["status"].isin(TREND_STATUSES)]
+    assert len(trend)
+    row = trend.iloc[0]
+    at = open_page("indicators.py", {"view": "explain", "ind": row["code"]})
+    assert_clean(at)
+    plain = html_lib.unescape(re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), all_text(at)))
+    assert row["explanation_vi"] in plain and "không mục tiêu" in row["explanation_vi"]
+    assert i18n.translate(f"status.progress.{row['status']}", "vi") in plain
+    assert "Quy tắc khi không có mục tiêu" in plain and "1,5\u00a0%" in plain
+    assert i18n.translate(f"indicators.method_{row['method']}", "vi") in plain
 
 
 def test_indicators_page_in_english_and_for_thai_nguyen(app_db):

@@ -491,7 +491,10 @@ def test_indicator_overview_province(engine):
     assert (poor["method"], poor["status"]) == ("level", "moderate")
     assert poor["ratio"] == pytest.approx(0.75)
     school = rows["school"]
-    assert school["status"] == "insufficient_data" and school["baseline_2020"] == 70.0
+    # No target: rated by its trend (Open SDG methodology_1): (90/70)^(1/5) − 1 = 5.16 %/year ≥ 1.5 %
+    assert school["baseline_2020"] == 70.0 and school["method"] == "trend"
+    assert school["observed_rate"] == pytest.approx((90 / 70) ** 0.2 - 1)
+    assert school["status"] == rules.classify_trend((90 / 70) ** 0.2 - 1) == "trend_on_track"
     g = rows["grdp_g"]
     assert (g["latest_estimate_period"], g["latest_estimate_value"]) == ("2026-H1", 7.8)
     assert g["ratio"] == pytest.approx(7.5 / 8.0) and g["status"] == "moderate"
@@ -519,7 +522,8 @@ def test_indicator_overview_district_and_estimates(engine):
     assert "(estimate)" in g["explanation_en"]
     d = {r["code"]: r for r in queries.indicator_overview(engine, P, district="902").to_frame().to_dict("records")}
     assert d["pop"]["level"] == "district" and d["pop"]["baseline_2020"] == 15.0
-    assert d["pop"]["latest_actual_value"] == 20.0 and d["pop"]["status"] == "insufficient_data"
+    # No district target: the trend 15 → 20 is rated, (20/15)^(1/5) − 1 = 5.9 %/year
+    assert d["pop"]["latest_actual_value"] == 20.0 and d["pop"]["status"] == "trend_on_track"
 
 
 def test_value_history(engine):

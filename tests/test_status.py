@@ -108,7 +108,9 @@ def test_age_bucket_boundaries():
 
 def test_progress_statuses_order():
     assert s.PROGRESS_STATUSES == ("achieved", "on_track", "moderate", "limited", "deteriorating",
+                                   "trend_on_track", "trend_moderate", "trend_limited", "trend_deteriorating",
                                    "insufficient_data")
+    assert s.PROGRESS_STATUSES == (*s.TARGET_STATUSES, *s.TREND_STATUSES, "insufficient_data")
 
 
 def test_cagr_on_track_worked_example():
@@ -243,10 +245,12 @@ def test_insufficient_data():
     one = s.progress_from_series([(2020, 10)], (2030, 20))
     assert one.status == "insufficient_data" and one.ratio is None and "few_points" in one.notes
     assert "two years" in one.explanation_en and "hai năm" in one.explanation_vi
-    none_target = s.progress_from_series([(2020, 10), (2025, 15)], None)
+    # No target and a single point: nothing to rate (two points without a target rate the trend).
+    none_target = s.progress_from_series([(2025, 15)], None)
     assert none_target.status == "insufficient_data" and "no_target" in none_target.notes
     assert "no target" in none_target.explanation_en and "mục tiêu" in none_target.explanation_vi
-    assert s.progress_from_series([(2020, 10), (2025, 15)], (2030, None)).status == "insufficient_data"
+    assert s.progress_from_series([(2025, 15)], (2030, None)).status == "insufficient_data"
+    assert s.progress_from_series([(2020, 10), (2025, 15)], (2030, None)).status == "trend_on_track"
     assert s.progress_from_series([], (2030, 20)).status == "insufficient_data"
     # None values do not count as points
     assert s.progress_from_series([(2020, 10), (2025, None)], (2030, 20)).status == "insufficient_data"

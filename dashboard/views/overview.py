@@ -8,6 +8,7 @@ from dashboard import charts, components, data, fmt, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.page import PageContext
+from qh_data.status import TARGET_STATUSES
 
 
 def render(ctx: PageContext, *, compact: bool = False) -> None:
@@ -30,7 +31,8 @@ def render(ctx: PageContext, *, compact: bool = False) -> None:
     ])
 
     status_counts = indicators["status"].value_counts().to_dict() if len(indicators) else {}
-    judged = sum(n for code, n in status_counts.items() if code != "insufficient_data")
+    # Judged against a target (a trend without a target is on the indicators page, not in this ratio).
+    judged = sum(n for code, n in status_counts.items() if code in TARGET_STATUSES)
     on_course = status_counts.get("achieved", 0) + status_counts.get("on_track", 0)
     off_course = status_counts.get("limited", 0) + status_counts.get("deteriorating", 0)
     days = meeting["days_until"] if meeting else None

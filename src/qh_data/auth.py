@@ -25,6 +25,7 @@ from .db import read_session, session_scope
 from .errors import QHError, ValidationFailed
 from .models import User
 from .permissions import SYSTEM, Actor
+from .retry import retrying
 
 log = logging.getLogger("qh.auth")
 
@@ -128,6 +129,7 @@ def _load_for_update(session: Session, username: str) -> User | None:
     return session.scalar(stmt)
 
 
+@retrying()
 def authenticate(engine: Engine, username: str, password: str) -> Actor:
     """The actor behind a user name and password, or ``AuthFailed`` (one sentence for every cause).
 

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from . import config
+from . import config, versioning
 from .errors import ConfigError, DatabaseUnavailable
 
 
@@ -113,7 +114,10 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextlib.contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A read-and-write session that commits once at the end, or rolls everything back."""
+    """A read-and-write session that commits once at the end, or rolls everything back.
+
+    A versioned row changed by another transaction since this one read it (the ORM's version check,
+    ``qh_data.versioning``) ends in ``StaleEdit``. Write services run it under ``retry.retrying``."""
     session = _factory(engine)()
     try:
         if engine.dialect.name == "sqlite":
@@ -122,6 +126,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         yield session
         session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise versioning.concurrent_edit() from exc
     except BaseException:
         session.rollback()
         raise

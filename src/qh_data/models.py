@@ -7,6 +7,7 @@ Schema changes go through Alembic (src/qh_data/migrations); never call
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -40,6 +41,13 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def versioned(version) -> dict:
+    """Mapper arguments of a row with a ``version`` column: every ORM UPDATE of the row says
+    ``WHERE version = <the version read>`` (another transaction's change in between: StaleDataError);
+    the services, not the ORM, give a save its new version (``versioning.bump``)."""
+    return {"version_id_col": version, "version_id_generator": False}
 
 
 # --- vocabularies (stored as short strings; checked by services, listed here once) ---
@@ -253,6 +261,7 @@ class Task(Base):
     percent_done: Mapped[int] = mapped_column(Integer, default=0)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
@@ -280,7 +289,7 @@ class TaskUpdate(Base):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # the task's version this line made (not a lock of its own)
 
     task: Mapped[Task] = relationship(back_populates="updates")
     user: Mapped[User | None] = relationship()
@@ -318,6 +327,7 @@ class Issue(Base):
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     for_next_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
@@ -353,6 +363,7 @@ class Meeting(Base):
     notice_number: Mapped[str | None] = mapped_column(String(60))
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     invitees: Mapped[list[Agency]] = relationship(secondary=meeting_invitee)
@@ -402,6 +413,7 @@ class Conclusion(Base):
     all_members: Mapped[bool] = mapped_column(Boolean, default=False)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
     meeting: Mapped[Meeting] = relationship(back_populates="conclusions")
     lead_agency: Mapped[Agency | None] = relationship()
@@ -423,6 +435,7 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -447,3 +460,8 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+# Rows whose ``version`` the ORM checks on every update (``qh_data.versioning``).
+# ``TaskUpdate.version`` is not among them: it records the task's version that a history line made.
+VERSIONED = (Task, Issue, Meeting, Conclusion, User)

@@ -5,12 +5,20 @@ are re-exported here for the callers that read them from this module.
 
 Indicator progress (growth-rate method of Open SDG / UN ESCAP)
 --------------------------------------------------------------
+Mirrors Open SDG's measure, open-sdg/sdg-build ``sdg/ProgressMeasure.py`` (commit
+27c0bf031b11add6def719a67c6083b1216664b8: ``methodology_2`` with a target, ``methodology_1``
+without one, ``get_progress_status`` for the classes); tests/test_progress_opensdg.py holds a
+transcription of it as the oracle and lists where this module differs on purpose.
+
 Inputs: baseline ``(t0, x0)``, latest observed ``(t, xt)``, target ``(T, x*)``, direction.
 
 * ``achieved`` when the latest value meets the target: ``xt >= x*`` (higher is better) or
-  ``xt <= x*`` (lower is better).
-* ``insufficient_data`` with no target, fewer than two observed points, or a latest/target year
-  that is not after the baseline year.
+  ``xt <= x*`` (lower is better). This is checked first: a single observation already past its
+  target is ``achieved`` (no rate is needed to say so).
+* No target, two observed points: the trend is rated as Open SDG's ``methodology_1`` does (see
+  "Trend without a target" below), statuses ``trend_*``.
+* ``insufficient_data`` with fewer than two observed points (target not met, or no target), or a
+  latest/target year that is not after the baseline year (target not met).
 * Otherwise a ratio ``observed / required`` is classified: ``>= 0.95`` on_track,
   ``0.6 <= r < 0.95`` moderate, ``0 <= r < 0.6`` limited, ``r < 0`` deteriorating.
 
@@ -20,8 +28,9 @@ Methods for the ratio:
            ``(x*/x0)^(1/(T-t0)) - 1``. For lower-is-better both are negative when the value falls,
            so a fall where a fall is needed gives a positive ratio; the same formula serves both
            directions.
-``linear`` (CAGR undefined: some value zero or negative) observed ``(xt-x0)/(t-t0)``, required
-           ``(x*-x0)/(T-t0)``; the explanation says why.
+``linear`` (some value zero or negative) observed ``(xt-x0)/(t-t0)``, required ``(x*-x0)/(T-t0)``;
+           the explanation says why: CAGR undefined (a zero, or values of both signs), or, all
+           values negative, defined but read the wrong way (−10 → −5 is a rise, CAGR says −50 %).
 ``level``  (``is_rate``: the indicator is itself a rate, e.g. GRDP growth %) the latest level is
            compared with the target level: ``xt / x*`` (higher is better) or ``x* / xt`` (lower is
            better); ``observed_rate``/``required_rate`` then hold the two levels. It needs a positive
@@ -35,6 +44,25 @@ below it while higher is better, or above it while lower is better), a growth ra
 the result is ``achieved`` if the target is met and otherwise ``deteriorating`` (the latest value is
 worse than the target, which is itself no better than the baseline), with ``ratio`` None.
 
+Trend without a target (Open SDG ``methodology_1``)
+---------------------------------------------------
+``trend``  (x0, xt positive) observed ``CAGR = (xt/x0)^(1/(t-t0)) - 1``, negated when lower is
+           better (the "directed" rate ``d``); ``d >= 1.5 %`` trend_on_track,
+           ``0.5 % <= d < 1.5 %`` trend_moderate, ``0 <= d < 0.5 %`` trend_limited, ``d < 0``
+           trend_deteriorating (Open SDG: on_track, progress_needs_acceleration, limited_progress,
+           deterioration; here labelled "no target: trend ..." so they are never read as progress
+           toward a target). ``observed_rate`` is the CAGR, ``ratio`` and ``required_rate`` None.
+``trend_linear`` (x0 or xt zero or negative, where Open SDG's CAGR is undefined or misleading) the
+           relative linear rate ``(xt-x0)/(t-t0)/|x0|`` (``|xt|`` when x0 is 0), with the same signs
+           and thresholds. Rates (``is_rate``) use the trend too: without a target there is no level.
+
+Deliberate differences from Open SDG (each said in the explanation when it applies): the baseline
+falls back to the last point before ``BASELINE_YEAR`` when no point from that year on precedes the
+latest (Open SDG gives no status); ``linear``/``trend_linear`` where a value is not positive (Open
+SDG turns a zero target into 0.001 and otherwise fails or reads negative values backwards);
+``level`` for rates; a target no better than the baseline gives no ratio; one observation past its
+target is ``achieved`` (Open SDG returns no status before checking the target).
+
 Ratios are rounded to 9 decimals before classifying so that 0.95 computed as 9.5 / 10 is 0.95.
 """
 
@@ -42,8 +70,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from .progress_text import INSUFFICIENT_TEXT, STEP_TEXT, Explanation, header
 from .rules.open_status import (  # noqa: F401 -- re-exported
     CLOSED_ISSUE_STATUSES,
     ISSUE_STATUSES,
@@ -83,10 +112,16 @@ def age_bucket(age_days: int) -> str:
 
 # --- indicator progress ----------------------------------------------------------------------------
 
-PROGRESS_STATUSES = ("achieved", "on_track", "moderate", "limited", "deteriorating", "insufficient_data")
+# Against a target, then the trend of an indicator without one, then nothing to say.
+TARGET_STATUSES = ("achieved", "on_track", "moderate", "limited", "deteriorating")
+TREND_STATUSES = ("trend_on_track", "trend_moderate", "trend_limited", "trend_deteriorating")
+PROGRESS_STATUSES = (*TARGET_STATUSES, *TREND_STATUSES, "insufficient_data")
 ON_TRACK_RATIO = 0.95
 MODERATE_RATIO = 0.6
-PROGRESS_METHODS = ("cagr", "linear", "level", "none")
+# Open SDG's thresholds for the directed growth rate of an indicator without a target.
+TREND_ON_TRACK_RATE = 0.015
+TREND_MODERATE_RATE = 0.005
+PROGRESS_METHODS = ("cagr", "linear", "level", "trend", "trend_linear", "none")
 BASELINE_YEAR = 2020
 
 Point = tuple[int, float]
@@ -98,7 +133,7 @@ class ProgressResult:
     ratio: float | None
     observed_rate: float | None
     required_rate: float | None
-    method: str  # cagr | linear | level | none
+    method: str  # one of PROGRESS_METHODS
     baseline: Point | None
     latest: Point | None
     target: Point | None
@@ -125,6 +160,19 @@ def classify_ratio(ratio: float) -> str:
     return "deteriorating"
 
 
+def classify_trend(rate: float) -> str:
+    """trend_on_track (≥ 1.5 %), trend_moderate (0.5 % ≤ d < 1.5 %), trend_limited (0 ≤ d < 0.5 %),
+    trend_deteriorating (< 0), for the directed annual rate ``d`` of an indicator without a target."""
+    d = round(rate, 9)
+    if d >= TREND_ON_TRACK_RATE:
+        return "trend_on_track"
+    if d >= TREND_MODERATE_RATE:
+        return "trend_moderate"
+    if d >= 0:
+        return "trend_limited"
+    return "trend_deteriorating"
+
+
 def meets_target(value: float, target: float, direction: str = "higher") -> bool:
     return value <= target if _direction(direction) == "lower" else value >= target
 
@@ -140,142 +188,52 @@ def _finite(value) -> bool:
         return False
 
 
-# Number writing for the explanations: Vietnamese 1.234,5 · English 1,234.5.
-
-def _num(value: float, lang: str, max_decimals: int = 4) -> str:
-    value = float(value)
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    decimals = 0 if magnitude >= 1e5 else 1 if magnitude >= 1e3 else 2 if magnitude >= 1 else max_decimals
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def _pct(rate: float, lang: str) -> str:
-    text = f"{rate * 100:.2f}"
-    return text.replace(".", ",") + " %" if lang == "vi" else text + "%"
-
-
-def _ratio(value: float, lang: str) -> str:
-    text = f"{value:.3f}"
-    return text.replace(".", ",") if lang == "vi" else text
-
-
-def _header(baseline: Point | None, latest: Point | None, target: Point | None, direction: str,
-            estimate: bool, lang: str) -> str:
-    parts = []
-    if lang == "vi":
-        if baseline:
-            parts.append(f"năm gốc {baseline[0]}: {_num(baseline[1], lang)}")
-        if latest:
-            note = " (ước tính)" if estimate else ""
-            parts.append(f"mới nhất {latest[0]}: {_num(latest[1], lang)}{note}")
-        if target:
-            parts.append(f"mục tiêu {target[0]}: {_num(target[1], lang)}")
-        way = "càng thấp càng tốt" if direction == "lower" else "càng cao càng tốt"
-        head = "; ".join(parts) if parts else "không có số liệu"
-        return f"{head[0].upper()}{head[1:]} ({way})."
-    if baseline:
-        parts.append(f"baseline {baseline[0]}: {_num(baseline[1], lang)}")
-    if latest:
-        parts.append(f"latest {latest[0]}: {_num(latest[1], lang)}" + (" (estimate)" if estimate else ""))
-    if target:
-        parts.append(f"target {target[0]}: {_num(target[1], lang)}")
-    way = "lower is better" if direction == "lower" else "higher is better"
-    head = "; ".join(parts) if parts else "no figures"
-    return f"{head[0].upper()}{head[1:]} ({way})."
-
-
-def _show(value, lang: str) -> str:
-    """A value for an explanation: ("pct", x), ("ratio", x), ("num", x), a string, an int or a float."""
-    if isinstance(value, tuple):
-        kind, x = value
-        return _pct(x, lang) if kind == "pct" else _ratio(x, lang) if kind == "ratio" else _num(x, lang)
-    if isinstance(value, (str, int)):
-        return str(value)
-    return _num(value, lang)
-
-
-# (Vietnamese, English) sentences of the explanation, one per step.
-_STEP_TEXT = {
-    "level_higher": (
-        "Chỉ tiêu là một tốc độ/tỷ lệ nên so trực tiếp mức mới nhất với mức mục tiêu: "
-        "tỷ số = {a} / {b} = {r}.",
-        "The indicator is itself a rate, so the latest level is compared with the target level: "
-        "ratio = {a} / {b} = {r}."),
-    "level_negative": (
-        "Mức mới nhất âm trong khi mục tiêu dương.",
-        "The latest level is negative while a positive level is targeted."),
-    "level_lower": (
-        "Chỉ tiêu là một tốc độ/tỷ lệ (càng thấp càng tốt) nên so mức mục tiêu với mức mới nhất: "
-        "tỷ số = {a} / {b} = {r}.",
-        "The indicator is itself a rate (lower is better), so the target level is compared with the "
-        "latest level: ratio = {a} / {b} = {r}."),
-    "level_undefined": (
-        "Không so được theo mức vì mục tiêu hoặc giá trị mới nhất không dương, "
-        "nên dùng mức thay đổi tuyến tính.",
-        "The level comparison is undefined because the target or the latest value is not positive, "
-        "so the linear rate is used."),
-    "cagr_undefined": (
-        "Không tính được CAGR vì có giá trị bằng 0 hoặc âm, nên dùng mức thay đổi tuyến tính.",
-        "CAGR is undefined because a value is zero or negative, so the linear rate is used."),
-    "cagr": (
-        "Tốc độ tăng bình quân năm thực tế (CAGR) = ({xt} / {x0})^(1/{n}) − 1 = {o} mỗi năm. "
-        "Tốc độ cần đạt = ({xs} / {x0})^(1/{big_n}) − 1 = {q} mỗi năm.",
-        "Observed average annual growth (CAGR) = ({xt} / {x0})^(1/{n}) − 1 = {o} per year. "
-        "Required = ({xs} / {x0})^(1/{big_n}) − 1 = {q} per year."),
-    "linear": (
-        "Thay đổi thực tế = ({xt} − {x0}) / {n} = {o} mỗi năm. "
-        "Mức cần đạt = ({xs} − {x0}) / {big_n} = {q} mỗi năm.",
-        "Observed change = ({xt} − {x0}) / {n} = {o} per year. "
-        "Required = ({xs} − {x0}) / {big_n} = {q} per year."),
-    "ratio": ("Tỷ số = {o} / {q} = {r}.", "Ratio = {o} / {q} = {r}."),
-    "target_not_better": (
-        "Mục tiêu không tốt hơn năm gốc nên không tính tỷ số tốc độ; chỉ xét đã đạt mục tiêu hay chưa.",
-        "The target is no better than the baseline, so no growth ratio is computed; "
-        "only whether the target is met counts."),
-    "achieved": (
-        "Giá trị mới nhất {xt} {sign} mục tiêu {xs} → đã đạt mục tiêu.",
-        "The latest value {xt} {sign} the target {xs} → target achieved."),
-    "short_of_target": (
-        "Giá trị mới nhất chưa đạt mục tiêu → đang đi xa mục tiêu.",
-        "The latest value falls short of the target → moving away from the target."),
-    "on_track": ("{r} ≥ 0,95 → đúng tiến độ.", "{r} ≥ 0.95 → on track."),
-    "moderate": ("0,6 ≤ {r} < 0,95 → có tiến triển nhưng cần đẩy nhanh.",
-                 "0.6 ≤ {r} < 0.95 → moderate progress, acceleration needed."),
-    "limited": ("0 ≤ {r} < 0,6 → tiến triển hạn chế.", "0 ≤ {r} < 0.6 → limited progress."),
-    "deteriorating": ("{r} < 0 → đang đi xa mục tiêu.", "{r} < 0 → moving away from the target."),
-}
-
-_INSUFFICIENT_TEXT = {
-    "no_target": ("Chưa có giá trị mục tiêu nên chưa đánh giá được tiến độ.",
-                  "There is no target value, so progress cannot be assessed."),
-    "few_points": ("Cần ít nhất hai năm có số liệu thực hiện để đánh giá tiến độ.",
-                   "At least two years of observed values are needed to assess progress."),
-    "latest_not_after_baseline": ("Năm mới nhất không sau năm gốc nên chưa đánh giá được tiến độ.",
-                                  "The latest year is not after the baseline year, so progress cannot be "
-                                  "assessed."),
-    "target_not_after_baseline": ("Năm mục tiêu không sau năm gốc nên chưa đánh giá được tiến độ.",
-                                  "The target year is not after the baseline year, so progress cannot be "
-                                  "assessed."),
-}
-
-
 def _insufficient(reason: str, baseline, latest, target, direction, estimate) -> ProgressResult:
-    vi, en = _INSUFFICIENT_TEXT[reason]
+    vi, en = INSUFFICIENT_TEXT[reason]
     return ProgressResult(
         status="insufficient_data", ratio=None, observed_rate=None, required_rate=None, method="none",
         baseline=baseline, latest=latest, target=target, direction=direction,
-        explanation_vi=f"{_header(baseline, latest, target, direction, estimate, 'vi')} {vi}",
-        explanation_en=f"{_header(baseline, latest, target, direction, estimate, 'en')} {en}",
+        explanation_vi=f"{header(baseline, latest, target, direction, estimate, 'vi')} {vi}",
+        explanation_en=f"{header(baseline, latest, target, direction, estimate, 'en')} {en}",
         latest_is_estimate=estimate, notes=(reason,))
+
+
+def _trend(baseline: Point, latest: Point, direction: str, est: bool) -> ProgressResult:
+    """No target, two points: Open SDG's ``methodology_1`` (module notes, "Trend without a target")."""
+    (t0, x0), (t, xt) = baseline, latest
+    n = t - t0
+    text = Explanation(baseline, latest, None, direction, est)
+    if x0 > 0 and xt > 0:
+        method, observed = "trend", (xt / x0) ** (1 / n) - 1
+        text.say("trend", xt=xt, x0=x0, n=n, o=("pct", observed))
+    else:
+        scale = abs(x0) or abs(xt)
+        method, observed = "trend_linear", ((xt - x0) / n / scale) if scale else 0.0
+        text.say("trend_linear", xt=xt, x0=x0, n=n, scale=scale,
+                 o=("pct", observed))
+    directed = -observed if direction == "lower" else observed
+    if direction == "lower":
+        text.say("trend_lower", d=("pct", directed))
+    status = classify_trend(directed)
+    text.say(status, d=("pct", directed))
+    return ProgressResult(
+        status=status, ratio=None, observed_rate=observed, required_rate=None, method=method,
+        baseline=baseline, latest=latest, target=None, direction=direction,
+        explanation_vi=" ".join(text.vi), explanation_en=" ".join(text.en), latest_is_estimate=est,
+        notes=("no_target",) + (() if method == "trend" else ("cagr_undefined",)))
+
+
+def _achieved_without_rate(reason: str, baseline, latest: Point, target: Point, direction: str,
+                           est: bool) -> ProgressResult:
+    """The target is met though no rate can be worked out (one point, or years out of order)."""
+    text = Explanation(baseline, latest, target, direction, est)
+    text.say("achieved_first")
+    text.say("achieved", xt=latest[1], xs=target[1], sign="≤" if direction == "lower" else "≥")
+    return ProgressResult(
+        status="achieved", ratio=None, observed_rate=None, required_rate=None, method="none",
+        baseline=baseline, latest=latest, target=target, direction=direction,
+        explanation_vi=" ".join(text.vi), explanation_en=" ".join(text.en), latest_is_estimate=est,
+        notes=(reason,))
 
 
 def assess_progress(baseline: Point | None, latest: Point | None, target: Point | None, *,
@@ -288,24 +246,22 @@ def assess_progress(baseline: Point | None, latest: Point | None, target: Point 
     target = (int(target[0]), float(target[1])) if target and _finite(target[1]) else None
     est = bool(latest_is_estimate)
     if target is None:
-        return _insufficient("no_target", baseline, latest, target, direction, est)
-    if baseline is None or latest is None:
-        return _insufficient("few_points", baseline, latest, target, direction, est)
+        if baseline is None or latest is None or latest[0] <= baseline[0]:
+            return _insufficient("no_target", baseline, latest, target, direction, est)
+        return _trend(baseline, latest, direction, est)
+    blocked = ("few_points" if baseline is None or latest is None
+               else "latest_not_after_baseline" if latest[0] <= baseline[0]
+               else "target_not_after_baseline" if target[0] <= baseline[0] else None)
+    if blocked:
+        if latest is not None and meets_target(latest[1], target[1], direction):
+            return _achieved_without_rate(blocked, baseline, latest, target, direction, est)
+        return _insufficient(blocked, baseline, latest, target, direction, est)
     (t0, x0), (t, xt), (big_t, xs) = baseline, latest, target
-    if t <= t0:
-        return _insufficient("latest_not_after_baseline", baseline, latest, target, direction, est)
-    if big_t <= t0:
-        return _insufficient("target_not_after_baseline", baseline, latest, target, direction, est)
 
-    vi_parts = [_header(baseline, latest, target, direction, est, "vi")]
-    en_parts = [_header(baseline, latest, target, direction, est, "en")]
+    text = Explanation(baseline, latest, target, direction, est)
+    say = text.say
     notes: list[str] = []
     n, big_n = t - t0, big_t - t0
-
-    def say(key: str, **values) -> None:
-        vi, en = _STEP_TEXT[key]
-        vi_parts.append(vi.format(**{k: _show(v, "vi") for k, v in values.items()}))
-        en_parts.append(en.format(**{k: _show(v, "en") for k, v in values.items()}))
 
     method = None
     ratio = observed = required = None
@@ -325,8 +281,9 @@ def assess_progress(baseline: Point | None, latest: Point | None, target: Point 
         better_side = xs > x0 if direction == "higher" else xs < x0
         use_cagr = not is_rate and x0 > 0 and xt > 0 and xs > 0
         if not use_cagr and not is_rate:
-            notes.append("cagr_undefined")
-            say("cagr_undefined")
+            why = "cagr_negative" if x0 < 0 and xt < 0 and xs < 0 else "cagr_undefined"
+            notes.append(why)
+            say(why)
         method = "cagr" if use_cagr else "linear"
         if use_cagr:
             observed = (xt / x0) ** (1 / n) - 1
@@ -356,7 +313,7 @@ def assess_progress(baseline: Point | None, latest: Point | None, target: Point 
     return ProgressResult(
         status=status, ratio=ratio, observed_rate=observed, required_rate=required, method=method,
         baseline=baseline, latest=latest, target=target, direction=direction,
-        explanation_vi=" ".join(vi_parts), explanation_en=" ".join(en_parts),
+        explanation_vi=" ".join(text.vi), explanation_en=" ".join(text.en),
         latest_is_estimate=est, notes=tuple(notes))
 
 
@@ -377,11 +334,12 @@ def choose_baseline(points: Sequence[Point], baseline_year: int = BASELINE_YEAR)
 def progress_from_series(points: Iterable[tuple[int, float | None]], target: tuple[int, float | None] | None,
                          direction: str = "higher", is_rate: bool = False, baseline_year: int = BASELINE_YEAR,
                          *, estimate_years: Iterable[int] = ()) -> ProgressResult:
-    """Progress of a yearly series toward a target.
+    """Progress of a yearly series toward a target, or its trend when there is no target.
 
     ``points``: observed (year, value) pairs in any order (None values are ignored; a repeated year
     keeps its last value). The latest point is the one with the largest year; the baseline is chosen
-    by ``choose_baseline``. ``estimate_years``: years whose value is an estimate (said so in the text).
+    by ``choose_baseline`` (the explanation says so when it falls back before ``baseline_year``).
+    ``estimate_years``: years whose value is an estimate (said so in the text).
     """
     direction = _direction(direction)
     series: dict[int, float] = {}
@@ -392,14 +350,15 @@ def progress_from_series(points: Iterable[tuple[int, float | None]], target: tup
     tgt = (int(target[0]), float(target[1])) if target is not None and _finite(target[1]) else None
     latest = ordered[-1] if ordered else None
     est = latest is not None and latest[0] in {int(y) for y in estimate_years}
-    if tgt is None:
-        base = choose_baseline(ordered, baseline_year) if len(ordered) > 1 else None
-        return _insufficient("no_target", base, latest, None, direction, est)
-    if len(ordered) < 2:
-        return _insufficient("few_points", None, latest, tgt, direction, est)
     baseline = choose_baseline(ordered, baseline_year)
-    return assess_progress(baseline, latest, tgt, direction=direction, is_rate=is_rate,
-                           latest_is_estimate=est)
+    result = assess_progress(baseline, latest, tgt, direction=direction, is_rate=is_rate,
+                             latest_is_estimate=est)
+    if baseline is None or baseline[0] >= baseline_year or result.status == "insufficient_data":
+        return result
+    vi, en = STEP_TEXT["baseline_fallback"]
+    return replace(result, explanation_vi=f"{result.explanation_vi} {vi.format(year=baseline_year)}",
+                   explanation_en=f"{result.explanation_en} {en.format(year=baseline_year)}",
+                   notes=(*result.notes, "baseline_fallback"))
 
 
 # --- percent of target (map classes) ---------------------------------------------------------------

@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, func, select
 
+from .. import periods
 from ..db import read_session
 from ..errors import NotFound
 from ..models import Indicator, IndicatorValue
@@ -29,7 +30,8 @@ from .commit import commit
 from .common import Problem
 from .plan import Plan, dry_run, summary
 from .reader import MAX_BYTES, MAX_DATA_ROWS, FileRefused
-from .tasks_io import TaskRow, tasks_template
+from .task_checks import TaskRow
+from .tasks_io import tasks_template
 from .template import Template, default_slots, period_choices, values_template
 from .validate import ValueRow
 
@@ -48,30 +50,28 @@ def revision_history(engine: Engine, indicator: str, unit: str, period: str, kin
     return queries.value_history(engine, indicator=indicator, unit_code=unit, period=period, kind=kind).to_frame()
 
 
+INDICATOR_CHOICES = select(Indicator.code, Indicator.name_vi, Indicator.name_en, Indicator.unit, Indicator.unit_en,
+                           Indicator.owner_role, Indicator.decimals).order_by(Indicator.sort_order, Indicator.code)
+VALUE_KEYS = (select(IndicatorValue.period, IndicatorValue.kind, func.count().label("revisions"))
+              .where(IndicatorValue.indicator_code == bindparam("indicator"),
+                     IndicatorValue.admin_unit_code == bindparam("unit"))
+              .group_by(IndicatorValue.period, IndicatorValue.kind))
+KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}
+
+
 def indicator_choices(engine: Engine) -> list[dict]:
     """Indicators for pickers: [{code, name_vi, name_en, unit, unit_en, owner_role, decimals}], catalogue order."""
-    with read_session(engine) as s:
-        rows = s.execute(select(Indicator.code, Indicator.name_vi, Indicator.name_en, Indicator.unit,
-                                Indicator.unit_en, Indicator.owner_role, Indicator.decimals)
-                         .order_by(Indicator.sort_order, Indicator.code)).all()
-    return [dict(r._mapping) for r in rows]
+    with engine.connect() as c:
+        return [dict(r) for r in c.execute(INDICATOR_CHOICES).mappings().all()]
 
 
 def value_keys(engine: Engine, indicator: str, unit: str) -> list[dict]:
     """The (period, kind) pairs that have figures for one indicator and area, newest period first, with
     how many revisions each has."""
-    from sqlalchemy import func
-
-    from .. import periods
-
-    v = IndicatorValue
-    with read_session(engine) as s:
-        rows = s.execute(select(v.period, v.kind, func.count().label("revisions"))
-                         .where(v.indicator_code == indicator, v.admin_unit_code == unit)
-                         .group_by(v.period, v.kind)).all()
-    out = [dict(r._mapping) for r in rows if periods.is_valid(r.period)]
-    order = {"actual": 0, "estimate": 1, "target": 2}
-    out.sort(key=lambda r: (periods.sort_key(r["period"]), -order.get(r["kind"], 9)), reverse=True)
+    with engine.connect() as c:
+        rows = c.execute(VALUE_KEYS, {"indicator": indicator, "unit": unit}).mappings().all()
+    out = [dict(r) for r in rows if periods.is_valid(r["period"])]
+    out.sort(key=lambda r: (periods.sort_key(r["period"]), -KIND_ORDER.get(r["kind"], 9)), reverse=True)
     return out
 
 

@@ -17,6 +17,7 @@ from ..errors import ValidationFailed
 from ..permissions import Actor
 from ..services import values as values_service
 from .plan import Plan, summary
+from .tasks_io import commit_tasks
 
 Progress = Callable[[int, int, str], None]
 
@@ -36,8 +37,6 @@ def commit(engine: Engine, actor: Actor, plan: Plan, *, progress: Progress | Non
     changed since the dry run, ``PermissionDenied`` when the actor may not write a row."""
     _refuse_errors(plan)
     if plan.kind == "tasks":
-        from .tasks_io import commit_tasks
-
         return commit_tasks(engine, actor, plan, progress=progress)
     rows = plan.to_write
     if not rows:

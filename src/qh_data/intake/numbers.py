@@ -54,13 +54,8 @@ def _groups_ok(integer: str, sep: str) -> bool:
     return 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]) and all(p.isdigit() for p in parts)
 
 
-def parse_text(raw: str) -> Parsed:
-    text = unicodedata.normalize("NFC", raw).translate(_MINUS).strip(_SPACE_CHARS + "\u200b\ufeff")
-    if _INNER_SPACE.search(text) and not _SPACE_GROUPS.match(text):
-        return Parsed(error="not_number")  # "12 34": spaces only between groups of thousands
-    text = text.translate(_DROP).strip()
-    if not text:
-        return Parsed()
+def _percent_and_sign(text: str) -> tuple[str, bool, float]:
+    """The text without its percent sign (either end) and its leading sign."""
     percent = False
     if text.endswith("%"):
         percent, text = True, text[:-1]
@@ -69,28 +64,25 @@ def parse_text(raw: str) -> Parsed:
     sign = 1.0
     if text and text[0] in "+-":
         sign, text = (-1.0 if text[0] == "-" else 1.0), text[1:]
-    if not text:
+    return text, percent, sign
+
+
+def _both_separators(text: str, sign: float, percent: bool) -> Parsed:
+    """Commas and dots: the last one is the decimal mark, the other separates thousands."""
+    last = max(text.rfind(","), text.rfind("."))
+    dec = text[last]
+    thou = "." if dec == "," else ","
+    integer, frac = text[:last], text[last + 1:]
+    if text.count(dec) != 1 or not frac.isdigit() or not _groups_ok(integer, thou):
         return Parsed(error="not_number")
-    if _SCIENTIFIC.match(text):
-        number = float(text)
-        return Parsed(value=_clean(sign * number), percent=percent) if math.isfinite(number) else \
-            Parsed(error="not_number")
-    if not _BODY.match(text) or not any(ch.isdigit() for ch in text):
-        return Parsed(error="not_number")
-    commas, dots = text.count(","), text.count(".")
-    if commas and dots:
-        last = max(text.rfind(","), text.rfind("."))
-        dec = text[last]
-        thou = "." if dec == "," else ","
-        integer, frac = text[:last], text[last + 1:]
-        if text.count(dec) != 1 or not frac.isdigit() or not _groups_ok(integer, thou):
-            return Parsed(error="not_number")
-        number = float(integer.replace(thou, "") + "." + frac)
-        return Parsed(value=_clean(sign * number), percent=percent, style="vi" if dec == "," else "en")
-    if not commas and not dots:
-        return Parsed(value=_clean(sign * float(text)), percent=percent)
-    sep = "," if commas else "."
-    if commas + dots > 1:  # one kind of separator, several times: thousands
+    number = float(integer.replace(thou, "") + "." + frac)
+    return Parsed(value=_clean(sign * number), percent=percent, style="vi" if dec == "," else "en")
+
+
+def _one_separator(text: str, sep: str, several: bool, sign: float, percent: bool) -> Parsed:
+    """One kind of separator: several times, thousands; once, a decimal mark, or both readings when
+    exactly three digits follow it."""
+    if several:
         if not _groups_ok(text, sep):
             return Parsed(error="not_number")
         return Parsed(value=_clean(sign * float(text.replace(sep, ""))), percent=percent,
@@ -104,6 +96,30 @@ def parse_text(raw: str) -> Parsed:
         vi, en = (as_decimal, as_thousands) if sep == "," else (as_thousands, as_decimal)
         return Parsed(percent=percent, ambiguous=(_clean(sign * vi), _clean(sign * en)))
     return Parsed(value=_clean(sign * as_decimal), percent=percent, style="vi" if sep == "," else "en")
+
+
+def parse_text(raw: str) -> Parsed:
+    text = unicodedata.normalize("NFC", raw).translate(_MINUS).strip(_SPACE_CHARS + "\u200b\ufeff")
+    if _INNER_SPACE.search(text) and not _SPACE_GROUPS.match(text):
+        return Parsed(error="not_number")  # "12 34": spaces only between groups of thousands
+    text = text.translate(_DROP).strip()
+    if not text:
+        return Parsed()
+    text, percent, sign = _percent_and_sign(text)
+    if not text:
+        return Parsed(error="not_number")
+    if _SCIENTIFIC.match(text):
+        number = float(text)
+        return Parsed(value=_clean(sign * number), percent=percent) if math.isfinite(number) else \
+            Parsed(error="not_number")
+    if not _BODY.match(text) or not any(ch.isdigit() for ch in text):
+        return Parsed(error="not_number")
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        return _both_separators(text, sign, percent)
+    if not commas and not dots:
+        return Parsed(value=_clean(sign * float(text)), percent=percent)
+    return _one_separator(text, "," if commas else ".", commas + dots > 1, sign, percent)
 
 
 def parse_cell(value, data_type: str = "n", number_format: str | None = None) -> Parsed:

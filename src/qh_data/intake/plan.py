@@ -21,6 +21,7 @@ from .. import clock
 from ..permissions import Actor, allowed, require
 from . import reader
 from .common import Problem, Report
+from .task_checks import check_tasks
 from .validate import ValueRow, check_values
 
 Progress = Callable[[int, int, str], None]
@@ -104,8 +105,6 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
             meta = book.meta() or {}
             plan.meta = meta
             if meta.get("kind") == "tasks":
-                from .tasks_io import check_tasks
-
                 plan.kind = "tasks"
                 plan.rows, plan.data_rows = check_tasks(engine, actor, book, meta, report, progress)
             else:

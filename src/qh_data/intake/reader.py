@@ -10,8 +10,10 @@ OLE compound file holding an ``EncryptedPackage`` stream.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Self
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 
@@ -181,6 +184,45 @@ def _damaged(name: str) -> FileRefused:
     )
 
 
+def _local(name: str) -> str:
+    """An XML tag or attribute name without its namespace (transitional and strict OOXML alike)."""
+    return name.rsplit("}", 1)[-1]
+
+
+def _part_path(base: str, target: str) -> str:
+    """A relationship's target as a path in the zip: absolute ("/xl/...") or relative to ``base``'s folder."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """{relationship id: (type, path)} of a part ("" for the package itself)."""
+    folder, name = posixpath.split(part)
+    try:
+        root = ElementTree.fromstring(zf.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    except KeyError:  # no relationships
+        return {}
+    return {rel.get("Id") or "": (rel.get("Type") or "", _part_path(part, rel.get("Target") or ""))
+            for rel in root if _local(rel.tag) == "Relationship"}
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: path of its XML part}, read from the package's and the workbook's relationships as Excel
+    finds them (the workbook part is the package's officeDocument, ``xl/workbook.xml`` by default)."""
+    workbook = next((path for kind, path in _rels(zf, "").values() if kind.endswith("/officeDocument")),
+                    "xl/workbook.xml")
+    rels = _rels(zf, workbook)
+    out: dict[str, str] = {}
+    for el in ElementTree.fromstring(zf.read(workbook)).iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
+        if rid in rels:
+            out[el.get("name") or ""] = rels[rid][1]
+    return out
+
+
 # Errors openpyxl and the zip/XML layers raise on a damaged workbook.
 READ_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
                                                 TypeError, IndexError, AttributeError, OSError, SyntaxError)
@@ -234,14 +276,15 @@ class Book:
         return out
 
     def merged_ranges(self, ws) -> list[str]:
-        """Merged ranges of a sheet (read-only worksheets do not expose them: scan the sheet's XML)."""
-        path = getattr(ws, "_worksheet_path", None)
-        if not path:
-            return []
+        """Merged ranges of a sheet (read-only worksheets do not expose them: scan the sheet's XML part,
+        found through the workbook's relationships, in the upload's own zip)."""
         found: list[str] = []
         tail = b""
         try:
-            with self.wb._archive.open(path) as fh:
+            path = self.sheet_paths.get(ws.title)
+            if not path:
+                return []
+            with zipfile.ZipFile(io.BytesIO(self.upload.data)) as zf, zf.open(path) as fh:
                 while chunk := fh.read(1 << 20):
                     block = tail + chunk  # a tag cut in two by the chunk boundary is whole in the next block
                     found += [m.decode("ascii").upper() for m in _MERGE.findall(block)]
@@ -249,6 +292,12 @@ class Book:
         except READ_ERRORS as exc:
             raise _damaged(self.upload.name) from exc
         return list(dict.fromkeys(found))
+
+    @functools.cached_property
+    def sheet_paths(self) -> dict[str, str]:
+        """{sheet name: path of its XML part in the upload's zip}."""
+        with zipfile.ZipFile(io.BytesIO(self.upload.data)) as zf:
+            return sheet_parts(zf)
 
     def rows(self, ws, *, min_row: int, max_col: int) -> Iterator[tuple[int, tuple]]:
         """(row number, cells) from ``min_row`` down, each cell a ReadOnlyCell or EmptyCell; refuses a sheet

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -199,29 +198,22 @@ def values_template(engine: Engine, *, agency: str | None = None, district: str 
 
 def _cell(ws, value, *, font=None, fill=None, protection=LOCKED, number_format=None, alignment=None,
           border=None):
-    """A write-only cell. Styles are set once per combination on a prototype and their style array copied
-    afterwards: assigning style objects cell by cell costs more than writing the cell."""
+    """A write-only cell with the given style attributes (each set through openpyxl's public setters)."""
     c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith("="):
         c.data_type = "s"  # text from the store is never a formula
-    cache = ws.parent.__dict__.setdefault("_qh_style_arrays", {})
-    key = (id(font), id(fill), id(protection), number_format, id(alignment), id(border))
-    style = cache.get(key)
-    if style is None:
-        proto = WriteOnlyCell(ws)
-        proto.protection = protection
-        if font is not None:
-            proto.font = font
-        if fill is not None:
-            proto.fill = fill
-        if number_format:
-            proto.number_format = number_format
-        if alignment is not None:
-            proto.alignment = alignment
-        if border is not None:
-            proto.border = border
-        style = cache[key] = proto._style
-    c._style = copy(style)
+    if protection is not LOCKED:  # a cell is locked unless told otherwise: LOCKED is the default
+        c.protection = protection
+    if font is not None:
+        c.font = font
+    if fill is not None:
+        c.fill = fill
+    if number_format:
+        c.number_format = number_format
+    if alignment is not None:
+        c.alignment = alignment
+    if border is not None:
+        c.border = border
     return c
 
 

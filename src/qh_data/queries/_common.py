@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Date, Engine, and_, bindparam, case, func, or
 
 from .. import clock
 from .. import periods as _periods
+from ..collation import sort_key
 from ..models import AdminUnit
-from ..text import fold
 
 
 def read_connection(engine: Engine) -> Connection:
@@ -88,10 +88,9 @@ def code_list(values) -> list[str] | None:
     return out or None
 
 
-@functools.lru_cache(maxsize=65536)
-def sort_name(name: str | None) -> str:
-    """The sort key of a name (folded; the same names come back on every call, so it is remembered)."""
-    return fold(name or "")
+def sort_name(name: str | None) -> tuple:
+    """The sort key of a name in Vietnamese alphabetical order (``qh_data.collation``, remembered there)."""
+    return sort_key(name or "")
 
 
 class _MemoPeriods:

@@ -20,6 +20,7 @@ from ..models import Agency, Issue
 from ..rules.open_status import ISSUE_STATUSES, issue_open_sql
 from ..services.agenda import AgendaDraft
 from . import asof
+from ._common import sort_name
 from .indicators import indicator_overview
 from .issues import open_issues
 from .meetings import agenda_items, conclusions, meeting_province
@@ -177,7 +178,7 @@ def meeting_tasks(engine: Engine, meeting_id: int, *, day: dt.date | None = None
     rows = asof.task_states(engine, province=province, day=day, meeting_id=meeting_id)
     for r in rows:
         r["conclusion_number"], r["conclusion_text"] = numbers.get(r["conclusion_id"], (None, None))
-    return sorted(rows, key=lambda r: (r["conclusion_number"] or 0, r["lead_name"]))
+    return sorted(rows, key=lambda r: (r["conclusion_number"] or 0, sort_name(r["lead_name"])))
 
 
 def _ids(items: list[dict], kind: str) -> list[int]:

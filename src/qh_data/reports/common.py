@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select
 
+from ..collation import sort_key
 from ..db import read_session
 from ..models import AdminUnit, Agency
 from ..queries.meetings import agenda_dicts, load_meeting_detail
@@ -56,7 +57,7 @@ def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
             is_demo=m.is_demo,
             invitees=[
                 {"code": a.code, "name": a.name, "short_name": a.short_name, "kind": a.kind}
-                for a in sorted(m.invitees, key=lambda a: a.name)
+                for a in sorted(m.invitees, key=lambda a: sort_key(a.name))
             ],
             agenda=agenda_dicts(m),
             conclusions=[

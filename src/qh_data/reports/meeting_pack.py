@@ -15,6 +15,7 @@ import logging
 
 from sqlalchemy import Engine
 
+from ..collation import sort_key
 from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
 from . import docx_base as d
 from . import images
@@ -29,6 +30,10 @@ PROGRESS_VI = {
     "moderate": "Chậm vừa phải",
     "limited": "Chậm nhiều",
     "deteriorating": "Đi xuống",
+    "trend_on_track": "Không mục tiêu: xu hướng tốt",
+    "trend_moderate": "Không mục tiêu: xu hướng chậm vừa phải",
+    "trend_limited": "Không mục tiêu: xu hướng chậm nhiều",
+    "trend_deteriorating": "Không mục tiêu: xu hướng đi xuống",
     "insufficient_data": "Chưa đủ số liệu",
 }
 SEVERITY_VI = {"low": "Thấp", "medium": "Trung bình", "high": "Cao", "critical": "Rất nghiêm trọng"}
@@ -52,7 +57,7 @@ def vn_percent(share: float, decimals: int = 1) -> str:
 
 def progress_table_rows(data: PackData) -> tuple[list[list[str]], list[str]]:
     rows = []
-    ordered = sorted(data.progress, key=lambda r: (-r["overdue"], -r["assigned"], r["agency_name"]))
+    ordered = sorted(data.progress, key=lambda r: (-r["overdue"], -r["assigned"], sort_key(r["agency_name"])))
     for i, r in enumerate(ordered, start=1):
         rows.append(
             [

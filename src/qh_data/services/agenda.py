@@ -18,8 +18,9 @@ from ..db import session_scope
 from ..errors import NotFound, ValidationFailed
 from ..models import AGENDA_KINDS, AgendaItem, Meeting
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
-from .meeting_versions import check_meeting_version
+from ..versioning import bump, check_expected
 from .meetings import meeting_for_update, province_agencies
 
 MAX_AGENDA = 60
@@ -79,6 +80,7 @@ def _not_on_agenda(item_id) -> NotFound:
     )
 
 
+@retrying()
 def add_agenda_items(
     engine: Engine, actor: Actor, meeting_id: int, drafts: list[AgendaDraft], expected_version: int
 ) -> Meeting:
@@ -87,7 +89,7 @@ def add_agenda_items(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         before = agenda_snapshot(meeting)
         items = sorted(meeting.agenda_items, key=lambda i: i.position)
         present = {(i.kind, i.ref) for i in items if i.kind != "free"}
@@ -107,7 +109,7 @@ def add_agenda_items(
             )
         if not added:
             return meeting
-        meeting.version += 1
+        bump(meeting)
         session.flush()
         audit.record(
             session, actor, "meeting.agenda_add", "meeting", meeting.id, before, agenda_snapshot(meeting)
@@ -115,6 +117,7 @@ def add_agenda_items(
         return meeting
 
 
+@retrying()
 def remove_agenda_item(
     engine: Engine, actor: Actor, meeting_id: int, item_id: int, expected_version: int
 ) -> Meeting:
@@ -122,14 +125,14 @@ def remove_agenda_item(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         before = agenda_snapshot(meeting)
         item = next((i for i in meeting.agenda_items if i.id == int(item_id)), None)
         if item is None:
             raise _not_on_agenda(item_id)
         meeting.agenda_items.remove(item)
         _renumber(sorted(meeting.agenda_items, key=lambda i: i.position))
-        meeting.version += 1
+        bump(meeting)
         session.flush()
         audit.record(
             session, actor, "meeting.agenda_remove", "meeting", meeting.id, before, agenda_snapshot(meeting)
@@ -149,13 +152,14 @@ def _put_in_order(session: Session, actor: Actor, meeting: Meeting, item_ids: li
     _renumber([by_id[i] for i in wanted])
     if agenda_snapshot(meeting) == before:
         return meeting
-    meeting.version += 1
+    bump(meeting)
     audit.record(
         session, actor, "meeting.agenda_reorder", "meeting", meeting.id, before, agenda_snapshot(meeting)
     )
     return meeting
 
 
+@retrying()
 def reorder_agenda(
     engine: Engine, actor: Actor, meeting_id: int, item_ids: list[int], expected_version: int
 ) -> Meeting:
@@ -163,10 +167,11 @@ def reorder_agenda(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         return _put_in_order(session, actor, meeting, item_ids)
 
 
+@retrying()
 def move_agenda_item(
     engine: Engine, actor: Actor, meeting_id: int, item_id: int, delta: int, expected_version: int
 ) -> Meeting:
@@ -177,7 +182,7 @@ def move_agenda_item(
         ids = [i.id for i in sorted(meeting.agenda_items, key=lambda i: i.position)]
         if int(item_id) not in ids:
             raise _not_on_agenda(item_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         i = ids.index(int(item_id))
         j = max(0, min(len(ids) - 1, i + int(delta)))
         ids[i], ids[j] = ids[j], ids[i]

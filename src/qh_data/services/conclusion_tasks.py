@@ -24,6 +24,7 @@ from ..models import AdminUnit, Agency, Conclusion, Meeting, Task, TaskUpdate
 from ..permissions import Actor
 from ..rules.open_status import task_is_open
 from ..units import versions
+from ..versioning import bump
 from .meetings import member_agencies
 from .tasks import task_snapshot
 
@@ -171,7 +172,7 @@ def _bring_up_to_date(
     after = task_snapshot(task) | {"title": task.title, "supporting": sorted(a.code for a in others)}
     if after == before:
         return False
-    task.version += 1
+    bump(task)
     task.updated_at = now
     task.updated_by_id = actor.user_id
     if due_changed:
@@ -201,7 +202,7 @@ def _bring_up_to_date(
 def _cancel(session: Session, actor: Actor, conclusion: Conclusion, task: Task, now) -> None:
     before = task_snapshot(task)
     task.status = "cancelled"
-    task.version += 1
+    bump(task)
     task.updated_at = now
     task.updated_by_id = actor.user_id
     session.add(

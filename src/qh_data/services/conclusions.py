@@ -2,7 +2,7 @@
 
 Each save also creates or brings up to date the tasks the conclusion gives (``services.conclusion_tasks``).
 Writes need ``conclusion.manage`` (and ``task.create`` to record), run in one ``session_scope``
-transaction, refuse a stale edit (``services.meeting_versions``) and audit every row written.
+transaction, refuse a stale edit (``qh_data.versioning``) and audit every row written.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from ..db import session_scope
 from ..errors import NotFound, ValidationFailed
 from ..models import Conclusion, Meeting, Task
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
+from ..versioning import bump, check_expected
 from .conclusion_tasks import sync_tasks
-from .meeting_versions import check_conclusion_version
 from .meetings import UNSET, meeting_for_update, member_agencies, province_agencies
 from .tasks import task_snapshot
 
@@ -153,7 +154,7 @@ def _update(session: Session, actor: Actor, conclusion: Conclusion, values: dict
     conclusion.supporting_agencies = values["supporting"]
     conclusion.due_on = values["due_on"]
     conclusion.all_members = values["all_members"]
-    conclusion.version += 1
+    bump(conclusion)
     session.flush()
     audit.record(
         session,
@@ -181,7 +182,7 @@ def _save(session: Session, actor: Actor, meeting: Meeting, drafts: list[Conclus
         if conclusion is None:
             conclusion = _create(session, actor, meeting, number, values)
         elif not _same(conclusion, values):
-            check_conclusion_version(session, conclusion, draft.expected_version)
+            check_expected(session, conclusion, draft.expected_version, (f"Kết luận số {conclusion.number}", f"Conclusion {conclusion.number}"))
             _update(session, actor, conclusion, values)
         result.conclusion_ids.append(conclusion.id)
         changes = sync_tasks(session, actor, meeting, conclusion)
@@ -191,6 +192,7 @@ def _save(session: Session, actor: Actor, meeting: Meeting, drafts: list[Conclus
     return result
 
 
+@retrying()
 def save_conclusions(
     engine: Engine, actor: Actor, meeting_id: int, drafts: list[ConclusionDraft]
 ) -> SaveResult:
@@ -222,6 +224,7 @@ def _conclusion(session: Session, conclusion_id: int) -> Conclusion:
     return c
 
 
+@retrying()
 def update_conclusion(
     engine: Engine,
     actor: Actor,
@@ -253,12 +256,13 @@ def update_conclusion(
         return _save(session, actor, meeting_for_update(session, c.meeting_id), [draft])
 
 
+@retrying()
 def remove_conclusion(engine: Engine, actor: Actor, conclusion_id: int, expected_version: int) -> None:
     """Delete a conclusion recorded by mistake, with its tasks, as long as no task has progressed."""
     require(actor, "conclusion.manage")
     with session_scope(engine) as session:
         c = _conclusion(session, conclusion_id)
-        check_conclusion_version(session, c, expected_version)
+        check_expected(session, c, expected_version, (f"Kết luận số {c.number}", f"Conclusion {c.number}"))
         tasks = list(session.scalars(select(Task).where(Task.conclusion_id == c.id)))
         moved = [t.code for t in tasks if t.status != "not_started" or t.percent_done or len(t.updates) > 1]
         if moved:

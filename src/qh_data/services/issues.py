@@ -2,7 +2,8 @@
 
 Every function: ``permissions.require`` first (``issue.create`` / ``issue.update`` limited to the
 raising agency for agency editors, ``issue.decide`` for the DPI), one ``session_scope`` transaction,
-a version check that refuses a stale edit with who changed the issue and when, and an audit entry.
+a version check that refuses a stale edit with who changed the issue and when
+(``versioning.check_expected``), and an audit entry; a write refused by a lock is run again (``retry``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, clock
 from ..db import read_session, session_scope
-from ..errors import NotFound, StaleEdit, ValidationFailed
-from ..models import ISSUE_SEVERITIES, ISSUE_STATUSES, AdminUnit, Agency, Issue, Meeting, Task, User
+from ..errors import NotFound, ValidationFailed
+from ..models import ISSUE_SEVERITIES, ISSUE_STATUSES, AdminUnit, Agency, Issue, Meeting, Task
 from ..permissions import Actor, require
+from ..retry import retrying
+from ..rules.open_status import CLOSED_ISSUE_STATUSES
 from ..text import clean_text
 from ..units import versions
+from ..versioning import bump, check_expected
 
-OPEN_STATUSES = ("open", "in_progress", "awaiting_decision")
-CLOSED_STATUSES = ("resolved", "closed")
 TITLE_MAX = 500
 TEXT_MAX = 4000
 
@@ -104,37 +106,16 @@ def load_issue_for_update(session: Session, issue_id: int) -> Issue:
     return issue
 
 
-def raise_stale(session: Session, issue: Issue) -> None:
-    who = None
-    if issue.updated_by_id:
-        user = session.get(User, issue.updated_by_id)
-        who = user.display_name if user else None
-    who = who or "hệ thống"
-    when = issue.updated_at.strftime("%d/%m/%Y %H:%M")
-    raise StaleEdit(
-        f"Khó khăn, vướng mắc này vừa được {who} thay đổi lúc {when}; hãy tải lại để xem nội dung mới "
-        "rồi cập nhật lại.",
-        f"This issue was changed by {who} at {when}; reload to see the new version, then update again.",
-        changed_by=who,
-        changed_at=issue.updated_at,
-        current_version=issue.version,
-    )
-
-
 def _touch(issue: Issue, actor: Actor) -> None:
-    issue.version += 1
+    bump(issue)
     issue.updated_at = clock.now()
     issue.updated_by_id = actor.user_id
-
-
-def _check_version(session: Session, issue: Issue, expected_version: int) -> None:
-    if expected_version is None or issue.version != int(expected_version):
-        raise_stale(session, issue)
 
 
 # --- writes -------------------------------------------------------------------------------------
 
 
+@retrying()
 def raise_issue(
     engine: Engine,
     actor: Actor,
@@ -195,6 +176,7 @@ def raise_issue(
 _UNSET = object()
 
 
+@retrying()
 def update_issue(
     engine: Engine,
     actor: Actor,
@@ -216,7 +198,7 @@ def update_issue(
     with session_scope(engine) as session:
         issue = load_issue_for_update(session, issue_id)
         require(actor, "issue.update", [issue.raised_by_code])
-        _check_version(session, issue, expected_version)
+        check_expected(session, issue, expected_version)
         before = issue_snapshot(issue)
         if title is not None:
             issue.title = clean_text(
@@ -228,7 +210,7 @@ def update_issue(
             issue.severity = _check_severity(severity)
         if status is not None and status != issue.status:
             issue.status = _check_status(status)
-            if status in CLOSED_STATUSES:
+            if status in CLOSED_ISSUE_STATUSES:
                 issue.resolved_on = issue.resolved_on or clock.today()
                 issue.for_next_meeting = False
             else:
@@ -248,6 +230,7 @@ def update_issue(
         return issue
 
 
+@retrying()
 def record_proposed_solution(
     engine: Engine,
     actor: Actor,
@@ -266,8 +249,8 @@ def record_proposed_solution(
     with session_scope(engine) as session:
         issue = load_issue_for_update(session, issue_id)
         require(actor, "issue.update", [issue.raised_by_code])
-        _check_version(session, issue, expected_version)
-        if issue.status in CLOSED_STATUSES:
+        check_expected(session, issue, expected_version)
+        if issue.status in CLOSED_ISSUE_STATUSES:
             raise ValidationFailed(
                 "Vướng mắc này đã được giải quyết hoặc đã đóng.", "This issue is already resolved or closed."
             )
@@ -280,6 +263,7 @@ def record_proposed_solution(
         return issue
 
 
+@retrying()
 def record_decision(
     engine: Engine,
     actor: Actor,
@@ -300,7 +284,7 @@ def record_decision(
     _check_status(status)
     with session_scope(engine) as session:
         issue = load_issue_for_update(session, issue_id)
-        _check_version(session, issue, expected_version)
+        check_expected(session, issue, expected_version)
         meeting = None
         if meeting_id is not None:
             meeting = session.get(Meeting, int(meeting_id))
@@ -313,7 +297,7 @@ def record_decision(
         issue.decided_at_meeting_id = meeting.id if meeting else None
         issue.status = status
         issue.for_next_meeting = False
-        if status in CLOSED_STATUSES:
+        if status in CLOSED_ISSUE_STATUSES:
             settled = meeting.held_on if meeting is not None else clock.today()
             issue.resolved_on = min(settled, clock.today())
         else:
@@ -323,6 +307,7 @@ def record_decision(
         return issue
 
 
+@retrying()
 def mark_for_next_meeting(
     engine: Engine, actor: Actor, issue_id: int, expected_version: int, flag: bool = True
 ) -> Issue:
@@ -331,8 +316,8 @@ def mark_for_next_meeting(
     with session_scope(engine) as session:
         issue = load_issue_for_update(session, issue_id)
         require(actor, "issue.update", [issue.raised_by_code])
-        _check_version(session, issue, expected_version)
-        if flag and issue.status in CLOSED_STATUSES:
+        check_expected(session, issue, expected_version)
+        if flag and issue.status in CLOSED_ISSUE_STATUSES:
             raise ValidationFailed(
                 "Vướng mắc đã giải quyết hoặc đã đóng không đưa ra cuộc họp được.",
                 "A resolved or closed issue cannot be put on the next meeting.",

@@ -5,7 +5,7 @@ The agenda is written by ``services.agenda``, the conclusions and the tasks they
 ``qh_data.queries.meeting_briefing``.
 
 Writes follow the house rules: ``permissions.require("meeting.manage")`` first, one
-``session_scope`` transaction, the expected-version check of ``services.meeting_versions`` (a stale
+``session_scope`` transaction, the expected-version check of ``qh_data.versioning`` (a stale
 edit is refused with who changed the meeting and when), and ``audit.record`` for every row written.
 This module also holds what the agenda and conclusion writes share: the meeting loaded for update
 and the agencies of the province by code.
@@ -24,9 +24,10 @@ from ..db import session_scope
 from ..errors import NotFound, ValidationFailed
 from ..models import AdminUnit, Agency, Meeting
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
 from ..units import versions
-from .meeting_versions import check_meeting_version
+from ..versioning import bump, check_expected
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -116,6 +117,7 @@ def _clean_fields(title, chair, venue, starts_at, notes, kind) -> dict:
 # --- the meeting itself ---------------------------------------------------------------------------
 
 
+@retrying()
 def create_meeting(
     engine: Engine,
     actor: Actor,
@@ -147,6 +149,7 @@ def create_meeting(
         return meeting
 
 
+@retrying()
 def update_meeting(
     engine: Engine,
     actor: Actor,
@@ -166,7 +169,7 @@ def update_meeting(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         before = meeting_snapshot(meeting)
         values = _clean_fields(
             title if title is not None else meeting.title,
@@ -188,13 +191,14 @@ def update_meeting(
             meeting.notice_number = clean_notice_number(notice_number)
         if meeting_snapshot(meeting) == before:
             return meeting
-        meeting.version += 1
+        bump(meeting)
         audit.record(
             session, actor, "meeting.update", "meeting", meeting.id, before, meeting_snapshot(meeting)
         )
         return meeting
 
 
+@retrying()
 def mark_held(
     engine: Engine, actor: Actor, meeting_id: int, expected_version: int, *, notice_number: str | None = None
 ) -> Meeting:
@@ -202,7 +206,7 @@ def mark_held(
     require(actor, "meeting.manage")
     with session_scope(engine) as session:
         meeting = meeting_for_update(session, meeting_id)
-        check_meeting_version(session, meeting, expected_version)
+        check_expected(session, meeting, expected_version)
         if meeting.held_on > clock.today():
             raise ValidationFailed(
                 "Cuộc họp chưa đến ngày họp nên chưa thể ghi là đã họp.",
@@ -212,6 +216,6 @@ def mark_held(
         meeting.status = "held"
         if notice_number is not None:
             meeting.notice_number = clean_notice_number(notice_number)
-        meeting.version += 1
+        bump(meeting)
         audit.record(session, actor, "meeting.held", "meeting", meeting.id, before, meeting_snapshot(meeting))
         return meeting

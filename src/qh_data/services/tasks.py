@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..db import session_scope
-from ..errors import NotFound, StaleEdit, ValidationFailed
-from ..models import TASK_STATUSES, Task, TaskUpdate, User
+from ..errors import NotFound, ValidationFailed
+from ..models import TASK_STATUSES, Task, TaskUpdate
 from ..permissions import Actor, require
+from ..retry import retrying
 from ..text import clean_text
+from ..versioning import bump, check_expected
 
 
 @dataclass(frozen=True)
@@ -47,23 +49,13 @@ def load_task_for_update(session: Session, task_id: int) -> Task:
     return task
 
 
-def raise_stale(session: Session, task: Task) -> None:
-    who = session.get(User, task.updated_by_id).display_name if task.updated_by_id else "hệ thống"
-    when = task.updated_at.strftime("%d/%m/%Y %H:%M")
-    raise StaleEdit(
-        f"Nhiệm vụ này vừa được {who} thay đổi lúc {when}; hãy tải lại để xem nội dung mới rồi cập nhật lại.",
-        f"This task was changed by {who} at {when}; reload to see the new version, then update again.",
-        changed_by=who, changed_at=task.updated_at, current_version=task.version,
-    )
-
-
 def apply_progress(session: Session, actor: Actor, task: Task, change: ProgressChange,
                    expected_version: int) -> Task:
     """Apply one progress change inside an open session (used by the page form and the Excel door)."""
     require(actor, "task.update", [task.lead_agency_code])
     _validate(change)
-    if task.version != expected_version:
-        raise_stale(session, task)
+    check_expected(session, task, expected_version)
+    note = clean_text(change.note, field="ghi chú / note", max_len=4000) if change.note else None
     before = task_snapshot(task)
     now = clock.now()
     task.status = change.status
@@ -72,10 +64,9 @@ def apply_progress(session: Session, actor: Actor, task: Task, change: ProgressC
         task.done_on = change.done_on or task.done_on or now.date()
     else:
         task.done_on = None
-    task.version += 1
+    bump(task)
     task.updated_at = now
     task.updated_by_id = actor.user_id
-    note = clean_text(change.note, field="ghi chú / note", max_len=4000) if change.note else None
     session.add(TaskUpdate(task=task, at=now, user_id=actor.user_id, status=task.status,
                            percent_done=task.percent_done, due_on=task.due_on, done_on=task.done_on,
                            note=note, version=task.version))
@@ -83,6 +74,7 @@ def apply_progress(session: Session, actor: Actor, task: Task, change: ProgressC
     return task
 
 
+@retrying()
 def update_progress(engine: Engine, actor: Actor, task_id: int, change: ProgressChange,
                     expected_version: int) -> Task:
     """Record a progress update; refuses a stale edit (the version counter moved since it was read)."""
@@ -91,7 +83,3 @@ def update_progress(engine: Engine, actor: Actor, task_id: int, change: Progress
         task = load_task_for_update(session, task_id)
         return apply_progress(session, actor, task, change, expected_version)
 
-
-def get_task(engine: Engine, task_id: int) -> Task | None:
-    with session_scope(engine) as session:
-        return session.scalar(select(Task).where(Task.id == task_id))

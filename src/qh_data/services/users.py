@@ -1,8 +1,9 @@
 """User administration: create, change role, deactivate, reset password. Administrators only.
 
-Each write: ``require()`` before anything is read, one transaction, one audit entry with the values
-before and after. A password or its hash never reaches the audit trail or the log: entries about a
-password say only that it was set.
+Each write: ``require()`` before anything is read, one transaction (run again after a lock refusal,
+``retry``), one audit entry with the values before and after; each change is a new ``version`` and an
+edit made on an older version is refused (``versioning``). A password or its hash
+never reaches the audit trail or the log: entries about a password say only that it was set.
 
 Rules beyond the role table: nobody can raise their own role or deactivate their own account, and
 the last active administrator cannot be demoted or deactivated (the store would be left with nobody
@@ -20,10 +21,12 @@ from sqlalchemy.orm import Session
 from .. import audit, clock
 from ..auth import check_password_rules, hash_password, normalise_username, verify_password
 from ..db import read_session, session_scope
-from ..errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..models import ROLES, Agency, User
 from ..permissions import ROLE_RANK, Actor, require
+from ..retry import retrying
 from ..text import clean_text
+from ..versioning import bump, check_expected
 
 log = logging.getLogger("qh.users")
 
@@ -97,13 +100,12 @@ def _load(session: Session, user_id: int) -> User:
     return user
 
 
-def _check_version(user: User, expected_version: int | None) -> None:
-    if expected_version is not None and user.version != expected_version:
-        raise StaleEdit(
-            f"Tài khoản {user.username} vừa được người khác thay đổi; hãy tải lại rồi làm lại.",
-            f"Account {user.username} was just changed by someone else; reload and try again.",
-            current_version=user.version,
-        )
+def _check_version(session: Session, user: User, expected_version: int | None) -> None:
+    """An edit made on a version of the account that is no longer the stored one is refused; an edit that
+    names no version (the command line, scripts) is not checked."""
+    if expected_version is not None:
+        what = (f"Tài khoản {user.username}", f"Account {user.username}")
+        check_expected(session, user, expected_version, what)
 
 
 def _unique(session: Session, *, username: str | None = None, email: str | None = None,
@@ -133,13 +135,10 @@ def _keep_an_admin(session: Session, user: User) -> None:
         )
 
 
-def _bump(user: User) -> None:
-    user.version = (user.version or 0) + 1
-
-
 # --- writes ----------------------------------------------------------------------------------
 
 
+@retrying()
 def create_user(engine: Engine, actor: Actor, *, username: str, display_name: str, role: str,
                 password: str | None, agency_code: str | None = None, email: str | None = None) -> User:
     """A new account. ``password`` may be None for a single-sign-on-only account (e-mail required)."""
@@ -168,6 +167,7 @@ def create_user(engine: Engine, actor: Actor, *, username: str, display_name: st
     return user
 
 
+@retrying()
 def update_details(engine: Engine, actor: Actor, user_id: int, *, display_name: str,
                    email: str | None, expected_version: int | None = None) -> User:
     """Change a user's display name and e-mail (the e-mail is what single sign-on maps)."""
@@ -176,16 +176,17 @@ def update_details(engine: Engine, actor: Actor, user_id: int, *, display_name: 
     mail = _email(email)
     with session_scope(engine) as session:
         user = _load(session, user_id)
-        _check_version(user, expected_version)
+        _check_version(session, user, expected_version)
         _unique(session, email=mail, except_id=user.id)
         before = user_snapshot(user)
         user.display_name = shown
         user.email = mail
-        _bump(user)
+        bump(user)
         audit.record(session, actor, "user.update", "user", user.id, before, user_snapshot(user))
     return user
 
 
+@retrying()
 def change_role(engine: Engine, actor: Actor, user_id: int, role: str, agency_code: str | None = None,
                 *, expected_version: int | None = None) -> User:
     """Set a user's role and agency. Nobody raises their own role; the last administrator stays one."""
@@ -193,7 +194,7 @@ def change_role(engine: Engine, actor: Actor, user_id: int, role: str, agency_co
     role = _role(role)
     with session_scope(engine) as session:
         user = _load(session, user_id)
-        _check_version(user, expected_version)
+        _check_version(session, user, expected_version)
         if user.id == actor.user_id and ROLE_RANK[role] > ROLE_RANK.get(user.role, -1):
             raise PermissionDenied(
                 "Không ai được tự nâng quyền của chính mình: hãy nhờ một quản trị viên khác.",
@@ -205,19 +206,20 @@ def change_role(engine: Engine, actor: Actor, user_id: int, role: str, agency_co
         before = user_snapshot(user)
         user.role = role
         user.agency_code = agency
-        _bump(user)
+        bump(user)
         audit.record(session, actor, "user.role", "user", user.id, before, user_snapshot(user))
     log.info("role of user %s set to %s by %r", user_id, role, actor.username)
     return user
 
 
+@retrying()
 def set_active(engine: Engine, actor: Actor, user_id: int, active: bool, *,
                expected_version: int | None = None) -> User:
     """Deactivate (``active=False``: the account can no longer sign in) or reactivate a user."""
     require(actor, "user.manage")
     with session_scope(engine) as session:
         user = _load(session, user_id)
-        _check_version(user, expected_version)
+        _check_version(session, user, expected_version)
         if not active:
             if user.id == actor.user_id:
                 raise ValidationFailed("Không thể tự ngừng kích hoạt tài khoản của chính mình.",
@@ -228,7 +230,7 @@ def set_active(engine: Engine, actor: Actor, user_id: int, active: bool, *,
         if active:
             user.failed_attempts = 0
             user.locked_until = None
-        _bump(user)
+        bump(user)
         audit.record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
                      before, user_snapshot(user))
     return user
@@ -244,6 +246,7 @@ def reactivate_user(engine: Engine, actor: Actor, user_id: int, *,
     return set_active(engine, actor, user_id, True, expected_version=expected_version)
 
 
+@retrying()
 def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str) -> User:
     """Set a new password (to be handed to the user) and lift any lock-out."""
     require(actor, "user.manage")
@@ -255,7 +258,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str
         user.password_hash = password_hash
         user.failed_attempts = 0
         user.locked_until = None
-        _bump(user)
+        bump(user)
         audit.record(session, actor, "user.reset_password", "user", user.id, before,
                      {"username": user.username, "version": user.version, "password_set": True,
                       "failed_attempts": 0, "locked_until": None})
@@ -263,6 +266,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str
     return user
 
 
+@retrying()
 def unlock_user(engine: Engine, actor: Actor, user_id: int) -> User:
     """Lift a lock-out before its time runs out."""
     require(actor, "user.manage")
@@ -277,6 +281,7 @@ def unlock_user(engine: Engine, actor: Actor, user_id: int) -> User:
     return user
 
 
+@retrying()
 def change_own_password(engine: Engine, actor: Actor, current_password: str, new_password: str) -> None:
     """Any signed-in user changes their own password, proving the current one first."""
     require(actor, "account.password")
@@ -288,9 +293,10 @@ def change_own_password(engine: Engine, actor: Actor, current_password: str, new
         user = _load(session, actor.user_id)
         if not user.is_active or not verify_password(user.password_hash, current_password):
             raise ValidationFailed("Mật khẩu hiện tại không đúng.", "The current password is wrong.")
+        before = {"version": user.version}
         user.password_hash = password_hash
-        _bump(user)
-        audit.record(session, actor, "user.change_password", "user", user.id, {"version": user.version - 1},
+        bump(user)
+        audit.record(session, actor, "user.change_password", "user", user.id, before,
                      {"version": user.version, "password_set": True})
 
 
@@ -313,7 +319,17 @@ def get_user(engine: Engine, user_id: int) -> dict | None:
 
 
 __all__ = [
-    "create_user", "update_details", "change_role", "set_active", "deactivate_user", "reactivate_user",
-    "reset_password", "unlock_user", "change_own_password", "list_users", "get_user", "user_snapshot",
+    "change_own_password",
+    "change_role",
     "check_password_rules",
+    "create_user",
+    "deactivate_user",
+    "get_user",
+    "list_users",
+    "reactivate_user",
+    "reset_password",
+    "set_active",
+    "unlock_user",
+    "update_details",
+    "user_snapshot",
 ]

@@ -27,6 +27,7 @@ from ..db import session_scope
 from ..errors import NotFound, StaleEdit, ValidationFailed
 from ..models import VALUE_KINDS, AdminUnit, Agency, Indicator, IndicatorValue, User
 from ..permissions import Actor, allowed, require
+from ..retry import retrying
 from ..text import clean_text
 from ..units import versions
 
@@ -179,6 +180,7 @@ def _concurrent() -> StaleEdit:
         "again, then confirm again.")
 
 
+@retrying()
 def import_figures(engine: Engine, actor: Actor, figures: Sequence[NewFigure], *, file_name: str | None,
                    source: str | None = None, sha256: str | None = None,
                    progress: Callable[[int, int], None] | None = None, summary: dict | None = None) -> dict:
@@ -233,6 +235,7 @@ def _not_number(value) -> ValidationFailed:
     return ValidationFailed(f"'{value}' không phải là số.", f"'{value}' is not a number.")
 
 
+@retrying()
 def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str, period: str, kind: str,
                  value, note: str | None = None, source: str | None = None, file_name: str | None = None,
                  expected_revision: int | None = None) -> dict:

@@ -1,0 +1,122 @@
+"""What the store knows that a figures file is checked against: the catalogue of indicators, the
+province's areas and agencies (``load_lookups``, before the rows are checked), and the figures in force
+for the file's (indicator, area) pairs (``load_current``, after).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, bindparam, select
+
+from .. import periods
+from ..db import read_session
+from ..models import AdminUnit, Agency, Indicator, IndicatorValue
+from .common import norm_key
+
+CHUNK = 900  # values per IN (...) list
+
+_v = IndicatorValue
+CURRENT_FIGURES = select(_v.id, _v.indicator_code, _v.admin_unit_code, _v.period, _v.kind, _v.revision,
+                         _v.value).where(_v.superseded_at.is_(None),
+                                         _v.indicator_code.in_(bindparam("indicators", expanding=True)),
+                                         _v.admin_unit_code.in_(bindparam("units", expanding=True)))
+
+
+@dataclass
+class Lookups:
+    indicators: dict[str, Indicator]
+    indicator_by_lower: dict[str, str]
+    indicator_by_name: dict[str, str | None]
+    units: dict[str, AdminUnit]
+    unit_by_name: dict[str, str | None]
+    province_name: str
+    agencies_by_role: dict[str, list[str]]
+    agency_names: dict[str, str]
+    ubnd_by_unit: dict[str, str]
+    current: dict[tuple[str, str, str, str], tuple[int, int, float | None]] = field(default_factory=dict)
+    history: dict[tuple[str, str, str], list[tuple[tuple, float]]] = field(default_factory=dict)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _by_name(names: dict[str, str]) -> dict[str, str | None]:
+    """{folded name: code}; a name two codes share identifies nothing (None)."""
+    out: dict[str, str | None] = {}
+    for code, name in names.items():
+        key = norm_key(name)
+        out[key] = None if key in out else code
+    return out
+
+
+def _read_catalogue(engine: Engine, province: str | None):
+    with read_session(engine) as s:
+        indicators = {i.code: i for i in s.scalars(select(Indicator))}
+        units_all = list(s.scalars(select(AdminUnit).where(AdminUnit.level.in_(("district", "province")))))
+        units = {u.code: u for u in units_all
+                 if not province or u.code == province or u.parent_code == province}
+        stmt = select(Agency).where(Agency.province_code == province) if province else select(Agency)
+        agencies = list(s.scalars(stmt))
+        for obj in (*indicators.values(), *units.values(), *agencies):
+            s.expunge(obj)
+    return indicators, units, agencies
+
+
+def load_lookups(engine: Engine, province: str | None) -> Lookups:
+    """The catalogue, the areas of ``province`` (every area without one) and its agencies."""
+    indicators, units, agencies = _read_catalogue(engine, province)
+    roles: dict[str, list[str]] = defaultdict(list)
+    ubnd: dict[str, str] = {}
+    for a in agencies:
+        if a.role:
+            roles[a.role].append(a.code)
+        if a.kind == "ubnd_huyen" and a.admin_unit_code:
+            ubnd[a.admin_unit_code] = a.code
+    province_unit = units.get(province) if province else None
+    return Lookups(indicators=indicators, indicator_by_lower={c.lower(): c for c in indicators},
+                   indicator_by_name=_by_name({c: i.name_vi for c, i in indicators.items()}), units=units,
+                   unit_by_name=_by_name({c: u.name for c, u in units.items()}),
+                   province_name=province_unit.name if province_unit else (province or ""),
+                   agencies_by_role=dict(roles), agency_names={a.code: a.name for a in agencies},
+                   ubnd_by_unit=ubnd)
+
+
+def _keep_for_history(slot: dict[str, tuple[int, float]], period: str, kind: str, value: float) -> None:
+    rank = 0 if kind == "actual" else 1  # an actual beats an estimate of the same period
+    if period not in slot or rank < slot[period][0]:
+        slot[period] = (rank, float(value))
+
+
+def load_current(engine: Engine, lookups: Lookups, pairs: set[tuple[str, str]]) -> None:
+    """Figures in force for the (indicator, area) pairs of the file: exact keys (new/changed/unchanged)
+    and the series the outlier check compares with."""
+    if not pairs:
+        return
+    current: dict = {}
+    history: dict[tuple[str, str, str], dict[str, tuple[int, float]]] = defaultdict(dict)
+    with engine.connect() as c:
+        for ind_chunk in _chunks(sorted({i for i, _ in pairs})):
+            for unit_chunk in _chunks(sorted({u for _, u in pairs})):
+                for rid, ind, unit, period, kind, revision, value in c.execute(
+                        CURRENT_FIGURES, {"indicators": ind_chunk, "units": unit_chunk}):
+                    if (ind, unit) not in pairs:
+                        continue
+                    current[(ind, unit, period, kind)] = (rid, revision, value)
+                    if kind in ("actual", "estimate") and value is not None and periods.is_valid(period):
+                        _keep_for_history(history[(ind, unit, periods.parse(period).type)], period, kind, value)
+    lookups.current = current
+    lookups.history = {key: sorted((periods.sort_key(period), val) for period, (_, val) in slot.items())
+                       for key, slot in history.items()}
+
+
+def owners(lookups: Lookups, indicator: Indicator, unit_code: str) -> list[str]:
+    """Agencies that may submit this figure: the department owning the indicator in the province, and
+    the district's People's Committee for its own district."""
+    codes = list(lookups.agencies_by_role.get(indicator.owner_role or "", []))
+    if unit_code in lookups.ubnd_by_unit:
+        codes.append(lookups.ubnd_by_unit[unit_code])
+    return codes
