@@ -1,4 +1,5 @@
-"""Quản lý người dùng — administrators create accounts, change roles, deactivate, reset passwords."""
+"""Quản lý người dùng — administrators create accounts, change roles, deactivate, reset passwords, and set
+who signs the province's documents (dashboard/views/signers.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import streamlit as st
 from dashboard import auth, components, data, fmt, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.views import signers
 from qh_data import clock
 from qh_data.errors import QHError
 from qh_data.models import ROLES
@@ -71,7 +73,10 @@ else:
                  column_config={c: t(f"users.col_{c}") for c in table.columns})
 
 agency_options = [None, *sorted(agencies, key=lambda c: agencies[c])]
-create_tab, edit_tab = st.tabs([t("users.tab_create"), t("users.tab_edit")])
+create_tab, edit_tab, signers_tab = st.tabs([t("users.tab_create"), t("users.tab_edit"), t("users.tab_signers")])
+
+with signers_tab:  # before the edit tab, whose st.stop() ends the page when there is no account
+    signers.render(engine, actor, state.current().province, lang, done)
 
 with create_tab, st.form("user_create", clear_on_submit=False):
     c1, c2 = st.columns(2)

@@ -83,11 +83,21 @@ def test_heading_rules_are_bordered_paragraphs_of_the_rule_style():
     under_body = [p for p in doc.tables[0].cell(0, 0).paragraphs if p.style.name == x.RULE]
     under_subject = [p for p in doc.paragraphs if p.style.name == x.RULE]
     assert len(under_body) == 1 and len(under_subject) == 1
-    # the rule under the subject follows it and is a short centred line
+    # the motto's line is a paragraph of its own below it, as long as the motto
+    right = doc.tables[0].cell(0, 1).paragraphs
+    assert [p.text for p in right[1:]] == [d.MOTTO, ""] and right[2].style.name == x.RULE
+    fmt = right[2].paragraph_format
+    assert 100 - d.CELL_PADDING_MM - fmt.left_indent.mm - fmt.right_indent.mm == pytest.approx(
+        d.MOTTO_RULE_MM, abs=0.2
+    )
+    # the rule under the subject follows it: centred, two fifths of the subject's width
     paras = doc.paragraphs
     at = next(i for i, p in enumerate(paras) if p.text == HEADING.subject)
-    assert paras[at + 1].style.name == x.RULE
-    assert paras[at + 1].paragraph_format.left_indent.mm == pytest.approx(62, abs=0.1)
+    rule = paras[at + 1].paragraph_format
+    assert paras[at + 1].style.name == x.RULE and rule.left_indent == rule.right_indent
+    width = d.TEXT_WIDTH_MM - rule.left_indent.mm - rule.right_indent.mm
+    subject = d.text_width_mm(HEADING.subject, 14, bold=True)
+    assert subject / 3 <= width <= subject / 2
 
 
 def test_heading_and_signature_tables_have_no_borders():
@@ -131,3 +141,28 @@ def test_row_xml_is_only_handed_out_for_the_table_just_added():
     doc.add_paragraph("sau bảng")
     with pytest.raises(ValueError):
         x.new_table_rows(doc, table)
+
+
+def test_agency_names_keep_their_legal_form_inside_the_provinces_documents():
+    from qh_data.reports.common import local_name, short_label
+
+    assert local_name("Sở Tài chính tỉnh Lạng Sơn", "Lạng Sơn") == "Sở Tài chính"
+    assert local_name("Ban Dân tộc tỉnh Lạng Sơn", "Lạng Sơn") == "Ban Dân tộc"
+    assert local_name("Công an tỉnh Lạng Sơn", "Lạng Sơn") == "Công an tỉnh"
+    assert local_name("Bộ Chỉ huy Quân sự tỉnh Lạng Sơn", "Lạng Sơn") == "Bộ Chỉ huy Quân sự tỉnh"
+    assert local_name("Cục Thống kê tỉnh Lạng Sơn", "Lạng Sơn") == "Cục Thống kê tỉnh"
+    assert local_name("Ủy ban nhân dân tỉnh Lạng Sơn", "Lạng Sơn") == "Ủy ban nhân dân tỉnh"
+    assert local_name("UBND huyện Tràng Định", "Lạng Sơn") == "UBND huyện Tràng Định"
+    assert local_name("Cục Thống kê tỉnh Thái Nguyên", "Lạng Sơn") == "Cục Thống kê tỉnh Thái Nguyên"
+    assert short_label("Cục Thống kê", "Cục Thống kê tỉnh Lạng Sơn", "Lạng Sơn") == "Cục Thống kê tỉnh"
+    assert short_label("Bộ CHQS tỉnh", "Bộ Chỉ huy Quân sự tỉnh Lạng Sơn", "Lạng Sơn") == "Bộ CHQS tỉnh"
+    assert short_label("Sở KH&ĐT", "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn", "Lạng Sơn") == "Sở KH&ĐT"
+    assert short_label(None, "Công an tỉnh Lạng Sơn", "Lạng Sơn") == "Công an tỉnh"
+
+
+def test_the_number_field_takes_a_number_or_stays_blank():
+    from qh_data.reports.common import number_line
+
+    assert number_line("121/TB-UBND", "TB-UBND") == "Số: 121/TB-UBND"
+    assert number_line(".../TB-UBND (tháng 8/2020)", "TB-UBND") == "Số:      /TB-UBND"
+    assert number_line(None, "TB-UBND") == "Số:      /TB-UBND"

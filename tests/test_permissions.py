@@ -23,6 +23,7 @@ from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
+from qh_data.services import signers as signer_service
 from qh_data.services import tasks as task_service
 from qh_data.services import users as user_service
 from qh_data.services import values as value_service
@@ -45,6 +46,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "values.import_any": {"dpi_editor", "admin"},
     "audit.view": {"dpi_editor", "admin"},
     "user.manage": {"admin"},
+    "settings.manage": {"admin"},
     "data.seed": {"admin"},
     "account.password": {"viewer", "agency_editor", "dpi_editor", "admin"},
 }
@@ -245,6 +247,9 @@ CASES = [
         w.engine, a, w.target_id, "mat-khau-dat-lai-9")),
     ("users.unlock_user", {"admin"}, lambda w, a: user_service.unlock_user(w.engine, a, w.target_id),
      _lock_target),
+    ("signers.set_signer", {"admin"}, lambda w, a: signer_service.set_signer(
+        w.engine, a, province="99", document="notice", draft=signer_service.SignerDraft(name="Nguyễn Văn A"),
+        expected_version=None)),
     ("users.change_own_password", SIGNED_IN, lambda w, a: user_service.change_own_password(
         w.engine, a, PASSWORD, "mat-khau-cua-toi-2")),
 ]

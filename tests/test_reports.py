@@ -14,8 +14,8 @@ from meeting_fixtures import MEMBERS, PROVINCE, add_task, add_value, seed_small
 from sqlalchemy import select
 
 from qh_data import clock
-from qh_data.db import read_session
-from qh_data.models import Agency, Task, TaskUpdate
+from qh_data.db import read_session, session_scope
+from qh_data.models import Agency, Indicator, Task, TaskUpdate
 from qh_data.reports import build_conclusions_notice, build_meeting_pack, pack_data
 from qh_data.reports.docx_base import MOTTO, NATIONAL_TITLE
 from qh_data.rules.end_of_day import end_of_day
@@ -130,7 +130,7 @@ def _check_form(doc, *, body: str, symbol: str, doc_type: str):
     title = [r for r in runs if r.text == NATIONAL_TITLE]
     assert title and title[0].bold
     motto = [r for r in runs if r.text == MOTTO]
-    assert motto and motto[0].underline and motto[0].bold
+    assert motto and motto[0].bold and not motto[0].underline  # its line is drawn below it
     assert any(body in r.text and r.bold for r in runs), body
     number = [r.text for r in runs if r.text.startswith("Số:")]
     assert number and number[0].endswith(symbol), number
@@ -239,14 +239,20 @@ def test_conclusions_notice_has_the_parts_of_an_administrative_notice(world):
     assert "TỈNH LẠNG SƠN" in text
     assert "Kết luận của đồng chí Chủ tịch UBND tỉnh tại cuộc họp Ban Chỉ đạo" in text
     assert "Ngày 10/4/2026" in text
+    # dated from the meeting's record (its month and year; the day is the clerk's), not from today
+    assert "Lạng Sơn, ngày       tháng 4 năm 2026" in text
     paras = [p.text for p in doc.paragraphs]
-    assert any(p.startswith("1. Các thành viên Ban Chỉ đạo rà soát") for p in paras)
-    assert any(p.startswith("2. Sở Tài chính bố trí") for p in paras)
+    # each conclusion ends as a notice assigns work, in the same paragraph
     assert (
-        "Cơ quan chủ trì: Sở Tài chính; phối hợp: Sở Kế hoạch và Đầu tư; thời hạn: trước ngày 15/5/2026."
-        in paras
+        "1. Các thành viên Ban Chỉ đạo rà soát, cung cấp số liệu của ngành, địa phương mình. Giao các thành "
+        "viên Ban Chỉ đạo thực hiện; Sở Kế hoạch và Đầu tư tổng hợp, báo cáo UBND tỉnh, hoàn thành trước "
+        "ngày 30/4/2026." in paras
     )
-    assert any("thành viên Ban Chỉ đạo (4 cơ quan)" in p and "30/4/2026" in p for p in paras)
+    assert (
+        "2. Sở Tài chính bố trí kinh phí lập quy hoạch năm 2026. Giao Sở Tài chính chủ trì, phối hợp với "
+        "Sở Kế hoạch và Đầu tư thực hiện, hoàn thành trước ngày 15/5/2026." in paras
+    )
+    assert not any(p.startswith(("Cơ quan chủ trì", "Giao:")) for p in paras)
     # Nơi nhận: the invitees, the province's leaders, the agency concerned that was not invited, the archive
     recipients = [r for r in text.splitlines() if r.startswith("- ")]
     assert recipients[0] == "- Như thành phần mời;" and recipients[-1] == "- Lưu: VT, KT."
@@ -270,20 +276,21 @@ def test_meeting_pack_parts_and_numbers_equal_the_database(world):
         assert heading in text
     assert len(doc.inline_shapes) == 2  # the chart and the map
     assert all(shape.width.mm >= 140 for shape in doc.inline_shapes)
-    assert "Ranh giới huyện / District boundaries" in text  # the boundary licence's attribution
+    assert "Nguồn ranh giới huyện: Chính phủ Việt Nam" in text  # the boundary licence's credit, in Vietnamese
+    assert "District boundaries" not in text
     cutoff = end_of_day(dt.date(2026, 4, 8))
     assert _shown_by_agency(_table_after(doc, "Bảng 1.")) == _expected_by_agency(
         engine, cutoff, dt.date(2026, 4, 8)
     )
     overdue = _table_after(doc, "Bảng 2.")
-    assert [r.cells[1].text for r in overdue.rows[1:]] == ["T-LATE"]
-    assert overdue.rows[1].cells[5].text == "8"  # 31/3 -> 8/4
+    assert [r.cells[1].text for r in overdue.rows[1:]] == ["Nhiệm vụ T-LATE"]  # no internal code on paper
+    assert overdue.rows[1].cells[4].text == "8"  # 31/3 -> 8/4
     indicators = _table_after(doc, "Bảng 3.")
     by_name = {r.cells[1].text: [c.text for c in r.cells] for r in indicators.rows[1:]}
     assert by_name["Tốc độ tăng trưởng GRDP"][3:7] == [
-        "3,0 (2020)",
-        "7,0 (ƯTH 2025)",
-        "8,5 (2030)",
+        "3,0\n(2020)",
+        "7,0\n(ƯTH 2025)",
+        "8,5\n(2030)",
         "Chậm vừa phải",
     ]
     assert by_name["Tỷ lệ hộ nghèo"][6] == "Chậm nhiều"  # a rate: 8 / 22 = 0,36 of the target level
@@ -334,15 +341,18 @@ def test_past_meeting_pack_shows_the_figures_of_its_day(world):
             "not_started": 1,
             "overdue": 1,
         }
-        assert [r.cells[1].text for r in _table_after(doc, "Bảng 2.").rows[1:]] == ["T-LATE"]
+        assert [r.cells[1].text for r in _table_after(doc, "Bảng 2.").rows[1:]] == ["Nhiệm vụ T-LATE"]
         grdp = next(
             r for r in _table_after(doc, "Bảng 3.").rows[1:] if r.cells[1].text == "Tốc độ tăng trưởng GRDP"
         )
-        assert grdp.cells[4].text == "7,0 (ƯTH 2025)"
+        assert grdp.cells[4].text == "7,0\n(ƯTH 2025)"
         assert "Thiếu kinh phí thuê tư vấn" in _all_text(doc)
     # the conclusions' own tasks (assigned at the meeting) are not in the pack prepared for it
     assert not any(
-        c.text.startswith(f"H{m.id}-KL") for t in _doc(later).tables for r in t.rows for c in r.cells
+        "Các thành viên rà soát số liệu" in c.text
+        for t in _doc(later).tables
+        for r in t.rows
+        for c in r.cells
     )
     assert _table_texts(before) == _table_texts(later)
 
@@ -366,7 +376,9 @@ def test_a_held_meetings_pack_counts_the_last_instant_of_the_day_before(world):
             return s.get(Task, task_id).version
 
     clock.freeze(dt.datetime(2026, 4, 9, 23, 59, 59, 500000))
-    tsvc.update_progress(engine, a["stc"], ids["late"], tsvc.ProgressChange("done", 100), version(ids["late"]))
+    tsvc.update_progress(
+        engine, a["stc"], ids["late"], tsvc.ProgressChange("done", 100), version(ids["late"])
+    )
     clock.freeze(dt.datetime(2026, 4, 10, 0, 0))
     tsvc.update_progress(
         engine, a["dpi"], ids["far"], tsvc.ProgressChange("in_progress", 30), version(ids["far"])
@@ -422,3 +434,25 @@ def test_todays_pack_agrees_with_the_progress_pages_query(world):
         for r in page.to_dict("records")
     }
     assert shown == expected
+
+
+def test_the_pack_counts_trend_rated_and_unassessed_indicators_apart(world):
+    """An indicator with no target but two observations is rated by its trend, not counted as lacking
+    data; one with a single observation is."""
+    engine, _a, m, _ids, _issue = world
+    with session_scope(engine) as s:
+        for code, sort in (("forest_cover", 3), ("urban_rate", 4)):
+            s.add(Indicator(code=code, name_vi=f"Chỉ tiêu {code}", name_en=code, unit="%", group="environment",
+                            owner_role="STC", direction="higher", aggregation="not_additive", is_rate=False,
+                            decimals=1, sort_order=sort))
+    for per, v in (("2020", 55.0), ("2024", 62.0)):  # +3.0 %/year: above 1.5 %
+        add_value(engine, "forest_cover", PROVINCE, per, "actual", v, dt.datetime(2026, 3, 1, 10))
+    add_value(engine, "urban_rate", PROVINCE, "2024", "actual", 22.0, dt.datetime(2026, 3, 1, 10))
+    clock.freeze(dt.datetime(2026, 4, 8, 15, 0))
+    statuses = {r["code"]: r["status"] for r in pack_data(engine, m.id).indicators}
+    assert statuses["forest_cover"] == "trend_on_track" and statuses["urban_rate"] == "insufficient_data"
+    text = _all_text(_doc(build_meeting_pack(engine, m.id, with_images=False)))
+    assert "1 chỉ tiêu chưa có mục tiêu được đánh giá theo xu hướng" in text
+    assert "1 chỉ tiêu chưa đủ số liệu để đánh giá." in text
+    table3 = _table_after(_doc(build_meeting_pack(engine, m.id, with_images=False)), "Bảng 3.")
+    assert "Chỉ tiêu forest_cover" not in [r.cells[1].text for r in table3.rows[1:]]

@@ -31,7 +31,7 @@ from qh_data.services import tasks as task_service
 from tests.intake_helpers import actor, checksum
 
 WRITE_MODULES = ("qh_data.services.tasks", "qh_data.services.issues", "qh_data.services.users",
-                 "qh_data.services.meetings", "qh_data.services.agenda", "qh_data.services.conclusions",
+                 "qh_data.services.signers", "qh_data.services.meetings", "qh_data.services.agenda", "qh_data.services.conclusions",
                  "qh_data.services.values", "qh_data.intake.tasks_io", "qh_data.auth")
 
 

@@ -1,4 +1,4 @@
-"""The `qh` command: database, demo, export, backup and restore, import.
+"""The `qh` command: database, demo, export, backup and restore, import, meeting documents.
 
 Every error meant for a person prints one sentence (Vietnamese / English) and exits with code 2.
 """
@@ -101,6 +101,20 @@ def cmd_import(args) -> int:
     return cli_import(args)
 
 
+def cmd_docs(args) -> int:
+    """The meeting pack or the draft conclusions notice of a meeting, as the meetings page builds them."""
+    from . import reports
+
+    engine = _engine()  # an unknown meeting is the data layer's NotFound (one sentence, exit code 2)
+    build = reports.build_meeting_pack if args.kind == "pack" else reports.build_conclusions_notice
+    data = build(engine, args.meeting)
+    out = Path(args.out)
+    out.write_bytes(data)
+    what = "tài liệu phục vụ cuộc họp" if args.kind == "pack" else "dự thảo thông báo kết luận"
+    print(f"Đã ghi {what} của cuộc họp số {args.meeting} vào {out}.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qh", description="Quản lý dữ liệu Ban Chỉ đạo lập Quy hoạch tỉnh.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -129,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--user", default="dpi", help="tài khoản gửi số liệu")
     i.add_argument("--yes", action="store_true", help="ghi luôn sau khi kiểm tra, không hỏi lại")
     i.set_defaults(fn=cmd_import)
+    docs = sub.add_parser("docs", help="tài liệu Word của một cuộc họp (báo cáo, thông báo kết luận)")
+    docs.add_argument("kind", choices=["pack", "notice"])
+    docs.add_argument("--meeting", type=int, required=True, help="số (id) của cuộc họp")
+    docs.add_argument("--out", required=True, help="tệp .docx được ghi ra")
+    docs.set_defaults(fn=cmd_docs)
     return p
 
 

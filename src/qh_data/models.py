@@ -63,6 +63,7 @@ ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
 MEETING_STATUSES = ("planned", "held")
 AGENDA_KINDS = ("issue", "task", "indicator", "free")
 ROLES = ("viewer", "agency_editor", "dpi_editor", "admin")
+SIGNED_DOCUMENTS = ("notice", "pack")  # document_signer.document
 
 
 def _fk(target: str, **kw) -> ForeignKey:
@@ -440,6 +441,25 @@ class User(Base):
     agency: Mapped[Agency | None] = relationship()
 
 
+class DocumentSigner(Base):
+    """Who signs a province's documents of one kind ("notice", "pack"): the authority lines
+    ("TL. CHỦ TỊCH", "KT. CHÁNH VĂN PHÒNG"), the title and the name. Set by an administrator
+    (``services.signers``); a blank name prints "………" for the clerk to fill in."""
+
+    __tablename__ = "document_signer"
+
+    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
+    document: Mapped[str] = mapped_column(String(10), primary_key=True)
+    authority: Mapped[str | None] = mapped_column(String(120))
+    deputy: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the value before and after (JSON text).
 
@@ -464,4 +484,4 @@ class AuditEntry(Base):
 
 # Rows whose ``version`` the ORM checks on every update (``qh_data.versioning``).
 # ``TaskUpdate.version`` is not among them: it records the task's version that a history line made.
-VERSIONED = (Task, Issue, Meeting, Conclusion, User)
+VERSIONED = (Task, Issue, Meeting, Conclusion, User, DocumentSigner)

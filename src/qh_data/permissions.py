@@ -27,6 +27,7 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "values.import_any": ("dpi_editor", False),
     "audit.view": ("dpi_editor", False),
     "user.manage": ("admin", False),
+    "settings.manage": ("admin", False),
     "data.seed": ("admin", False),
     "account.password": ("viewer", False),  # change one's own password (signed-in users only)
 }
@@ -44,6 +45,7 @@ ACTION_VI = {
     "values.import_any": "nhập số liệu cho mọi cơ quan",
     "audit.view": "xem nhật ký thay đổi",
     "user.manage": "quản lý người dùng",
+    "settings.manage": "thay đổi cài đặt (người ký văn bản)",
     "data.seed": "nạp dữ liệu mẫu",
     "account.password": "đổi mật khẩu của mình",
 }
@@ -61,6 +63,7 @@ ACTION_EN = {
     "values.import_any": "import figures for any agency",
     "audit.view": "view the audit trail",
     "user.manage": "manage users",
+    "settings.manage": "change settings (document signers)",
     "data.seed": "load the demo data",
     "account.password": "change their own password",
 }

@@ -41,6 +41,7 @@ SUBJECTS: dict[str, tuple[str, str]] = {
     "meeting": ("Cuộc họp này", "This meeting"),
     "conclusion": ("Kết luận này", "This conclusion"),
     "user": ("Tài khoản này", "This account"),
+    "document_signer": ("Người ký văn bản này", "This document signer"),
 }
 
 

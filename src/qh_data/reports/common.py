@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select
 
 from ..collation import sort_key
 from ..db import read_session
-from ..models import AdminUnit, Agency
+from ..models import AdminUnit, Agency, DocumentSigner
 from ..queries.meetings import agenda_dicts, load_meeting_detail
+from .docx_base import Signature
 
 
 @dataclass
@@ -104,9 +106,79 @@ def agency_names(engine: Engine, province: str) -> dict[str, dict]:
     }
 
 
-def without_province(name: str, province_name: str) -> str:
-    """ "Sở Tài chính tỉnh Lạng Sơn" -> "Sở Tài chính" inside a document of that province."""
-    for suffix in (f" tỉnh {province_name}", f" Tỉnh {province_name}"):
+# Departments and boards are named without their province inside the province's own documents
+# ("Sở Nội vụ", "Ban Dân tộc" in the 2020 notice); every other body keeps "tỉnh" as its legal name
+# does ("Công an tỉnh", "Bộ Chỉ huy Quân sự tỉnh", "Cục Thống kê tỉnh", "Ủy ban nhân dân tỉnh").
+_WITHOUT_TINH = ("Sở ", "Ban Dân tộc")
+
+
+def local_name(name: str, province_name: str) -> str:
+    """An agency's name inside a document of its own province, from its stored full name:
+    "Sở Tài chính tỉnh Lạng Sơn" -> "Sở Tài chính", "Công an tỉnh Lạng Sơn" -> "Công an tỉnh"."""
+    for tinh in ("tỉnh", "Tỉnh"):
+        suffix = f" {tinh} {province_name}"
         if name.endswith(suffix):
-            return name[: -len(suffix)]
+            return name[: -len(suffix)] if name.startswith(_WITHOUT_TINH) else name[: -len(province_name) - 1]
     return name
+
+
+def short_label(short_name: str | None, name: str, province_name: str) -> str:
+    """A chart's label: the stored short form, with "tỉnh" where the legal name has it and the short
+    form dropped it ("Cục Thống kê" -> "Cục Thống kê tỉnh")."""
+    full = local_name(name, province_name)
+    if not short_name:
+        return full
+    if full.endswith(" tỉnh") and not short_name.endswith("tỉnh"):
+        return f"{short_name} tỉnh"
+    return short_name
+
+
+_NUMBER = re.compile(r"^\s*(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9-]*)")
+
+
+def number_line(notice_number: str | None, symbol: str) -> str:
+    """ "Số: 121/TB-UBND" from a stored number; anything else (none, or a note such as
+    ".../TB-UBND (tháng 8/2020)") leaves the number blank for the clerk: "Số:      /TB-UBND"."""
+    found = _NUMBER.match(notice_number or "")
+    if found:
+        return f"Số: {found.group(1)}/{found.group(2)}"
+    return f"Số:      /{symbol}"
+
+
+SIGNER = select(
+    DocumentSigner.authority, DocumentSigner.deputy, DocumentSigner.title, DocumentSigner.name
+).where(
+    DocumentSigner.province_code == bindparam("province"), DocumentSigner.document == bindparam("document")
+)
+
+
+def document_signer(engine: Engine, province: str, document: str, default: Signature) -> Signature:
+    """Who signs ``document`` ("notice", "pack") of ``province``: the administrator's setting
+    (``services.signers``), each line not set taken from ``default``; the name only from the setting
+    (none prints "………" for the clerk)."""
+    with engine.connect() as c:
+        row = c.execute(SIGNER, {"province": province, "document": document}).mappings().first()
+    if row is None:
+        return default
+    return Signature(
+        authority=row["authority"] or default.authority,
+        deputy=row["deputy"] or default.deputy,
+        title=row["title"] or default.title,
+        name=row["name"],
+    )
+
+
+SIGNERS = select(
+    DocumentSigner.document,
+    DocumentSigner.authority,
+    DocumentSigner.deputy,
+    DocumentSigner.title,
+    DocumentSigner.name,
+    DocumentSigner.version,
+).where(DocumentSigner.province_code == bindparam("province"))
+
+
+def signer_settings(engine: Engine, province: str) -> dict[str, dict]:
+    """The province's stored signers by document ("notice", "pack"), with their versions (the admin form)."""
+    with engine.connect() as c:
+        return {r["document"]: dict(r) for r in c.execute(SIGNERS, {"province": province}).mappings()}

@@ -4,11 +4,14 @@
 - The heading is a borderless two-column table: on the left the issuing body (the parent body in
   upper case, the body itself in bold upper case, a short rule under it) and the number and symbol
   ("Số: .../TB-UBND"); on the right the national title (bold upper case, 13 pt) and the motto
-  (bold 14 pt, underlined), then the place and date in italics.
-- Document type (bold upper case) and subject (bold) centred; body paragraphs justified with a
-  first-line indent; "Nơi nhận:" (bold italic 12 pt) with its 11 pt list on the left and the
-  signature block (authority, title, name; bold upper case) on the right.
-- Page numbers centred in the header from page 2 on.
+  (bold 14 pt) with a line as long as it drawn below it (not an underline through its diacritics),
+  then the place and date in italics.
+- Document type (bold upper case) and subject (bold) centred, a line a third to a half of the
+  subject's width under it; body paragraphs justified, upright, with a first-line indent and at
+  least 6 pt between paragraphs; "Nơi nhận:" (bold italic 12 pt) with its 12 pt list on the left
+  and the signature block (authority, title; bold upper case; the signer's name, or "………" to fill
+  in) on the right.
+- Page numbers centred in the header from page 2 on; a demo document says so in the page header.
 
 What python-docx has no API for (the page-number field, borders, shading, header rows) is written
 by ``docx_xml`` through python-docx's public elements.
@@ -34,6 +37,10 @@ TABLE_PT = 12
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+TEXT_WIDTH_MM = 165  # A4 less the 30 mm and 15 mm margins
+MIN_GAP_PT = 6  # the decree: at least 6 pt between paragraphs
+TO_FILL = "………"  # what the clerk fills in by hand (a name the store does not hold)
+MOTTO_RULE_MM = 64  # the motto's width in bold 14 pt Times New Roman
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class Signature:
     authority: str | None  # "TM. ỦY BAN NHÂN DÂN", "TL. CHỦ TỊCH", "TM. BAN CHỈ ĐẠO"
     deputy: str | None  # "KT. CHÁNH VĂN PHÒNG"
     title: str  # "PHÓ CHÁNH VĂN PHÒNG"
-    name: str | None = None
+    name: str | None = None  # None: "………" for the clerk to fill in
 
 
 def place_and_date(place: str, day: dt.date | None, *, blank_day: bool = False) -> str:
@@ -73,6 +80,34 @@ def short_date(day: dt.date | None) -> str:
         return ""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{day.day:02d}/{month}/{day.year}"
+
+
+def _glyph_em(ch: str, bold: bool) -> float:
+    """A Times New Roman glyph's width in em, by kind (capitals are the widest, then digits)."""
+    if ch == " ":
+        return 0.25
+    if ch.isdigit():
+        return 0.5
+    if ch.isupper():
+        return 0.72
+    if ch.isalpha():
+        return 0.5 if bold else 0.46
+    return 0.33  # punctuation: . , / ( ) - – %
+
+
+def text_width_mm(text: str, size_pt: float, *, bold: bool = False, upper: bool = False) -> float:
+    """A Times New Roman line's width, estimated glyph by glyph (``upper``: as written in capitals):
+    enough to size a rule under a line of text or a table column for a figure."""
+    shown = text.upper() if upper else text
+    return sum(_glyph_em(ch, bold) for ch in shown) * size_pt * 25.4 / 72
+
+
+def rule_width_mm(
+    text: str, size_pt: float, *, bold: bool = True, upper: bool = False, line_mm: float = TEXT_WIDTH_MM
+) -> float:
+    """Two fifths of the widest line of ``text`` (between the decree's third and half)."""
+    widest = max(text_width_mm(part, size_pt, bold=bold, upper=upper) for part in text.split("\n"))
+    return 0.4 * min(widest, line_mm)
 
 
 def new_document() -> Document:
@@ -145,25 +180,21 @@ def paragraph(
     return par
 
 
-def body(doc, text: str, *, bold=False, italic=False, before: float = 6, after: float = 0):
-    """A justified body paragraph with a 1 cm first-line indent, spaced 6 pt, leading 1.15."""
+def body(
+    doc, text: str, *, bold=False, before: float = MIN_GAP_PT, after: float = 0, size: float | None = None
+):
+    """A justified, upright body paragraph with a 1 cm first-line indent, at least 6 pt after the
+    one before it, leading 1.15."""
     par = paragraph(
         doc,
         text,
         align=WD_ALIGN_PARAGRAPH.JUSTIFY,
         bold=bold,
-        italic=italic,
+        size=size,
         indent_first=True,
-        before=before,
+        before=max(before, MIN_GAP_PT),
         after=after,
     )
-    par.paragraph_format.line_spacing = 1.15
-    return par
-
-
-def detail(doc, text: str):
-    """An italic line under a numbered item (who leads, by when): left-aligned, indented like the item."""
-    par = paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.LEFT, italic=True, indent_first=True, before=2)
     par.paragraph_format.line_spacing = 1.15
     return par
 
@@ -172,11 +203,11 @@ def section_title(doc, text: str):
     par = paragraph(
         doc,
         text,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
         bold=True,
         indent_first=True,
-        before=10,
-        after=2,
+        before=12,
+        after=0,
         keep_with_next=True,
     )
     return par
@@ -191,20 +222,20 @@ def in_sentence(title: str) -> str:
     return title
 
 
-def _rule(cell, width_mm: float) -> None:
-    """A short horizontal rule centred in a heading cell (a bottom border on an empty paragraph)."""
-    par = cell.add_paragraph(style=x.RULE)
+def _rule(container, width_mm: float, line_mm: float, *, after: float = 4):
+    """A centred horizontal line ``width_mm`` long under the paragraph above: an empty paragraph of
+    the rule style (a bottom border) indented equally on both sides of a ``line_mm`` wide space."""
+    par = container.add_paragraph(style=x.RULE)
     par.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt = par.paragraph_format
     fmt.space_before = Pt(0)
-    fmt.space_after = Pt(4)
+    fmt.space_after = Pt(after)
     _thin(par)
-    # A bordered paragraph with indents makes a line of a chosen length.
-    cell_width_mm = cell.width.mm if cell.width else 75
-    side = max(0.0, (cell_width_mm - width_mm) / 2)
+    side = max(0.0, (line_mm - width_mm) / 2)
     fmt.left_indent, fmt.right_indent = Mm(side), Mm(side)
     r = par.add_run("")
     r.font.size = Pt(2)
+    return par
 
 
 def _thin(par) -> None:
@@ -224,13 +255,17 @@ def _fixed_layout(table, widths_mm: list[float]) -> None:
             cell.width = width
 
 
+HEADING_WIDTHS_MM = (68, 100)
+CELL_PADDING_MM = 3.8  # Word's default left and right cell margins, 0.19 cm each
+
+
 def heading(doc, h: Heading) -> None:
     """The top of the document: issuing body | national title and motto; number | place and date;
     then the document type and subject."""
     table = doc.add_table(rows=2, cols=2, style=x.BORDERLESS)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = [68, 100]
-    _fixed_layout(table, widths)
+    _fixed_layout(table, list(HEADING_WIDTHS_MM))
+    left_mm, right_mm = (w - CELL_PADDING_MM for w in HEADING_WIDTHS_MM)
     left, right = table.cell(0, 0), table.cell(0, 1)
     lp = left.paragraphs[0]
     lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -239,13 +274,14 @@ def heading(doc, h: Heading) -> None:
         lp = left.add_paragraph()
         lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run(lp, h.body, bold=True, size=13)
-    _rule(left, 25)
+    _rule(left, rule_width_mm(h.body, 13, upper=True, line_mm=left_mm), left_mm)
     rp = right.paragraphs[0]
     rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run(rp, NATIONAL_TITLE, bold=True, size=12.5)
     mp = right.add_paragraph()
     mp.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run(mp, MOTTO, bold=True, underline=True, size=14)
+    run(mp, MOTTO, bold=True, size=14)
+    _rule(right, MOTTO_RULE_MM, right_mm)  # a line of its own below the motto
     num = table.cell(1, 0).paragraphs[0]
     num.alignment = WD_ALIGN_PARAGRAPH.CENTER
     num.paragraph_format.space_before = Pt(4)
@@ -254,34 +290,18 @@ def heading(doc, h: Heading) -> None:
     dp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     dp.paragraph_format.space_before = Pt(4)
     run(dp, place_and_date(h.place, h.date, blank_day=h.blank_day), italic=True, size=14)
+    paragraph(
+        doc,
+        h.doc_type or h.subject,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        bold=True,
+        size=14,
+        before=18,
+        keep_with_next=True,
+    )
     if h.doc_type:
-        paragraph(
-            doc,
-            h.doc_type,
-            align=WD_ALIGN_PARAGRAPH.CENTER,
-            bold=True,
-            size=14,
-            before=18,
-            keep_with_next=True,
-        )
         paragraph(doc, h.subject, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=14, keep_with_next=True)
-    else:
-        paragraph(
-            doc,
-            h.subject,
-            align=WD_ALIGN_PARAGRAPH.CENTER,
-            bold=True,
-            size=14,
-            before=18,
-            keep_with_next=True,
-        )
-    rule = doc.add_paragraph(style=x.RULE)
-    rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    rule.paragraph_format.left_indent = Mm(62)
-    rule.paragraph_format.right_indent = Mm(62)
-    rule.paragraph_format.space_after = Pt(8)
-    _thin(rule)
-    run(rule, "", size=4)
+    _rule(doc, rule_width_mm(h.subject, 14), TEXT_WIDTH_MM, after=8)
 
 
 def data_table(
@@ -363,7 +383,7 @@ def recipients_and_signature(doc, recipients: list[str], signature: Signature) -
         last = i == len(recipients) - 1
         text = item.rstrip(";.")
         par = left.add_paragraph()
-        run(par, f"- {text}{'.' if last else ';'}", size=11)
+        run(par, f"- {text}{'.' if last else ';'}", size=12)
     rp = right.paragraphs[0]
     rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rp.paragraph_format.space_before = Pt(12)
@@ -377,21 +397,20 @@ def recipients_and_signature(doc, recipients: list[str], signature: Signature) -
         right.add_paragraph()
     par = right.add_paragraph()
     par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run(par, signature.name or "", bold=True, size=14)
+    run(par, signature.name or TO_FILL, bold=True, size=14)
 
 
-def demo_notice(doc) -> None:
-    par = paragraph(
-        doc,
-        "DỮ LIỆU MINH HỌA (DEMO) — các số liệu trong tài liệu này được sinh tự động để trình "
-        "diễn, không phải số liệu chính thức.",
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        italic=True,
-        size=11,
-        before=4,
-        after=4,
-    )
-    for r in par.runs:
+DEMO_HEADER = "DỮ LIỆU MINH HỌA - số liệu sinh tự động để trình diễn, không phải số liệu chính thức"
+
+
+def demo_header(doc) -> None:
+    """Say in the header of every page (the first one too) that the figures are demonstration data."""
+    section = doc.sections[0]
+    for header in (section.first_page_header, section.header):
+        first = header.paragraphs[0] if header.paragraphs else None
+        par = first if first is not None and not first.runs else header.add_paragraph()
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        r = run(par, DEMO_HEADER, italic=True, size=12)
         r.font.color.rgb = RGBColor(0xA0, 0x20, 0x20)
 
 

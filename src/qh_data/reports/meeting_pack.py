@@ -17,9 +17,11 @@ from sqlalchemy import Engine
 
 from ..collation import sort_key
 from ..rules.task_timing import DUE_SOON_DAYS, TASK_TIMINGS
+from ..status import TREND_STATUSES
 from . import docx_base as d
 from . import images
-from .common import agency_names, without_province
+from .common import agency_names, document_signer, local_name, short_label
+from .conclusions_notice import sentence
 from .meeting_pack_data import PackData, pack_data
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,20 @@ PROGRESS_VI = {
 }
 SEVERITY_VI = {"low": "Thấp", "medium": "Trung bình", "high": "Cao", "critical": "Rất nghiêm trọng"}
 KIND_VI = {"actual": "TH", "estimate": "ƯTH", "target": "KH"}
+INDICATOR_NOTE = (
+    "Ghi chú: TH - thực hiện; ƯTH - ước thực hiện. Mức độ thực hiện được đánh giá bằng cách so tốc độ "
+    "tăng trưởng bình quân thực tế từ năm gốc với tốc độ cần có để đạt mục tiêu đúng năm; chỉ tiêu là tốc "
+    "độ hoặc tỷ lệ thì so trực tiếp mức thực hiện gần nhất với mức mục tiêu."
+)
+# The boundaries' credit (CC BY 3.0 IGO asks for it next to the map), in Vietnamese for the document;
+# the app shows the original text of data/geo/SOURCES.md (qh_data.maps.boundaries.BOUNDARY_ATTRIBUTION).
+MAP_CREDIT_VI = (
+    "Nguồn ranh giới huyện: Chính phủ Việt Nam, Văn phòng Điều phối các vấn đề nhân đạo của Liên Hợp Quốc "
+    "khu vực châu Á - Thái Bình Dương (OCHA ROAP), bộ dữ liệu ranh giới hành chính Việt Nam trên HDX, giấy "
+    "phép CC BY 3.0 IGO; qua geoBoundaries (www.geoboundaries.org; Runfola D. và cộng sự, 2020, PLoS ONE "
+    "15(4): e0231866). Đã chỉnh sửa: thay thuộc tính bằng mã và tên đơn vị hành chính của Tổng cục Thống "
+    "kê, làm tròn tọa độ đến 5 chữ số thập phân."
+)
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -62,7 +78,7 @@ def progress_table_rows(data: PackData) -> tuple[list[list[str]], list[str]]:
         rows.append(
             [
                 str(i),
-                without_province(r["agency_name"], data.province_name),
+                local_name(r["agency_name"], data.province_name),
                 vn_number(r["assigned"]),
                 vn_number(r["done"]),
                 vn_number(r["in_progress"]),
@@ -89,6 +105,10 @@ def progress_table_rows(data: PackData) -> tuple[list[list[str]], list[str]]:
 ATTENTION_ORDER = ("deteriorating", "limited", "moderate", "on_track", "achieved")
 
 
+def counts_of(counts: dict[str, int], statuses) -> int:
+    return sum(counts.get(status, 0) for status in statuses)
+
+
 def assessed_indicators(rows: list[dict]) -> list[dict]:
     """The indicators with a progress status (not "insufficient data"), the ones needing attention
     first (deteriorating, limited, moderate, on track, achieved), catalogue order within a status."""
@@ -97,9 +117,12 @@ def assessed_indicators(rows: list[dict]) -> list[dict]:
     return [r for _, r in sorted(kept, key=lambda x: (rank[x[1]["status"]], x[0]))]
 
 
-def overdue_rows(data: PackData, province: str) -> list[tuple[str, str, str, str, str, str]]:
-    """(code, title, lead, due, days overdue, percent) per row; the tasks one conclusion gave to several
-    agencies (same conclusion and deadline) share a row naming them all."""
+MAX_NAMED = 3  # a row shared by more agencies names this many and counts the rest
+
+
+def overdue_rows(data: PackData, province: str) -> list[tuple[str, str, str, str, str]]:
+    """(title, lead, due, days overdue, percent) per row; the tasks one conclusion gave to several
+    agencies (same conclusion and deadline) share a row naming them (full names, "tỉnh" kept)."""
     groups: dict[tuple, list[dict]] = {}
     for r in data.overdue:
         key = ("c", r["conclusion_id"], r["due_on"]) if r["conclusion_id"] else ("t", r["id"])
@@ -107,16 +130,15 @@ def overdue_rows(data: PackData, province: str) -> list[tuple[str, str, str, str
     out = []
     for rows in groups.values():
         first = rows[0]
-        names = [r["lead_short_name"] or without_province(r["lead_name"], province) for r in rows]
-        if len(rows) == 1:
-            code, lead = first["code"], without_province(first["lead_name"], province)
+        names = [local_name(r["lead_name"], province) for r in rows]
+        if len(names) <= MAX_NAMED:
+            lead = ", ".join(names)
         else:
-            code, lead = f"{first['code']} (+{len(rows) - 1})", f"{len(rows)} cơ quan: " + ", ".join(names)
+            lead = ", ".join(names[:MAX_NAMED]) + f" và {len(names) - MAX_NAMED} cơ quan khác"
         low, high = min(r["percent_done"] for r in rows), max(r["percent_done"] for r in rows)
         percent = f"{low}%" if low == high else f"{low}–{high}%"
         out.append(
             (
-                code,
                 first["title"],
                 lead,
                 d.short_date(first["due_on"]),
@@ -144,7 +166,7 @@ def _write_opening(doc, data: PackData) -> None:
         d.Heading(
             parent_body=f"UBND TỈNH {province.upper()}",
             body="BAN CHỈ ĐẠO\nLẬP QUY HOẠCH TỈNH",
-            number_line="Số:      /BC-BCĐ",
+            number_line="Số:      /BC-BCĐ",  # numbered when it is signed
             place=province,
             date=min(data.day, m.held_on) if data.is_past else data.day,
             doc_type="BÁO CÁO",
@@ -153,7 +175,7 @@ def _write_opening(doc, data: PackData) -> None:
         ),
     )
     if data.is_demo:
-        d.demo_notice(doc)
+        d.demo_header(doc)
     as_of_txt = d.short_date(data.cutoff.date()) if data.is_past else d.short_date(data.day)
     moment = (
         f"Số liệu trong báo cáo được lấy theo tình hình tại thời điểm khai mạc cuộc họp "
@@ -172,7 +194,7 @@ def _write_opening(doc, data: PackData) -> None:
     if agenda:
         d.body(doc, "Chương trình cuộc họp gồm các nội dung:")
         for line in agenda:
-            d.body(doc, line, before=2)
+            d.body(doc, line)
 
 
 def _write_progress(doc, data: PackData, with_images: bool) -> None:
@@ -195,26 +217,26 @@ def _write_progress(doc, data: PackData, with_images: bool) -> None:
             [
                 "STT",
                 "Cơ quan chủ trì",
-                "Số nhiệm vụ",
-                "Đã hoàn thành",
-                "Đang thực hiện",
-                "Chưa triển khai",
+                "Được giao",
+                "Đã xong",
+                "Đang làm",
+                "Chưa làm",
                 "Quá hạn",
-                "Hoàn thành đúng hạn",
+                "Đúng hạn",
             ],
             rows,
-            [12, 49, 17, 17, 17, 17, 14, 22],
+            [13, 50, 17, 16, 17, 16, 16, 20],
             align=["c", "l", "r", "r", "r", "r", "r", "r"],
             caption="Bảng 1. Tiến độ thực hiện nhiệm vụ theo cơ quan chủ trì",
             total=total,
-            size=11,
+            size=12,
         )
         if with_images:
             try:
                 png = images.progress_chart_png(
                     [
                         {
-                            "label": r["short_name"] or without_province(r["agency_name"], province),
+                            "label": short_label(r["short_name"], r["agency_name"], province),
                             **{k: r[k] for k in TASK_TIMINGS},
                         }
                         for r in data.progress
@@ -238,26 +260,15 @@ def _write_overdue(doc, data: PackData) -> None:
             f"Có {vn_number(len(data.overdue))} nhiệm vụ đã quá thời hạn nhưng chưa hoàn thành (các nhiệm vụ của "
             "cùng một kết luận giao nhiều cơ quan được gộp một dòng):",
         )
-        rows = [
-            [str(i), code, title, lead, due, days, percent]
-            for i, (code, title, lead, due, days, percent) in enumerate(overdue_rows(data, province), start=1)
-        ]
+        rows = [[str(i), *row] for i, row in enumerate(overdue_rows(data, province), start=1)]
         d.data_table(
             doc,
-            [
-                "STT",
-                "Mã",
-                "Nội dung nhiệm vụ",
-                "Cơ quan chủ trì",
-                "Thời hạn",
-                "Số ngày quá hạn",
-                "Tiến độ",
-            ],
+            ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Quá hạn (ngày)", "Tiến độ"],
             rows,
-            [12, 25, 47, 33, 22, 13, 13],
-            align=["c", "l", "l", "l", "c", "r", "r"],
+            [13, 55, 37, 25, 17, 18],  # a date and "20–60%" on one line
+            align=["c", "l", "l", "c", "r", "r"],
             caption="Bảng 2. Nhiệm vụ quá hạn",
-            size=10.5,
+            size=12,
         )
 
 
@@ -271,28 +282,30 @@ def _write_indicators(doc, data: PackData) -> None:
         for r in data.indicators:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         summary = "; ".join(
-            f"{PROGRESS_VI[k].lower()}: {vn_number(v)}"
+            f"{PROGRESS_VI.get(k, 'khác').lower()}: {vn_number(v)}"
             for k, v in sorted(
                 counts.items(), key=lambda kv: list(PROGRESS_VI).index(kv[0]) if kv[0] in PROGRESS_VI else 99
             )
         )
         assessed = assessed_indicators(data.indicators)
-        unassessed = len(data.indicators) - len(assessed)
+        by_trend = counts_of(counts, TREND_STATUSES)
+        unassessed = counts.get("insufficient_data", 0)
+        parts = ["Bảng 3 liệt kê các chỉ tiêu đã đánh giá được so với mục tiêu, chỉ tiêu đi xuống và chậm nhiều "
+                 "đứng trước"]
+        if by_trend:
+            parts.append(f"{vn_number(by_trend)} chỉ tiêu chưa có mục tiêu được đánh giá theo xu hướng")
+        if unassessed:
+            parts.append(f"{vn_number(unassessed)} chỉ tiêu chưa đủ số liệu để đánh giá")
         d.body(
             doc,
-            f"Theo dõi {vn_number(len(data.indicators))} chỉ tiêu cấp tỉnh, trong đó {summary}. Bảng 3 liệt kê "
-            "các chỉ tiêu đã đánh giá được, chỉ tiêu đi xuống và chậm nhiều đứng trước"
-            + (
-                f"; {vn_number(unassessed)} chỉ tiêu chưa đủ số liệu để đánh giá (xem trang Chỉ tiêu và mục tiêu)."
-                if unassessed
-                else "."
-            ),
+            f"Theo dõi {vn_number(len(data.indicators))} chỉ tiêu cấp tỉnh, trong đó {summary}. "
+            + "; ".join(parts) + ".",
         )
         rows = []
         for i, r in enumerate(assessed, start=1):
             dec = r["decimals"] or 0
             latest = (
-                f"{vn_number(r['latest'], dec)} ({KIND_VI.get(r['latest_kind'], '')} {r['latest_year']})"
+                f"{vn_number(r['latest'], dec)}\n({KIND_VI.get(r['latest_kind'], '')} {r['latest_year']})"
                 if r["latest"] is not None
                 else "–"
             )
@@ -301,11 +314,13 @@ def _write_indicators(doc, data: PackData) -> None:
                     str(i),
                     r["name"],
                     r["unit"],
-                    f"{vn_number(r['baseline'], dec)} ({r['base_year']})"
+                    f"{vn_number(r['baseline'], dec)}\n({r['base_year']})"
                     if r["baseline"] is not None
                     else "–",
                     latest,
-                    f"{vn_number(r['target'], dec)} ({r['target_year']})" if r["target"] is not None else "–",
+                    f"{vn_number(r['target'], dec)}\n({r['target_year']})"
+                    if r["target"] is not None
+                    else "–",
                     PROGRESS_VI.get(r["status"], r["status"]),
                 ]
             )
@@ -313,30 +328,18 @@ def _write_indicators(doc, data: PackData) -> None:
             doc,
             ["STT", "Chỉ tiêu", "Đơn vị tính", "Năm gốc", "Thực hiện gần nhất", "Mục tiêu", "Đánh giá"],
             rows,
-            [12, 44, 16, 23, 27, 23, 20],
+            [13, 40, 18, 20, 28, 20, 26],  # "(ƯTH 2026)" on one line
             align=["c", "l", "c", "r", "r", "r", "l"],
             caption="Bảng 3. Các chỉ tiêu và mức độ thực hiện",
-            size=10.5,
+            size=12,
         )
-        d.paragraph(
-            doc,
-            "Ghi chú: TH - thực hiện; ƯTH - ước thực hiện. Đánh giá theo phương pháp tốc độ tăng trưởng "
-            "(Open SDG/ESCAP): so tốc độ thực tế từ năm gốc với tốc độ cần đạt để về đích; chỉ tiêu là "
-            "tốc độ hoặc tỷ lệ thì so trực tiếp mức mới nhất với mức mục tiêu.",
-            italic=True,
-            size=11,
-            before=2,
-        )
+        d.body(doc, INDICATOR_NOTE, size=13)
 
 
 def _write_map(doc, data: PackData) -> None:
-    """Figure 2: the map of one indicator by district, with the boundaries' attribution."""
+    """Figure 2 (1 when there is no chart): the map of one indicator by district, with the boundaries' credit."""
     if not (data.map_indicator and data.map_values):
         return
-    # imported here, not at the top: qh_data.maps loads folium (about half a second) and only a
-    # pack with a map needs its attribution
-    from ..maps.boundaries import BOUNDARY_ATTRIBUTION
-
     info = data.map_indicator
     try:
         png = images.choropleth_png(
@@ -356,9 +359,9 @@ def _write_map(doc, data: PackData) -> None:
                 doc,
                 png,
                 150,
-                f"Hình 2. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
+                f"Hình {2 if data.progress else 1}. {info['name_vi']} theo huyện, thành phố, năm {info['year']} ({info['unit']}{missing})",
             )
-            d.paragraph(doc, BOUNDARY_ATTRIBUTION, align=d.WD_ALIGN_PARAGRAPH.CENTER, size=8, after=6)
+            d.paragraph(doc, MAP_CREDIT_VI, align=d.WD_ALIGN_PARAGRAPH.JUSTIFY, italic=True, size=12, after=6)
     except Exception:
         log.exception("map could not be drawn")
 
@@ -373,15 +376,19 @@ def _write_issues(doc, data: PackData) -> None:
         where = f"; địa bàn: {r['units']}" if r["units"] else ""
         d.body(
             doc,
-            f"{i}. {r['title']} ({without_province(r['raised_by'], province)} nêu ngày "
+            f"{i}. {r['title']} ({local_name(r['raised_by'], province)} nêu ngày "
             f"{d.short_date(r['raised_on'])}; mức độ: {SEVERITY_VI.get(r['severity'], r['severity']).lower()}"
             f"{where}).",
         )
         if r["proposed_solution"]:
-            d.detail(doc, f"Đề xuất: {r['proposed_solution']}")
+            d.body(doc, f"Đề xuất: {sentence(r['proposed_solution'])}")
 
 
-def _write_closing(doc, data: PackData, names: dict[str, dict]) -> None:
+# The committee's report, signed for it by a deputy head unless the province sets otherwise.
+PACK_SIGNATURE = d.Signature("TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
+
+
+def _write_closing(doc, data: PackData, names: dict[str, dict], signature: d.Signature) -> None:
     """The closing sentence, the recipients (members, then invitees who are not members) and the signature."""
     m, province = data.meeting, data.province_name
     closing = d.body(
@@ -392,14 +399,10 @@ def _write_closing(doc, data: PackData, names: dict[str, dict]) -> None:
     closing.paragraph_format.keep_with_next = True  # never a page with the signature alone
     recipients = ["Trưởng Ban Chỉ đạo (để báo cáo)", "Các thành viên Ban Chỉ đạo"]
     recipients += [
-        without_province(a["name"], province)
-        for a in m.invitees
-        if not names.get(a["code"], {}).get("is_member")
+        local_name(a["name"], province) for a in m.invitees if not names.get(a["code"], {}).get("is_member")
     ]
     recipients += ["Lưu: VT, BCĐ"]
-    d.recipients_and_signature(
-        doc, recipients, d.Signature("TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN")
-    )
+    d.recipients_and_signature(doc, recipients, signature)
 
 
 def build_meeting_pack(
@@ -420,7 +423,8 @@ def build_meeting_pack(
     if with_images:
         _write_map(doc, data)
     _write_issues(doc, data)
-    _write_closing(doc, data, agency_names(engine, data.province))
+    signature = document_signer(engine, data.province, "pack", PACK_SIGNATURE)
+    _write_closing(doc, data, agency_names(engine, data.province), signature)
     doc.core_properties.title = (
         f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {d.short_date(data.meeting.held_on)}"
     )
