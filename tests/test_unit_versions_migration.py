@@ -25,7 +25,7 @@ ID_COLUMNS = (
     ("issue", "province_code", "province_unit_id"),
     ("issue_admin_unit", "admin_unit_code", "unit_id"),
     ("meeting", "province_code", "province_unit_id"),
-)
+)  # and document_signer.province_code, a table 0001 does not have (0002_document_signers)
 T0 = dt.datetime(2024, 3, 1, 9, 30)
 
 

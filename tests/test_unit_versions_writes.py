@@ -15,9 +15,11 @@ from sqlalchemy import func, select, text
 from qh_data import clock, schema, synth
 from qh_data.db import session_scope
 from qh_data.models import AdminUnit, AdminUnitVersion
+from qh_data.permissions import Actor
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_svc
 from qh_data.services import meetings as meeting_svc
+from qh_data.services import signers as signer_svc
 from qh_data.services import values as value_svc
 from qh_data.units import versions
 
@@ -89,9 +91,13 @@ def test_services_write_the_version_id_beside_each_code(small):
     issue_svc.update_issue(engine, a["dpi"], issue.id, issue.version, admin_units=["178", "180"])
     value_svc.submit_value(engine, a["dpi"], indicator="grdp_growth", unit_code=PROVINCE, period="2025",
                            kind="actual", value="7,2")
+    signer_svc.set_signer(engine, Actor(user_id=None, username="quantri", role="admin"), province=PROVINCE,
+                          document="notice", draft=signer_svc.SignerDraft(name="Dương Văn Chiều"),
+                          expected_version=None)
     with engine.connect() as c:
         filled = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in (
-            "meeting", "task", "task_admin_unit", "issue", "issue_admin_unit", "indicator_value")}
+            "meeting", "task", "task_admin_unit", "issue", "issue_admin_unit", "indicator_value",
+            "document_signer")}
     assert all(filled.values()), filled  # every kind of row was written ...
     assert _id_mismatches(engine) == {}  # ... with the id of its code's version
 

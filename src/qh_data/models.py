@@ -449,6 +449,7 @@ class DocumentSigner(Base):
     __tablename__ = "document_signer"
 
     province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     document: Mapped[str] = mapped_column(String(10), primary_key=True)
     authority: Mapped[str | None] = mapped_column(String(120))
     deputy: Mapped[str | None] = mapped_column(String(120))

@@ -23,6 +23,7 @@ from ..models import (
     AdminUnit,
     AdminUnitVersion,
     Agency,
+    DocumentSigner,
     IndicatorValue,
     Issue,
     Meeting,
@@ -45,6 +46,7 @@ ID_COLUMNS = (
     (Issue.__table__, "province_code", "province_unit_id"),
     (issue_admin_unit, "admin_unit_code", "unit_id"),
     (Meeting.__table__, "province_code", "province_unit_id"),
+    (DocumentSigner.__table__, "province_code", "province_unit_id"),
 )
 
 V = AdminUnitVersion.__table__

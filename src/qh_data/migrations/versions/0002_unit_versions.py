@@ -7,7 +7,7 @@ columns stay until the contract step. Self-contained on purpose (a migration is 
 and writes through tables declared here, never through ``qh_data.models``.
 
 Revision ID: 0002_unit_versions
-Revises: 0001
+Revises: 0002_document_signers
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_unit_versions"
-down_revision = "0001"
+down_revision = "0002_document_signers"  # chained after issue 18's revision, which landed first
 branch_labels = None
 depends_on = None
 
@@ -34,6 +34,7 @@ ID_COLUMNS = (
     ("issue", "province_code", "province_unit_id"),
     ("issue_admin_unit", "admin_unit_code", "unit_id"),
     ("meeting", "province_code", "province_unit_id"),
+    ("document_signer", "province_code", "province_unit_id"),
 )
 # Start dates refdata.load gave without a source (docs/units-over-time.md, point 4): NULL = "before the data".
 PLACEHOLDER_VALID_FROM = {"province": dt.date(2008, 8, 1), "district": dt.date(2020, 1, 1)}
