@@ -1,4 +1,4 @@
-"""Migration 0002_unit_versions (issue 14, stage 2) moves a store made by 0001 with nothing lost.
+"""Migration 0003_unit_versions (issue 14, stage 2) moves a store made by 0001 with nothing lost.
 
 The 0001 store is filled through *reflected* 0001 tables (Core inserts), so the test does not depend on the
 models that change. On SQLite and PostgreSQL (the ``engine`` fixture), including an upgrade made to fail
@@ -171,7 +171,7 @@ def test_upgrade_keeps_every_row_and_fills_unit_ids(engine):
     assert (by_code["05977"].parent, by_code["178"].parent, by_code["20"].parent, by_code["VN"].parent) == \
         ("178", "20", "VN", None)
     assert by_code["178"].name == "Thành phố Lạng Sơn" and by_code["178"].area_km2 == pytest.approx(77.94)
-    assert entry.entity_id == "0002_unit_versions" and entry.username == "alembic"
+    assert entry.entity_id == "0003_unit_versions" and entry.username == "alembic"
     assert json.loads(entry.before) == {"placeholder_valid_from": {"province": "2008-08-01",
                                                                    "district": "2020-01-01"}}
     assert json.loads(entry.after) == {"valid_from": None, "versions": 6, "versions_with_placeholder_cleared": 4}
@@ -202,7 +202,7 @@ def test_upgrade_failing_half_way_leaves_the_0001_store_intact(engine, backend):
     assert schema.differences(engine) == []
 
 
-def test_downgrade_drops_only_what_0002_added(engine):
+def test_downgrade_drops_only_what_0003_unit_versions_added(engine):
     md = _store_0001(engine)
     before, columns = _snapshot(engine, md), _columns(engine)
     schema.upgrade(engine)

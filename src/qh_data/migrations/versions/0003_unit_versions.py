@@ -6,7 +6,7 @@ has exactly one version, so the mapping is exact). Aborts if any count differs. 
 columns stay until the contract step. Self-contained on purpose (a migration is a frozen snapshot): it reads
 and writes through tables declared here, never through ``qh_data.models``.
 
-Revision ID: 0002_unit_versions
+Revision ID: 0003_unit_versions
 Revises: 0002_document_signers
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_unit_versions"
+revision = "0003_unit_versions"
 down_revision = "0002_document_signers"  # chained after issue 18's revision, which landed first
 branch_labels = None
 depends_on = None
@@ -162,7 +162,7 @@ def _fill(bind, table: str, code_col: str, id_col: str) -> None:
 
 def _same(what: str, expected: int, got: int) -> None:
     if expected != got:
-        raise MigrationCountMismatch(f"0002_unit_versions: {what}: expected {expected}, got {got}; nothing written")
+        raise MigrationCountMismatch(f"0003_unit_versions: {what}: expected {expected}, got {got}; nothing written")
 
 
 def _audit(bind, copied: int, placeholders: int) -> None:
