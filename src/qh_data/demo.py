@@ -35,6 +35,7 @@ from .models import (
     User,
 )
 from .permissions import SYSTEM
+from .units import versions
 
 SEED = 20200730
 DEMO_SOURCE = "Dữ liệu minh họa (demo)"
@@ -76,6 +77,7 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -
         builder.implementation("19", 20)
         builder.issues()
         s.flush()
+        versions.sync_from_codes(s.connection())  # unit ids beside the codes (issue 14, stage 2)
         counts = {"indicators": len(CATALOGUE), "values": n_values, **ref, "tasks": builder.n_tasks,
                   "issues": builder.n_issues, "meetings": builder.n_meetings}
         audit.record(s, SYSTEM, "demo.seed", "database", None, None, counts)

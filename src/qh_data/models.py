@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -88,6 +90,60 @@ class AdminUnit(Base):
     parent: Mapped[AdminUnit | None] = relationship(remote_side=[code])
 
 
+class AdminUnitVersion(Base):
+    """A unit as it was between two dates: the same code can name two units (docs/units-over-time.md).
+
+    ``valid_from`` NULL: in force since before the data begins; ``valid_to`` NULL: still in force, else the
+    last day (inclusive). Stage 2 of issue 14: written beside ``admin_unit``, read from stage 3.
+    """
+
+    __tablename__ = "admin_unit_version"
+    __table_args__ = (
+        UniqueConstraint("level", "code", "valid_from", name="uq_admin_unit_version_key"),
+        # NULLs are distinct in a plain UNIQUE: one open-start version per (level, code).
+        Index("ix_admin_unit_version_open_start", "level", "code", unique=True,
+              sqlite_where=text("valid_from IS NULL"), postgresql_where=text("valid_from IS NULL")),
+        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(12))
+    code: Mapped[str] = mapped_column(String(10), index=True)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    parent_id: Mapped[int | None] = mapped_column(Integer, _fk("admin_unit_version.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str | None] = mapped_column(String(40))
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    population_2019: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UnitLineage(Base):
+    """Old unit -> new unit at a reform (whole | part | unchanged); ``share``: area share of a part link."""
+
+    __tablename__ = "unit_lineage"
+    __table_args__ = (
+        UniqueConstraint("old_unit_id", "new_unit_id", name="uq_unit_lineage_pair"),
+        CheckConstraint("relation IN ('whole', 'part', 'unchanged')", name="relation"),
+        CheckConstraint("share IS NULL OR (share > 0 AND share <= 1)", name="share"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    old_unit_id: Mapped[int] = mapped_column(Integer, _fk("admin_unit_version.id"))
+    new_unit_id: Mapped[int] = mapped_column(Integer, _fk("admin_unit_version.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(10))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    share: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+UNIT_VERSION = "admin_unit_version.id"  # what the unit id columns below point at (issue 14, stage 2)
+
+
 class Agency(Base):
     """A department (sở), board (ban), sector body (ngành), district People's Committee or consultant."""
 
@@ -102,6 +158,8 @@ class Agency(Base):
     role: Mapped[str | None] = mapped_column(String(20), index=True)
     province_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"), index=True)
     admin_unit_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"))
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     is_committee_member: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(Text)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -147,6 +205,7 @@ class IndicatorValue(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator_code: Mapped[str] = mapped_column(String(60), _fk("indicator.code"))
     admin_unit_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     period: Mapped[str] = mapped_column(String(10))  # 2020 | 2026-H1 | 2026-Q3
     period_type: Mapped[str] = mapped_column(String(8))
     year: Mapped[int] = mapped_column(Integer)
@@ -174,6 +233,7 @@ task_admin_unit = Table(
     Base.metadata,
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
     Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
+    Column("unit_id", ForeignKey(UNIT_VERSION)),
 )
 
 
@@ -190,6 +250,7 @@ class Task(Base):
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     source_document: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(30))
     meeting_id: Mapped[int | None] = mapped_column(Integer, _fk("meeting.id"), index=True)
@@ -240,6 +301,7 @@ issue_admin_unit = Table(
     Base.metadata,
     Column("issue_id", ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True),
     Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
+    Column("unit_id", ForeignKey(UNIT_VERSION)),
 )
 
 
@@ -254,6 +316,7 @@ class Issue(Base):
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     raised_by_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"), index=True)
     raised_on: Mapped[dt.date] = mapped_column(Date)
     related_task_id: Mapped[int | None] = mapped_column(Integer, _fk("task.id"))
@@ -290,6 +353,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     held_on: Mapped[dt.date] = mapped_column(Date)
     starts_at: Mapped[str | None] = mapped_column(String(5))  # "08:00"
     title: Mapped[str] = mapped_column(Text)
@@ -385,6 +449,7 @@ class DocumentSigner(Base):
     __tablename__ = "document_signer"
 
     province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
     document: Mapped[str] = mapped_column(String(10), primary_key=True)
     authority: Mapped[str | None] = mapped_column(String(120))
     deputy: Mapped[str | None] = mapped_column(String(120))

@@ -17,6 +17,7 @@ from . import config
 from .errors import ConfigError
 from .models import AdminUnit, Agency, Indicator, IndicatorValue
 from .periods import period_type as _period_type
+from .units.versions import PLACEHOLDER_VALID_FROM
 
 PROVINCES = {"20": "Lạng Sơn", "19": "Thái Nguyên"}
 PREFIX = {"20": "LS", "19": "TN"}
@@ -93,14 +94,14 @@ def load(session: Session) -> dict[str, int]:
     session.flush()
     for code, name in PROVINCES.items():
         session.add(AdminUnit(code=code, name=name, level="province", type="Tỉnh", parent_code="VN",
-                              valid_from=dt.date(2008, 8, 1)))
+                              valid_from=PLACEHOLDER_VALID_FROM["province"]))
     session.flush()
     for r in districts:
         session.add(AdminUnit(
             code=r["district_code"], name=r["district_name"], level="district", type=r["type"],
             parent_code=r["province_code"], area_km2=_num(r["area_km2"]),
             population_2019=int(r["population_2019"]) if r["population_2019"] else None,
-            valid_from=dt.date(2020, 1, 1), source=r["source"]))
+            valid_from=PLACEHOLDER_VALID_FROM["district"], source=r["source"]))
     session.flush()
     for r in agencies:
         unit = r.get("admin_unit_code") or None

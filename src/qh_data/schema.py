@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from .models import Base
 
@@ -27,13 +29,44 @@ def alembic_config(engine: Engine | None = None, connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         command.upgrade(alembic_config(connection=conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         command.downgrade(alembic_config(connection=conn), revision)
+
+
+@contextlib.contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a whole upgrade or downgrade: all of it lands, or none of it.
+
+    PostgreSQL has transactional DDL. pysqlite begins a transaction only before an INSERT or UPDATE,
+    so a ``CREATE TABLE`` ahead of a failure would stay; and ``PRAGMA foreign_keys`` (on for every
+    connection, ``db.make_engine``) cannot change inside a transaction, while a batch migration drops and
+    re-creates tables others point at. So on SQLite: the driver's own transaction handling off
+    (isolation level AUTOCOMMIT, SQLAlchemy's documented pysqlite recipe), foreign keys off, our own
+    ``BEGIN IMMEDIATE``, ``PRAGMA foreign_key_check`` empty before ``COMMIT``, foreign keys back on.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration leaves rows pointing at nothing: {broken[:5]}")
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def head_revision() -> str:

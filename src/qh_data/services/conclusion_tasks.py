@@ -23,6 +23,7 @@ from ..errors import ValidationFailed
 from ..models import AdminUnit, Agency, Conclusion, Meeting, Task, TaskUpdate
 from ..permissions import Actor
 from ..rules.open_status import task_is_open
+from ..units import versions
 from ..versioning import bump
 from .meetings import member_agencies
 from .tasks import task_snapshot
@@ -105,6 +106,7 @@ def _create(
         title=_task_title(conclusion.text),
         description=conclusion.text,
         province_code=meeting.province_code,
+        province_unit_id=versions.version_id(session, "province", meeting.province_code, meeting.held_on),
         source_document=_source(meeting, conclusion.number),
         meeting_id=meeting.id,
         conclusion_id=conclusion.id,
@@ -123,6 +125,7 @@ def _create(
     task.admin_units = _units_of(agency, session)
     session.add(task)
     session.flush()
+    versions.fill_links(session, "task", task.id, task.assigned_on)
     day = meeting.held_on.strftime("%d/%m/%Y")
     session.add(
         _progress_line(

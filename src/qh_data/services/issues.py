@@ -21,6 +21,7 @@ from ..permissions import Actor, require
 from ..retry import retrying
 from ..rules.open_status import CLOSED_ISSUE_STATUSES
 from ..text import clean_text
+from ..units import versions
 from ..versioning import bump, check_expected
 
 TITLE_MAX = 500
@@ -152,6 +153,7 @@ def raise_issue(
             title=title,
             description=description,
             province_code=province,
+            province_unit_id=versions.version_id(session, "province", province, day),
             raised_by_code=raised_by,
             raised_on=day,
             related_task_id=_related_task(session, related_task_id, province),
@@ -166,6 +168,7 @@ def raise_issue(
         issue.admin_units = _units(session, admin_units, province)
         session.add(issue)
         session.flush()
+        versions.fill_links(session, "issue", issue.id, day)
         audit.record(session, actor, "issue.create", "issue", issue.id, None, issue_snapshot(issue))
         return issue
 
@@ -221,6 +224,9 @@ def update_issue(
             return issue
         _touch(issue, actor)
         audit.record(session, actor, "issue.update", "issue", issue.id, before, issue_snapshot(issue))
+        if admin_units is not None:
+            session.flush()  # after every change: one UPDATE of the issue, then its new unit links' ids
+            versions.fill_links(session, "issue", issue.id, issue.raised_on)
         return issue
 
 

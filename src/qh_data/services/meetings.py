@@ -26,6 +26,7 @@ from ..models import AdminUnit, Agency, Meeting
 from ..permissions import Actor, require
 from ..retry import retrying
 from ..text import clean_text
+from ..units import versions
 from ..versioning import bump, check_expected
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -139,7 +140,8 @@ def create_meeting(
     with session_scope(engine) as session:
         if session.get(AdminUnit, province) is None:
             raise ValidationFailed(f"Không có tỉnh mã {province}.", f"There is no province {province}.")
-        meeting = Meeting(province_code=province, held_on=held_on, status="planned", version=1, **values)
+        meeting = Meeting(province_code=province, held_on=held_on, status="planned", version=1, **values,
+                          province_unit_id=versions.version_id(session, "province", province, held_on))
         meeting.invitees = province_agencies(session, invitees, province, "Thành phần mời", "Invitees")
         session.add(meeting)
         session.flush()

@@ -20,6 +20,7 @@ from ..models import SIGNED_DOCUMENTS, AdminUnit, DocumentSigner
 from ..permissions import Actor, require
 from ..retry import retrying
 from ..text import clean_text
+from ..units import versions
 from ..versioning import bump, check_expected
 
 MAX_LEN = 120
@@ -91,6 +92,7 @@ def set_signer(
         for key, value in fields.items():
             setattr(row, key, value)
         row.updated_at, row.updated_by_id = clock.now(), actor.user_id
+        row.province_unit_id = versions.version_id(s, "province", province, clock.today())  # a current setting
         bump(row)
         s.flush()
         after = signer_snapshot(row)

@@ -29,6 +29,7 @@ from ..models import VALUE_KINDS, AdminUnit, Agency, Indicator, IndicatorValue, 
 from ..permissions import Actor, allowed, require
 from ..retry import retrying
 from ..text import clean_text
+from ..units import versions
 
 CHUNK = 900
 WRITE_BATCH = 2000
@@ -153,10 +154,12 @@ def write_revisions(session: Session, actor: Actor, figures: Sequence[NewFigure]
         session.execute(update(IndicatorValue).where(IndicatorValue.id.in_(chunk))
                         .values(superseded_at=now).execution_options(synchronize_session=False))
     rows = []
+    unit_ids = versions.figure_unit_ids(session, {(f.unit_code, periods.parse(f.period).code) for f in figures})
     for f in figures:
         p = periods.parse(f.period)
         cur = current.get(f.key)
         rows.append({"indicator_code": f.indicator, "admin_unit_code": f.unit_code, "period": p.code,
+                     "unit_id": unit_ids.get((f.unit_code, p.code)),
                      "period_type": p.type, "year": p.year, "kind": f.kind, "value": f.value,
                      "revision": (cur[1] + 1) if cur else 1, "source": source, "file_name": file_name,
                      "submitted_by_id": actor.user_id, "submitted_at": now, "superseded_at": None,

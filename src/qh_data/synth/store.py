@@ -30,6 +30,7 @@ from ..demo import _users
 from ..errors import QHError
 from ..models import AdminUnit, Agency, Indicator, IndicatorValue
 from ..permissions import SYSTEM
+from ..units import versions
 from .bulk import Bulk
 from .figures import FIGURES_PER_UNIT, Figures, indicator_specs
 from .places import Places
@@ -106,6 +107,7 @@ def synth(engine: Engine, *, scale: str = "national", today: dt.date | None = No
         register.build()
         for table, rows in register.tables():
             bulk.rows(table, rows)
+        versions.sync_from_codes(conn)  # unit ids beside the codes (issue 14, stage 2)
         if engine.dialect.name == "postgresql":
             for table in ("meeting", "conclusion", "agenda_item", "task", "task_update", "issue"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
