@@ -58,15 +58,20 @@ def _pg_admin():
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
 
 
-FINGERPRINT = text(
-    "SELECT table_name, column_name, data_type FROM information_schema.columns "
-    "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")
+FINGERPRINT = [text(sql) for sql in (
+    ("SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+     "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"),
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+    ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+     "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"),
+    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1",
+    "SELECT version_num FROM alembic_version",
+)]
 
 
 def _fingerprint(conn) -> tuple:
-    """The columns of every table and the migration the store is at."""
-    return (tuple(tuple(r) for r in conn.execute(FINGERPRINT)),
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar())
+    """The tables, columns, indexes, constraints and sequences of the store and its migration."""
+    return tuple(tuple(tuple(r) for r in conn.execute(q)) for q in FINGERPRINT)
 
 
 class PgDatabases:
