@@ -50,8 +50,7 @@ BACKENDS = ["sqlite", "postgresql"]
 # suite hashes and verifies hundreds of passwords (every demo seed, every sign-in test). Set here,
 # before any test module is imported, so hashes made at import time are cheap too.
 _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-auth._hasher = _FAST_HASHER
-auth._DUMMY_HASH = _FAST_HASHER.hash("qh-dummy-password-for-timing")
+auth.use_hasher(_FAST_HASHER)
 
 
 def _pg_admin():

@@ -39,6 +39,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("qh-dummy-password-for-timing")
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with ``hasher`` from now on (the tests use argon2's cheapest parameters;
+    the app keeps argon2-cffi's defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("qh-dummy-password-for-timing")
+
+
 class AuthFailed(QHError):
     """Sign-in refused. One sentence for every cause: it never tells whether the account exists."""
 
