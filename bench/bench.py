@@ -606,7 +606,7 @@ def main() -> int:
     print(text)
     if not a.no_write:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        header = (f"# Benchmark results (issue 9)\n\nMeasured {stamp} by `bench/bench.py --warm {a.warm} --query-runs {a.query_runs}` on "
+        header = (f"# Benchmark results (issues 9 and 17)\n\nMeasured {stamp} by `bench/bench.py --warm {a.warm} --query-runs {a.query_runs}` on "
                   f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
                   f"{platform.python_version()}; load average {load_before} before, {_load()} after. The "
                   f"machine is shared (other agents and test suites may run at the same time): timings are "

@@ -29,8 +29,19 @@ def alembic_config(engine: Engine | None = None, connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    before = current_revision(engine)
     with migration_connection(engine) as conn:
         command.upgrade(alembic_config(connection=conn), revision)
+    if current_revision(engine) != before:
+        refresh_statistics(engine)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Planner statistics anew after a schema change: on SQLite a batch migration re-creates a table
+    and its statistics go with it, and without them the planner reads a national store's figures by
+    indicator instead of by unit (a province series took 30 ms instead of 0.4 ms)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def downgrade(engine: Engine, revision: str) -> None:
