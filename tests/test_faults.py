@@ -1,4 +1,4 @@
-"""Faults: the database goes away and comes back, a write dies half way, SQLite is locked, maps break.
+"""Faults: the database goes away and comes back, a write dies half way or is read while open.
 
 - Outage: a PostgreSQL server of this test's own (initdb + pg_ctl on a free port, tests/pg_instance.py;
   the shared server is never stopped) is stopped while the app is in use. The app (AppTest running
@@ -6,46 +6,39 @@
   server is back, the same session shows the page again on its next run, without a restart.
 - Half-way writes: a transaction that raises half way, and a writer process killed with SIGKILL in the
   middle of its transaction, leave every table exactly as it was (whole-store comparison).
-- SQLite "database is locked" under two writers: ``qh_data.retry`` runs the write again and both
-  writes land; a lock that never goes away ends in ``DatabaseBusy``'s one sentence, nothing written.
-- Boundary files: a missing or corrupt file gives a ``ConfigError`` sentence; the other pages still work.
+
+SQLite locks are in ``test_faults_sqlite_lock.py``, broken boundary files in ``test_faults_boundaries.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from apptest_helpers import open_page
 from pg_instance import PgInstance
-from reliability_helpers import actor, checksum, content, held_meeting, open_task, row_count
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from reliability_helpers import actor, content, held_meeting, open_task, row_count
+from sqlalchemy import func, select
 
-from qh_data import audit, clock, config, db, retry, schema
+from qh_data import audit, clock, db, retry, schema
 from qh_data.db import make_engine, read_session
-from qh_data.errors import ConfigError, DatabaseUnavailable, QHError, StaleEdit
-from qh_data.models import AuditEntry, Task, TaskUpdate
+from qh_data.errors import DatabaseUnavailable, QHError
+from qh_data.models import Task
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import tasks as task_service
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview.py", "progress.py", "tasks.py", "issues.py", "meetings.py", "slideshow.py", "indicators.py"]
-# the map page needs the boundary files: not among the "other pages". The indicators page is left out
-# of the outage runs: AppTest cannot rerun its formatted district selectbox (its value is a code, the
-# options AppTest keeps are the shown names), which is a limit of AppTest, not of the page.
-OUTAGE_PAGES = [p for p in PAGES if p != "indicators.py"] + ["map.py"]
+# The indicators page is left out of the outage runs: AppTest cannot rerun its formatted district
+# selectbox (its value is a code, the options AppTest keeps are the shown names), which is a limit of
+# AppTest, not of the page.
+OUTAGE_PAGES = ["overview.py", "progress.py", "tasks.py", "issues.py", "meetings.py", "slideshow.py", "map.py"]
 
 
 # --- the database goes away and comes back --------------------------------------------------------
@@ -305,190 +298,6 @@ def test_an_import_killed_half_way_leaves_nothing_behind(demo_engine, tmp_path):
     plan = intake.dry_run(demo_engine, dpi, upload.read_bytes(), "huyen-180.xlsx")
     result = intake.commit(demo_engine, dpi, plan)
     assert result["written"] == len(plan.to_write) > 30
-
-
-# --- SQLite "database is locked" under two writers ------------------------------------------------
-
-
-def _short_wait_engine(url: str):
-    """The app's engine, with SQLite waiting 50 ms (not 5 s) for the write lock before refusing."""
-    eng = make_engine(url)
-
-    @event.listens_for(eng, "connect")
-    def _short_busy(dbapi_conn, _record):
-        dbapi_conn.execute("PRAGMA busy_timeout=50")
-
-    return eng
-
-
-def _sqlite_path(url: str) -> str:
-    return make_url(url).database
-
-
-def _history(engine) -> tuple[int, int]:
-    with read_session(engine) as s:
-        return s.scalar(select(func.count(TaskUpdate.id))), s.scalar(select(func.count(AuditEntry.id)))
-
-
-def test_locked_write_is_retried_and_both_writers_land(sqlite_demo_url, monkeypatch):
-    engine = _short_wait_engine(sqlite_demo_url)
-    dpi = actor(engine, "dpi")
-    with read_session(engine) as s:
-        first, second = s.scalars(select(Task).where(Task.status == "in_progress").order_by(Task.id)).all()[:2]
-        s.expunge_all()
-    updates0, audit0 = _history(engine)
-
-    holding, release = threading.Event(), threading.Event()
-    original = audit.record
-
-    def slow_record(session, *args, **kwargs):
-        entry = original(session, *args, **kwargs)
-        if threading.current_thread().name == "writer-a":
-            session.flush()  # writer A now holds SQLite's write lock ...
-            holding.set()
-            release.wait(30)  # ... until writer B has been refused once
-        return entry
-
-    monkeypatch.setattr(audit, "record", slow_record)
-    outcome: dict[str, object] = {}
-
-    def writer_a():
-        try:
-            outcome["a"] = task_service.update_progress(
-                engine, dpi, first.id, task_service.ProgressChange("in_progress", 70, "A"), first.version)
-        except Exception as exc:  # noqa: BLE001 - reported by the assert below
-            outcome["a"] = exc
-
-    thread = threading.Thread(target=writer_a, name="writer-a")
-    thread.start()
-    assert holding.wait(30)
-    refusals: list[str] = []
-
-    def on_retry(attempt, exc):
-        refusals.append(str(exc.orig))
-        release.set()  # writer A may commit now
-
-    saved_b = retry.retry_locked(task_service.update_progress, engine, dpi, second.id,
-                                 task_service.ProgressChange("in_progress", 80, "B"),
-                                 expected_version=second.version, attempts=20, first_delay=0.02,
-                                 on_retry=on_retry)
-    thread.join(30)
-    assert refusals and refusals[0] == "database is locked"
-    assert not isinstance(outcome["a"], Exception), outcome["a"]
-    assert outcome["a"].percent_done == 70 and saved_b.percent_done == 80
-    assert _history(engine) == (updates0 + 2, audit0 + 2)
-    engine.dispose()
-
-
-def test_a_lock_that_stays_ends_in_one_clear_sentence_and_writes_nothing(sqlite_demo_url):
-    engine = _short_wait_engine(sqlite_demo_url)
-    dpi = actor(engine, "dpi")
-    task = open_task(engine)
-    before = checksum(engine)
-    other = sqlite3.connect(_sqlite_path(sqlite_demo_url), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another writer that never lets go
-    tries: list[int] = []
-    try:
-        with pytest.raises(retry.DatabaseBusy) as err:
-            retry.retry_locked(task_service.update_progress, engine, dpi, task.id,
-                               task_service.ProgressChange("done", 100, "xong"),
-                               expected_version=task.version, attempts=4, first_delay=0.01,
-                               on_retry=lambda n, exc: tries.append(n))
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
-    assert tries == [1, 2, 3]
-    assert isinstance(err.value, DatabaseUnavailable)  # pages show it like any outage: one sentence
-    assert err.value.message_vi.startswith("Cơ sở dữ liệu đang bận")
-    assert "4 lần" in err.value.message_vi and "Chưa có thay đổi nào được ghi" in err.value.message_vi
-    assert err.value.message("en").startswith("The database is busy")
-    assert checksum(engine) == before
-    engine.dispose()
-
-
-def test_retry_leaves_other_errors_alone():
-    calls = []
-
-    def stale():
-        calls.append(1)
-        raise StaleEdit("cũ", "stale")
-
-    with pytest.raises(StaleEdit):
-        retry.retry_locked(stale, attempts=5, first_delay=0)
-    assert calls == [1]
-
-    def broken_sql():
-        calls.append(2)
-        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such column: x"))
-
-    with pytest.raises((DatabaseUnavailable, OperationalError)):  # not a lock: not retried
-        retry.retry_locked(broken_sql, attempts=5, first_delay=0)
-    assert calls == [1, 2]
-    assert retry.is_locked(OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked")))
-    assert not retry.is_locked(ValueError("database is locked"))
-
-    @retry.retrying(attempts=3, first_delay=0)
-    def flaky(box=[]):  # noqa: B006 - the list counts the calls
-        box.append(1)
-        if len(box) < 3:
-            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
-        return len(box)
-
-    assert flaky() == 3
-
-
-# --- boundary files: the map says why, the other pages carry on ------------------------------------
-
-
-@pytest.fixture
-def broken_geo(tmp_path, monkeypatch):
-    """A data directory whose boundary files can be removed or damaged (the real ones are untouched)."""
-    import shutil
-
-    from qh_data.maps import boundaries
-
-    data_dir = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "geo", data_dir / "geo")
-    monkeypatch.setattr(config, "DATA_DIR", data_dir)
-    boundaries.clear_cache()
-    yield data_dir / "geo"
-    boundaries.clear_cache()
-
-
-def test_a_missing_boundary_file_is_a_clear_config_error(broken_geo):
-    from qh_data import maps
-
-    (broken_geo / "lang_son_districts.geojson").unlink()
-    with pytest.raises(ConfigError) as err:
-        maps.province_districts("20")
-    assert "lang_son_districts.geojson" in err.value.message_vi
-    assert err.value.message_vi.startswith("Không tìm thấy tệp ranh giới")
-
-
-@pytest.mark.parametrize("damage", ["truncated", "not_geojson"])
-def test_a_corrupt_boundary_file_is_a_clear_config_error(broken_geo, damage):
-    from qh_data import maps
-
-    path = broken_geo / "lang_son_districts.geojson"
-    if damage == "truncated":
-        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    else:
-        path.write_text(json.dumps({"hello": "world"}), encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        maps.province_districts("20")
-    assert "lang_son_districts.geojson" in err.value.message_vi
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_the_other_pages_work_without_boundary_files(sqlite_demo_url, broken_geo, monkeypatch, page):
-    for path in broken_geo.glob("*.geojson"):
-        path.write_text("{ damaged", encoding="utf-8")
-    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
-    monkeypatch.setenv("QH_AUTH", "none")
-    at = open_page(page)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    assert at.title
 
 
 def test_a_failed_write_is_not_half_visible_to_readers_meanwhile(demo_engine, monkeypatch):
