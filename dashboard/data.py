@@ -5,7 +5,7 @@ is the newest audit entry (id and time), which every write moves, so an edit is 
 run (at once in the session that made it: :func:`invalidate`). Nothing else in dashboard/ or pages/
 caches what the store holds (``dashboard.i18n`` keeps only its catalogue files).
 
-* :func:`q` -- ``qh_data.queries``/``changes`` read queries as DataFrames, cached per day too. Two
+* :func:`q` -- ``qh_data.queries`` read queries as DataFrames, cached per day too. Two
   layers: this process's answers as Python objects (handed out as copies; cheap enough for the
   hundreds of hits a national-scale page makes) in front of ``st.cache_data`` (``_run``).
 * :func:`read` -- any other read function of ``qh_data`` (``fn(engine, **kwargs)``: the meetings
@@ -34,8 +34,6 @@ from qh_data.maps.model import MapModel, Request, build_model
 from qh_data.records import frame
 
 from .fmt import WORDS
-
-QUERY_MODULES = (queries,)
 
 
 @st.cache_resource(show_spinner=False)
@@ -97,19 +95,11 @@ def _run(name: str, url: str, data_version: str, key: str, _kwargs: dict):
     # districts and agencies of every province on every run: 127 hits with the national store).
     eng = _engine(url)
     try:
-        return frame(_resolve(name)(eng, **_kwargs))  # pages work on DataFrames; built once per cache entry
+        return frame(getattr(queries, name)(eng, **_kwargs))  # pages work on DataFrames; built once per cache entry
     except (OperationalError, DBAPIError) as exc:
         if "locked" in str(exc):
             raise
         raise db.unavailable(eng, exc) from exc
-
-
-def _resolve(name: str):
-    for module in QUERY_MODULES:
-        fn = getattr(module, name, None)
-        if fn is not None:
-            return fn
-    raise AttributeError(name)
 
 
 def _key(kwargs: dict) -> str:

@@ -35,6 +35,7 @@ from .models import (
     User,
 )
 from .permissions import SYSTEM
+from .rules.open_status import CLOSED_ISSUE_STATUSES
 from .units import versions
 
 SEED = 20200730
@@ -476,7 +477,7 @@ class _Register:
                 related = [t for t in self.tasks[province] if t.lead_agency_code == agency.code
                            and t.status not in ("done", "cancelled")]
                 past = [m for m in self.past_meetings[province] if m.held_on > raised]
-                decided = status in ("resolved", "closed") and past
+                decided = status in CLOSED_ISSUE_STATUSES and past
                 issue = Issue(
                     code=f"{refdata.PREFIX[province]}-VM-{i + 1:03d}", title=title, province_code=province,
                     description=f"{title} (minh họa). Ảnh hưởng đến tiến độ các nhiệm vụ của Quy hoạch tỉnh.",
