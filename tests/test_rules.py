@@ -9,7 +9,7 @@ import itertools
 import pytest
 from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, func, insert, select
 
-from qh_data.rules import end_of_day, observed, open_status, task_timing
+from qh_data.rules import end_of_day, observed, open_status, task_timing, unit_validity
 
 D = dt.date
 DAY = D(2026, 7, 10)
@@ -154,3 +154,41 @@ def test_observed_python_and_sql_agree(engine):
 ])
 def test_wins_over(kind, current, wins):
     assert observed.wins_over(kind, current) is wins
+
+
+# --- unit validity ----------------------------------------------------------------------------------
+
+BOUNDS = (None, D(2025, 6, 30), D(2025, 7, 1), D(2026, 1, 1))
+ASKED = (D(2025, 1, 1), D(2025, 6, 30), D(2025, 7, 1), D(2025, 12, 31), D(2026, 6, 30))
+
+
+def test_unit_validity_python_and_sql_agree(engine):
+    grid = _table(engine, "rule_validity", Column("valid_from", Date), Column("valid_to", Date),
+                  Column("start", Date), Column("end", Date))
+    rows = [dict(id=i, valid_from=f, valid_to=t, start=s, end=e)
+            for i, (f, t, s, e) in enumerate(itertools.product(BOUNDS, BOUNDS, ASKED, ASKED))
+            if (f is None or t is None or f <= t) and s <= e]
+    c = grid.c
+    stmt = select(c.id, unit_validity.in_force_sql(c.valid_from, c.valid_to, c.start).label("on_start"),
+                  unit_validity.overlaps_sql(c.valid_from, c.valid_to, c.start, c.end).label("overlaps")
+                  ).order_by(c.id)
+    with engine.begin() as conn:
+        conn.execute(insert(grid), rows)
+        got = conn.execute(stmt).mappings().all()
+    answers = set()
+    for row, sql in zip(rows, got, strict=True):
+        on_start = unit_validity.in_force(row["valid_from"], row["valid_to"], row["start"])
+        overlaps = unit_validity.overlaps(row["valid_from"], row["valid_to"], row["start"], row["end"])
+        assert (bool(sql["on_start"]), bool(sql["overlaps"])) == (on_start, overlaps), row
+        answers.add((on_start, overlaps))
+    assert answers == {(True, True), (False, True), (False, False)}  # every case the rule can give
+
+
+def test_unit_validity_at_the_2025_break():
+    district = (None, D(2025, 6, 30))
+    commune = (D(2025, 7, 1), None)
+    assert unit_validity.in_force(*district, D(2025, 6, 30)) and not unit_validity.in_force(*district, D(2025, 7, 1))
+    assert unit_validity.in_force(*commune, D(2025, 7, 1)) and not unit_validity.in_force(*commune, D(2025, 6, 30))
+    year_2025 = (D(2025, 1, 1), D(2025, 12, 31))
+    assert unit_validity.overlaps(*district, *year_2025) and unit_validity.overlaps(*commune, *year_2025)
+    assert not unit_validity.covers(*district, *year_2025) and unit_validity.covers(None, None, *year_2025)

@@ -13,12 +13,13 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, and_, bindparam, case, func, or_
+from sqlalchemy import Connection, Date, Engine, bindparam, case, func
 
 from .. import clock
 from .. import periods as _periods
 from ..collation import sort_key
 from ..models import AdminUnit
+from ..rules import unit_validity
 
 
 def read_connection(engine: Engine) -> Connection:
@@ -63,8 +64,8 @@ def count_if(condition):
 
 def valid_during(u=AdminUnit):
     """The unit's validity range overlaps the days ``period_start`` … ``period_end``."""
-    return and_(or_(u.valid_from.is_(None), u.valid_from <= bindparam("period_end", type_=Date)),
-                or_(u.valid_to.is_(None), u.valid_to >= bindparam("period_start", type_=Date)))
+    return unit_validity.overlaps_sql(u.valid_from, u.valid_to, bindparam("period_start", type_=Date),
+                                      bindparam("period_end", type_=Date))
 
 
 # --- arguments ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the same answers on a grid of cases, on SQLite and PostgreSQL):
 ``open_status``   which task and issue statuses count as open (still to be acted on)
 ``end_of_day``    "as of a day" means up to the last instant of that day
 ``observed``      in one period the actual figure wins over the estimate
+``unit_validity`` when a unit version is in force: on a day, over a period, over a child's range
 
 Nothing else in the project may restate these rules: import them.
 """

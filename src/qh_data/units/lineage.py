@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from .. import config
 from ..errors import ValidationFailed
+from ..rules import unit_validity
 from .lineage_csv import CommuneRow, CrosswalkRow, read_communes, read_crosswalk
 
 LEVELS = ("province", "district", "commune")
@@ -68,14 +69,11 @@ class Unit:
         return UnitKey(self.level, self.code, self.valid_from)
 
     def in_force(self, day: dt.date) -> bool:
-        started = self.valid_from is None or self.valid_from <= day
-        return started and (self.valid_to is None or day <= self.valid_to)
+        return unit_validity.in_force(self.valid_from, self.valid_to, day)
 
     def covers(self, start: dt.date | None, end: dt.date | None) -> bool:
         """True when this version is in force over the whole of [start, end] (None = open)."""
-        starts_in_time = self.valid_from is None or (start is not None and self.valid_from <= start)
-        lasts = self.valid_to is None or (end is not None and end <= self.valid_to)
-        return starts_in_time and lasts
+        return unit_validity.covers(self.valid_from, self.valid_to, start, end)
 
     def __str__(self) -> str:
         since = f"{self.valid_from:%d/%m/%Y}" if self.valid_from else "…"

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import periods
@@ -31,6 +31,7 @@ from ..models import (
     issue_admin_unit,
     task_admin_unit,
 )
+from ..rules import unit_validity
 
 # Start dates refdata gives without a source (docs/units-over-time.md, point 4): on a version they are NULL,
 # "in force since before the data begins". refdata.load writes these; migration 0002 keeps its own copy.
@@ -61,8 +62,8 @@ def _versions_stmt(with_level: bool):
     """Versions of the codes overlapping [first, last] (a single day: first = last)."""
     stmt = select(V.c.code, V.c.id).where(
         V.c.code.in_(bindparam("codes", expanding=True)),
-        or_(V.c.valid_from.is_(None), V.c.valid_from <= bindparam("last", type_=V.c.valid_from.type)),
-        or_(V.c.valid_to.is_(None), V.c.valid_to >= bindparam("first", type_=V.c.valid_to.type)),
+        unit_validity.overlaps_sql(V.c.valid_from, V.c.valid_to, bindparam("first", type_=V.c.valid_to.type),
+                                   bindparam("last", type_=V.c.valid_from.type)),
     )
     return stmt.where(V.c.level == bindparam("level")) if with_level else stmt
 
