@@ -53,6 +53,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "user.manage": {"admin"},
     "settings.manage": {"admin"},
     "data.seed": {"admin"},
+    "units.load": {"admin"},
     "account.password": {"viewer", "agency_editor", "dpi_editor", "admin"},
 }
 AGENCY_SCOPED = {"task.update", "issue.create", "issue.update", "values.submit"}

@@ -29,6 +29,7 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "user.manage": ("admin", False),
     "settings.manage": ("admin", False),
     "data.seed": ("admin", False),
+    "units.load": ("admin", False),
     "account.password": ("viewer", False),  # change one's own password (signed-in users only)
 }
 
@@ -47,6 +48,7 @@ ACTION_VI = {
     "user.manage": "quản lý người dùng",
     "settings.manage": "thay đổi cài đặt (người ký văn bản)",
     "data.seed": "nạp dữ liệu mẫu",
+    "units.load": "nạp danh mục và sắp xếp đơn vị hành chính",
     "account.password": "đổi mật khẩu của mình",
 }
 
@@ -65,6 +67,7 @@ ACTION_EN = {
     "user.manage": "manage users",
     "settings.manage": "change settings (document signers)",
     "data.seed": "load the demo data",
+    "units.load": "load administrative units and their rearrangement",
     "account.password": "change their own password",
 }
 

@@ -44,6 +44,7 @@ from .indicators import (
 )
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
+from . import units
 from .reference import agencies, data_version, districts, provinces
 from .tasks import (
     AGENCY_COUNT_COLUMNS,
@@ -99,6 +100,7 @@ __all__ = [
     "province_series",
     "provinces",
     "read_connection",
+    "units",
     "task_changes_since",
     "task_counts_by_agency",
     "task_history",

@@ -1,0 +1,99 @@
+"""Units as versions, answered from the store (issue 14): the unit a code meant on a day, the units of a
+province on a day, what a unit became and where it came from, and the province scope of the registers.
+
+The same answers as ``units.lineage.Lineage`` gives in memory (``tests/test_units_queries.py`` holds the
+two to each other on the 2025 reform); the validity rule is ``rules.unit_validity``'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from sqlalchemy import Connection, Date, Engine, bindparam, or_, select
+from sqlalchemy.orm import aliased
+
+from ..models import AdminUnitVersion, UnitLineage
+from ..rules import unit_validity
+from ._common import read_connection, records
+
+V = AdminUnitVersion
+UNIT_FIELDS = (V.id, V.level, V.code, V.name, V.type, V.valid_from, V.valid_to, V.parent_id, V.area_km2,
+               V.population_2019)
+_DAY = bindparam("day", type_=Date)
+_in_force = unit_validity.in_force_sql(V.valid_from, V.valid_to, _DAY)
+
+_UNIT_ON = select(*UNIT_FIELDS).where(V.level == bindparam("level"), V.code == bindparam("code"), _in_force)
+
+_CHILD = aliased(V)
+_UNITS_OF = (
+    select(*UNIT_FIELDS)
+    .where(_in_force, or_(V.parent_id == bindparam("province_id"), V.parent_id.in_(
+        select(_CHILD.id).where(_CHILD.parent_id == bindparam("province_id"),
+                                unit_validity.in_force_sql(_CHILD.valid_from, _CHILD.valid_to, _DAY)))))
+    .order_by(V.level, V.code))
+
+
+@functools.cache
+def _links(direction: str, with_level: bool):
+    link = UnitLineage
+    this, other = (link.old_unit_id, link.new_unit_id) if direction == "successors" else (
+        link.new_unit_id, link.old_unit_id)
+    stmt = (select(*UNIT_FIELDS, link.relation, link.effective_on, link.legal_basis, link.share)
+            .join(link, other == V.id).where(this == bindparam("unit_id")).order_by(V.level, V.code))
+    return stmt.where(V.level == bindparam("level")) if with_level else stmt
+
+
+def _linked(c: Connection, direction: str, unit_id: int, level: str | None) -> list[dict[str, Any]]:
+    params = {"unit_id": unit_id} if level is None else {"unit_id": unit_id, "level": level}
+    return records(c, _links(direction, level is not None), params)
+
+
+def unit_on(engine: Engine, level: str, code: str, day: dt.date) -> dict[str, Any] | None:
+    """The version a code meant on ``day`` at ``level`` (None: no such unit then)."""
+    with read_connection(engine) as c:
+        return _unit_on(c, level, code, day)
+
+
+def _unit_on(c: Connection, level: str, code: str, day: dt.date) -> dict[str, Any] | None:
+    row = c.execute(_UNIT_ON, {"level": level, "code": code, "day": day}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def units_of(engine: Engine, province_code: str, day: dt.date) -> list[dict[str, Any]]:
+    """The districts and communes under the province version in force on ``day``, in force that day."""
+    with read_connection(engine) as c:
+        province = _unit_on(c, "province", province_code, day)
+        if province is None:
+            return []
+        return records(c, _UNITS_OF, {"province_id": province["id"], "day": day})
+
+
+def successors(engine: Engine, unit_id: int, level: str | None = None) -> list[dict[str, Any]]:
+    """What became of a version: the units that took its territory, each with its link (relation, date,
+    legal basis, share)."""
+    with read_connection(engine) as c:
+        return _linked(c, "successors", unit_id, level)
+
+
+def predecessors(engine: Engine, unit_id: int, level: str | None = None) -> list[dict[str, Any]]:
+    """Where a version came from: the units whose territory it took, each with its link."""
+    with read_connection(engine) as c:
+        return _linked(c, "predecessors", unit_id, level)
+
+
+def province_scope(c: Connection, province_code: str, day: dt.date) -> list[int]:
+    """The province versions a register of ``province_code`` on ``day`` answers for: the one in force that
+    day and, through the lineage, every province version it came from (Thái Nguyên today: itself, the
+    Thái Nguyên before 1/7/2025 and Bắc Kạn). Empty when the code meant no province that day."""
+    province = _unit_on(c, "province", province_code, day)
+    if province is None:
+        return []
+    scope, todo = [province["id"]], [province["id"]]
+    while todo:
+        for row in _linked(c, "predecessors", todo.pop(), "province"):
+            if row["id"] not in scope:
+                scope.append(row["id"])
+                todo.append(row["id"])
+    return scope

@@ -1,0 +1,77 @@
+"""The 2025 reform loaded into a store (``units.store.load``), on SQLite and PostgreSQL: versions closed and
+added, links stored once, the version rules checked in SQL, nothing half-written, figures kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from qh_data.db import read_session, session_scope
+from qh_data.errors import PermissionDenied, ValidationFailed
+from qh_data.models import AdminUnitVersion, AuditEntry, UnitLineage
+from qh_data.permissions import SYSTEM, Actor
+from qh_data.units import lineage, store
+
+REFORM = lineage.reference()
+V = AdminUnitVersion
+
+
+def _count(engine, model) -> int:
+    with read_session(engine) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _versions(engine, code: str, level: str) -> list[tuple]:
+    with read_session(engine) as s:
+        return [tuple(r) for r in s.execute(select(V.valid_from, V.valid_to, V.name).where(
+            V.code == code, V.level == level).order_by(V.valid_from.is_not(None), V.valid_from))]
+
+
+def test_the_reform_goes_into_the_demo_store_once(demo_engine):
+    before = _count(demo_engine, V)
+    with session_scope(demo_engine) as s:
+        report = store.load(s, REFORM, SYSTEM, source="communes_2025.csv + commune_crosswalk_2025.csv")
+    stored_districts = 11 + 9  # the demo's Lạng Sơn and Thái Nguyên districts were already there
+    assert report.added == len(REFORM.units) - stored_districts - 2  # and provinces 20 and old 19
+    assert report.closed == stored_districts + 1  # each district and the old Thái Nguyên end on 30/6/2025
+    assert report.links == len(REFORM.links) == 648
+    assert _count(demo_engine, V) == before + report.added
+    assert _count(demo_engine, UnitLineage) == 648
+    # the reused codes name two units, each in force on its side of the break
+    assert _versions(demo_engine, "19", "province") == [
+        (None, dt.date(2025, 6, 30), "Thái Nguyên"), (dt.date(2025, 7, 1), None, "Tỉnh Thái Nguyên")]
+    vinh_trai, dong_kinh = _versions(demo_engine, "05977", "commune")
+    assert vinh_trai[1:] == (dt.date(2025, 6, 30), "Phường Vĩnh Trại")
+    assert dong_kinh[0::2] == (dt.date(2025, 7, 1), "Phường Đông Kinh")
+    assert _versions(demo_engine, "06", "province") == [(None, dt.date(2025, 6, 30), "Tỉnh Bắc Kạn")]
+    # the demo's district figures of 2025-H2 and 2026 are kept, and reported
+    assert report.figures_outside > 0 and report.outside_examples
+    with read_session(demo_engine) as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "units.load")).all()
+        assert len(entries) == 1 and '"links": 648' in entries[0].after
+        assert store.effective_days(s) == [dt.date(2025, 7, 1)]
+
+    with session_scope(demo_engine) as s:
+        again = store.load(s, REFORM, SYSTEM, source="again")
+    assert not again.changed and _count(demo_engine, V) == before + report.added
+    with read_session(demo_engine) as s:
+        assert s.scalar(select(func.count()).where(AuditEntry.action == "units.load")) == 1
+
+
+def test_a_load_that_breaks_the_version_rules_writes_nothing(demo_engine):
+    with session_scope(demo_engine) as s:  # Lạng Sơn said to have started again on 1/1/2025 (overlaps)
+        s.add(V(level="province", code="20", valid_from=dt.date(2025, 1, 1), name="Tỉnh Lạng Sơn"))
+    before = (_count(demo_engine, V), _count(demo_engine, UnitLineage))
+    with pytest.raises(ValidationFailed) as err, session_scope(demo_engine) as s:
+        store.load(s, REFORM, SYSTEM, source="test")
+    assert "mã 20" in err.value.message_vi and "code 20" in err.value.message_en
+    assert (_count(demo_engine, V), _count(demo_engine, UnitLineage)) == before
+
+
+def test_only_an_admin_loads_units(demo_engine):
+    dpi = Actor(user_id=None, username="dpi", role="dpi_editor", agency_code="20-STC")
+    with pytest.raises(PermissionDenied), session_scope(demo_engine) as s:
+        store.load(s, REFORM, dpi, source="test")
+    assert _count(demo_engine, UnitLineage) == 0
