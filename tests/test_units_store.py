@@ -75,3 +75,29 @@ def test_only_an_admin_loads_units(demo_engine):
     with pytest.raises(PermissionDenied), session_scope(demo_engine) as s:
         store.load(s, REFORM, dpi, source="test")
     assert _count(demo_engine, UnitLineage) == 0
+
+
+def test_qh_units_load_takes_the_reference_layout(sqlite_demo_url, monkeypatch, tmp_path, capsys):
+    from qh_data import cli, config
+    from qh_data.db import make_engine
+
+    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+    ref = config.DATA_DIR / "reference"
+    args = ["units", "load", str(ref / "communes_2025.csv"), str(ref / "commune_crosswalk_2025.csv"),
+            "--districts", str(ref / "districts.csv")]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "648 liên kết" in out and "ngoài thời gian hiệu lực" in out
+    assert cli.main(args) == 0 and "không có gì thay đổi" in capsys.readouterr().out
+    # a crosswalk row naming a commune the list does not have: the file, row and column; nothing written
+    bad = tmp_path / "crosswalk.csv"
+    lines = (ref / "commune_crosswalk_2025.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([lines[0], lines[1].replace(lines[1].split(",")[1], "99999", 1), *lines[2:]]),
+                   encoding="utf-8")
+    engine = make_engine(sqlite_demo_url)
+    before = _count(engine, UnitLineage)
+    assert cli.main(["units", "load", str(ref / "communes_2025.csv"), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "crosswalk.csv" in err and "dòng 2" in err and "row 2" in err
+    assert _count(engine, UnitLineage) == before
+    engine.dispose()

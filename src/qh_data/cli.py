@@ -1,4 +1,4 @@
-"""The `qh` command: database, demo, export, backup and restore, import, meeting documents.
+"""The `qh` command: database, demo, export, backup and restore, import, units, meeting documents.
 
 Every error meant for a person prints one sentence (Vietnamese / English) and exits with code 2.
 """
@@ -115,6 +115,32 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_units(args) -> int:
+    """A rearrangement of units (new communes + crosswalk, the layouts of data/reference) into the store."""
+    from .db import session_scope
+    from .permissions import SYSTEM
+    from .units import lineage, store
+
+    engine = _engine()
+    loaded = lineage.from_files(Path(args.communes), Path(args.crosswalk),
+                                Path(args.districts) if args.districts else None,
+                                Path(args.provinces) if args.provinces else None)
+    source = f"{Path(args.communes).name} + {Path(args.crosswalk).name}"
+    with session_scope(engine) as session:
+        report = store.load(session, loaded, SYSTEM, source=source)
+    if not report.changed:
+        print("Các đơn vị và liên kết trong tệp đã có sẵn; không có gì thay đổi. / Already loaded; nothing changed.")
+    else:
+        print(f"Đã nạp {report.added} đơn vị mới, kết thúc hiệu lực {report.closed} đơn vị, "
+              f"{report.links} liên kết chuyển đổi từ {source}. / Loaded {report.added} new units, "
+              f"ended {report.closed}, {report.links} links.")
+    if report.figures_outside:
+        print(f"Lưu ý: {report.figures_outside} số liệu nằm ngoài thời gian hiệu lực của đơn vị (giữ nguyên, "
+              f"không xóa), ví dụ: {'; '.join(report.outside_examples)}. / {report.figures_outside} figures lie "
+              "outside their unit's validity (kept).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qh", description="Quản lý dữ liệu Ban Chỉ đạo lập Quy hoạch tỉnh.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -143,6 +169,13 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--user", default="dpi", help="tài khoản gửi số liệu")
     i.add_argument("--yes", action="store_true", help="ghi luôn sau khi kiểm tra, không hỏi lại")
     i.set_defaults(fn=cmd_import)
+    units = sub.add_parser("units", help="đơn vị hành chính: nạp một đợt sắp xếp (danh sách xã mới + bảng chuyển đổi)")
+    units.add_argument("action", choices=["load"])
+    units.add_argument("communes", help="danh sách xã, phường mới (bố cục communes_2025.csv)")
+    units.add_argument("crosswalk", help="bảng chuyển đổi xã cũ → xã mới (bố cục commune_crosswalk_2025.csv)")
+    units.add_argument("--districts", help="các huyện cũ (bố cục districts.csv), để có loại và diện tích")
+    units.add_argument("--provinces", help="tệp ranh giới tỉnh (GeoJSON) đặt tên cho tỉnh mới")
+    units.set_defaults(fn=cmd_units)
     docs = sub.add_parser("docs", help="tài liệu Word của một cuộc họp (báo cáo, thông báo kết luận)")
     docs.add_argument("kind", choices=["pack", "notice"])
     docs.add_argument("--meeting", type=int, required=True, help="số (id) của cuộc họp")

@@ -364,14 +364,25 @@ def read_province_names(path: Path) -> dict[str, tuple[str, float | None]]:
     return {f["properties"]["code"]: (f["properties"]["name"], f["properties"].get("area_km2")) for f in features}
 
 
+def from_files(communes: Path, crosswalk: Path, districts: Path | None = None, provinces: Path | None = None,
+               *, province_basis: str | None = PROVINCE_BASIS_2025,
+               district_basis: str | None = DISTRICT_BASIS_2025) -> Lineage:
+    """A rearrangement from its files: the new communes and the crosswalk (``lineage_csv`` layouts, checked
+    row by row), optionally the old districts (``districts.csv`` layout) and a province boundary file that
+    names the new provinces (default: ``data/geo/vietnam_provinces_2025.geojson``)."""
+    rows = read_communes(communes)
+    links = read_crosswalk(crosswalk, rows)
+    provinces = provinces or config.DATA_DIR / "geo" / "vietnam_provinces_2025.geojson"
+    return build(rows, links, read_districts(districts) if districts else (),
+                 province_names=read_province_names(provinces), province_basis=province_basis,
+                 district_basis=district_basis)
+
+
 @functools.cache
 def _reference(data_dir: str) -> Lineage:
     root = Path(data_dir)
-    communes = read_communes(root / "reference" / "communes_2025.csv")
-    crosswalk = read_crosswalk(root / "reference" / "commune_crosswalk_2025.csv", communes)
-    return build(communes, crosswalk, read_districts(root / "reference" / "districts.csv"),
-                 province_names=read_province_names(root / "geo" / "vietnam_provinces_2025.geojson"),
-                 province_basis=PROVINCE_BASIS_2025, district_basis=DISTRICT_BASIS_2025)
+    return from_files(root / "reference" / "communes_2025.csv", root / "reference" / "commune_crosswalk_2025.csv",
+                      root / "reference" / "districts.csv", root / "geo" / "vietnam_provinces_2025.geojson")
 
 
 def reference(data_dir: Path | None = None) -> Lineage:
