@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qh_data.db import session_scope
+from seeding import seeding
+
 from qh_data.models import AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskUpdate, User
 from qh_data.permissions import Actor
 
@@ -22,7 +23,7 @@ T0 = dt.datetime(2026, 3, 2, 9, 0)
 
 
 def seed_small(engine) -> dict[str, Actor]:
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add(AdminUnit(code=PROVINCE, name="Lạng Sơn", level="province"))
         s.flush()
         for code, name in zip(
@@ -121,7 +122,7 @@ def add_value(
     """A new revision of a figure; the previous one is superseded at ``at``."""
     from sqlalchemy import func, select
 
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         prev = s.scalars(
             select(IndicatorValue).where(
                 IndicatorValue.indicator_code == indicator,
@@ -172,7 +173,7 @@ def add_task(
     at: dt.datetime | None = None,
     units=(),
 ) -> int:
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         from qh_data.models import AdminUnit as AU
 
         when = at or dt.datetime.combine(assigned, dt.time(8))

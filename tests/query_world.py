@@ -8,8 +8,9 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from seeding import seeding
+
 from qh_data import status as rules
-from qh_data.db import session_scope
 from qh_data.models import (
     AdminUnit,
     Agency,
@@ -66,7 +67,7 @@ TASKS = [
 
 def seed(engine) -> dict:
     ids: dict = {}
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add_all([AdminUnit(code=P, name="Tỉnh Thử", level="province"),
                    AdminUnit(code="98", name="Tỉnh Bên", level="province")])
         s.flush()
@@ -169,7 +170,7 @@ def seed_indicators(engine, user_id: int | None = None) -> None:
                               submitted_at=submitted, superseded_at=superseded, is_demo=demo,
                               submitted_by_id=user_id, file_name=f"{indicator}.xlsx")
 
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add_all([ind("pop", "sum", order=1), ind("poor", "mean_pop", "lower", True, 2),
                    ind("school", "mean", order=3), ind("grdp_g", "not_additive", "higher", True, 4)])
         s.flush()
@@ -211,7 +212,7 @@ def seed_issues(engine, ids) -> None:
         item.admin_units = [s.get(AdminUnit, u) for u in units]
         return item
 
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add_all([
             issue("VM-1", KHDT, D(2026, 5, 1), "open", "high"),                        # 14 days
             issue("VM-2", UB1, D(2026, 2, 1), "awaiting_decision", "critical",

@@ -15,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from seeding import seeding
 from sqlalchemy import select
 
 from qh_data import permissions
 from qh_data.auth import hash_password
-from qh_data.db import read_session, session_scope
+from qh_data.db import read_session
 from qh_data.errors import PermissionDenied
 from qh_data.models import ROLES, AdminUnit, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
@@ -77,7 +78,7 @@ class World:
 
 def make_world(engine) -> World:
     now = dt.datetime(2026, 3, 2, 9, 0)
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add(AdminUnit(code="99", name="Tỉnh Thử Nghiệm", level="province"))
         s.flush()
         s.add_all([
@@ -101,7 +102,7 @@ def make_world(engine) -> World:
         s.add_all([own, other])
         s.flush()
         world = World(engine=engine, task_own=own.id, task_other=other.id)
-    with session_scope(engine) as s:  # users inserted with one precomputed hash: argon2 is slow on purpose
+    with seeding(engine) as s:  # users inserted with one precomputed hash: argon2 is slow on purpose
         for username, role, agency in (("viewer.t", "viewer", "T-B"), ("editor.a", "agency_editor", "T-A"),
                                        ("dpi.t", "dpi_editor", "T-KHDT"), ("admin.t", "admin", None),
                                        ("target.t", "viewer", "T-B")):
@@ -147,7 +148,7 @@ def _progress(task_attr: str):
 
 
 def _lock_target(w: World) -> None:
-    with session_scope(w.engine) as s:
+    with seeding(w.engine) as s:
         u = s.get(User, w.target_id)
         u.failed_attempts, u.locked_until = 5, dt.datetime(2099, 1, 1)
 

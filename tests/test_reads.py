@@ -11,17 +11,18 @@ import math
 import pickle
 
 import pytest
+from seeding import seeding
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from qh_data import queries
-from qh_data.db import make_engine, session_scope
+from qh_data.db import make_engine
 from qh_data.models import AdminUnit, Meeting
 from qh_data.records import Records, frame
 
 
 def _units(engine) -> None:
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add(AdminUnit(code="77", name="Tỉnh Đọc", level="province"))
         s.flush()
         s.add_all([AdminUnit(code=c, name=f"Huyện {c}", level="district", parent_code="77",
@@ -60,7 +61,7 @@ def test_connections_go_back_to_the_pool(read_engine):
 def test_a_read_sees_a_write_committed_after_the_previous_read(engine):
     _units(engine)
     assert queries.list_meetings(engine, province="77") == []
-    with session_scope(engine) as s:
+    with seeding(engine) as s:
         s.add(Meeting(province_code="77", held_on=dt.date(2026, 5, 1), title="Phiên họp thử", kind="regular",
                       status="planned"))
     assert [m["title"] for m in queries.list_meetings(engine, province="77")] == ["Phiên họp thử"]

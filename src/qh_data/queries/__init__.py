@@ -25,7 +25,7 @@ re-exported here (``asof`` is a module of its own: ``from qh_data.queries import
 
 from ..errors import NotFound, ValidationFailed
 from ..rules.open_status import CLOSED_ISSUE_STATUSES
-from . import asof
+from . import asof, units
 from ._common import read_connection
 from .changes import CHANGE_COLUMNS, changes_since, task_changes_since
 from .indicators import (
@@ -44,7 +44,6 @@ from .indicators import (
 )
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
-from . import units
 from .reference import agencies, data_version, districts, provinces
 from .tasks import (
     AGENCY_COUNT_COLUMNS,
@@ -92,19 +91,19 @@ __all__ = [
     "indicator_values",
     "issue_counts",
     "last_meeting",
-    "list_tasks",
     "list_meetings",
-    "split_meetings",
+    "list_tasks",
     "open_issues",
     "overdue_tasks",
     "province_series",
     "provinces",
     "read_connection",
-    "units",
+    "split_meetings",
     "task_changes_since",
     "task_counts_by_agency",
     "task_history",
     "task_totals",
+    "units",
     "upcoming_meeting",
     "value_history",
 ]

@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import Date, DateTime, Engine, bindparam, case, func, literal, or_, select
+from sqlalchemy import Connection, Date, DateTime, Engine, bindparam, case, func, literal, or_, select
 
-from ..models import AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskUpdate, task_admin_unit
+from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue, Task, TaskUpdate, task_admin_unit
 from ..rules import task_timing
 from ..rules.end_of_day import counts_by_sql, end_of_day
 from ..rules.task_timing import TASK_TIMINGS
+from . import units
 from ._common import count_if, read_connection, records
 
 
@@ -65,7 +66,8 @@ def _task_state(*, by_districts: bool, by_agency: bool, by_meeting: bool, by_ids
         .select_from(Task)
         .outerjoin(last, last.c.task_id == Task.id)
         .outerjoin(later, later.c.task_id == Task.id)
-        .where(Task.province_code == bindparam("province"), Task.assigned_on <= bindparam("end_day", type_=Date))
+        .where(Task.province_unit_id.in_(bindparam("province_ids", expanding=True)),
+               Task.assigned_on <= bindparam("end_day", type_=Date))
     )
     if by_agency:
         stmt = stmt.where(Task.lead_agency_code == bindparam("agency"))
@@ -75,7 +77,7 @@ def _task_state(*, by_districts: bool, by_agency: bool, by_meeting: bool, by_ids
         stmt = stmt.where(Task.id.in_(bindparam("task_ids", expanding=True)))
     if by_districts:
         stmt = stmt.where(Task.id.in_(select(task_admin_unit.c.task_id).where(
-            task_admin_unit.c.admin_unit_code.in_(bindparam("districts", expanding=True)))))
+            task_admin_unit.c.unit_id.in_(bindparam("unit_ids", expanding=True)))))
     return stmt.subquery("state")
 
 
@@ -85,11 +87,11 @@ def _timing(state):
                                   bindparam("soon", type_=Date))
 
 
-def _values(province: str, day: dt.date, cutoff: dt.datetime | None, *, districts=None, agency=None,
-            meeting_id: int | None = None, task_ids=None, only_timing=None) -> dict:
+def _values(c: Connection, province: str, day: dt.date, cutoff: dt.datetime | None, *, districts=None,
+            agency=None, meeting_id: int | None = None, task_ids=None, only_timing=None) -> dict:
     end = cutoff or end_of_day(day)
-    return {"province": province, "day": day, "soon": task_timing.soon_day(day), "end": end,
-            "end_day": end.date(), "agency": agency, "districts": list(districts or []),
+    return {**units.scope(c, province, day, list(districts or [])), "day": day, "soon": task_timing.soon_day(day),
+            "end": end, "end_day": end.date(), "agency": agency,
             "meeting_id": None if meeting_id is None else int(meeting_id),
             "task_ids": [int(i) for i in task_ids] if task_ids is not None else [],
             "timing": list(only_timing or [])}
@@ -123,9 +125,9 @@ def task_states(
     ``days_overdue`` is the days late of an overdue task (0 for the others)."""
     stmt = _task_states(bool(districts), bool(agency), meeting_id is not None, task_ids is not None,
                         bool(only_timing))
-    values = _values(province, day, cutoff, districts=districts, agency=agency, meeting_id=meeting_id,
-                     task_ids=task_ids, only_timing=only_timing)
     with read_connection(engine) as c:
+        values = _values(c, province, day, cutoff, districts=districts, agency=agency, meeting_id=meeting_id,
+                         task_ids=task_ids, only_timing=only_timing)
         rows = records(c, stmt, values)
     for row in rows:
         row["days_overdue"] = (task_timing.days_late(row["due_on"], row["status"], row["done_on"], day)
@@ -179,8 +181,8 @@ def progress_by_agency(
     cutoff: dt.datetime | None = None,
 ) -> list[dict]:
     """One row per lead agency: tasks assigned (not cancelled), by state and timing, on ``day``."""
-    values = _values(province, day, cutoff, districts=districts, agency=agency)
     with read_connection(engine) as c:
+        values = _values(c, province, day, cutoff, districts=districts, agency=agency)
         rows = records(c, _progress(bool(districts), bool(agency)), values)
     for row in rows:
         for key in _COUNTED:
@@ -192,13 +194,12 @@ def progress_by_agency(
 @functools.cache
 def _indicator_values(by_units: bool, by_codes: bool, as_of: bool):
     v = IndicatorValue
-    stmt = (select(v.indicator_code, v.admin_unit_code, v.period, v.period_type, v.year, v.kind, v.value,
-                   v.revision, v.submitted_at, v.is_demo)
-            .join(AdminUnit, AdminUnit.code == v.admin_unit_code))
+    u = AdminUnitVersion
+    stmt = (select(v.indicator_code, u.code.label("admin_unit_code"), v.unit_id, v.period, v.period_type, v.year,
+                   v.kind, v.value, v.revision, v.submitted_at, v.is_demo)
+            .join(u, u.id == v.unit_id).where(units.in_province_sql(u)))
     if by_units:
-        stmt = stmt.where(v.admin_unit_code.in_(bindparam("units", expanding=True)))
-    else:
-        stmt = stmt.where(or_(AdminUnit.code == bindparam("province"), AdminUnit.parent_code == bindparam("province")))
+        stmt = stmt.where(u.code.in_(bindparam("units", expanding=True)))
     if by_codes:
         stmt = stmt.where(v.indicator_code.in_(bindparam("codes", expanding=True)))
     if as_of:
@@ -206,7 +207,7 @@ def _indicator_values(by_units: bool, by_codes: bool, as_of: bool):
         stmt = stmt.where(counts_by_sql(v.submitted_at, end), or_(v.superseded_at.is_(None), v.superseded_at > end))
     else:
         stmt = stmt.where(v.superseded_at.is_(None))
-    return stmt.order_by(v.indicator_code, v.admin_unit_code, v.period)
+    return stmt.order_by(v.indicator_code, u.code, v.period)
 
 
 def indicator_values(
@@ -215,9 +216,10 @@ def indicator_values(
     """The revisions in force at the end of ``day`` (``None``: the current ones) for the province
     and, when given, the listed units (districts)."""
     stmt = _indicator_values(bool(unit_codes), bool(indicator_codes), day is not None)
-    values = {"province": province, "units": list(unit_codes or []), "codes": list(indicator_codes or []),
+    values = {"units": list(unit_codes or []), "codes": list(indicator_codes or []),
               "end": None if day is None else end_of_day(day)}
     with read_connection(engine) as c:
+        values["province_ids"] = units.province_scope(c, province)
         return records(c, stmt, values)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from ..models import Agency, Issue, Task, TaskUpdate, User
 from ..records import Records
 from ..rules.end_of_day import end_of_day
+from . import units
 from ._common import one, read_connection, records
 from .tasks import _task_scope, _task_values, _task_where
 
@@ -21,7 +22,7 @@ from .tasks import _task_scope, _task_values, _task_where
 def _changes_statement():
     start, end = bindparam("start", type_=DateTime), bindparam("end", type_=DateTime)
     start_day, end_day = bindparam("start_day", type_=Date), bindparam("end_day", type_=Date)
-    province = Task.province_code == bindparam("province")
+    province = Task.province_unit_id.in_(bindparam("province_ids", expanding=True))
     return select(
         select(func.count(distinct(TaskUpdate.task_id)))
         .join(Task, Task.id == TaskUpdate.task_id)
@@ -33,10 +34,11 @@ def _changes_statement():
             province, Task.assigned_on > start_day, Task.assigned_on <= end_day
         ).scalar_subquery().label("tasks_new"),
         select(func.count(Issue.id)).where(
-            Issue.province_code == bindparam("province"), Issue.raised_on > start_day, Issue.raised_on <= end_day
+            Issue.province_unit_id.in_(bindparam("province_ids", expanding=True)), Issue.raised_on > start_day,
+            Issue.raised_on <= end_day
         ).scalar_subquery().label("issues_new"),
         select(func.count(Issue.id)).where(
-            Issue.province_code == bindparam("province"), Issue.resolved_on.is_not(None),
+            Issue.province_unit_id.in_(bindparam("province_ids", expanding=True)), Issue.resolved_on.is_not(None),
             Issue.resolved_on > start_day, Issue.resolved_on <= end_day
         ).scalar_subquery().label("issues_resolved"),
     )
@@ -51,7 +53,7 @@ def changes_since(engine: Engine, *, province: str, since: dt.date | dt.datetime
     start = end_of_day(since)
     end = end_of_day(until) if until else dt.datetime(9999, 1, 1)
     with read_connection(engine) as c:
-        row = one(c, _CHANGES, {"province": province, "start": start, "end": end, "start_day": start.date(),
+        row = one(c, _CHANGES, {"province_ids": units.province_scope(c, province, dt.date.max), "start": start, "end": end, "start_day": start.date(),
                                 "end_day": end.date()})
     return {key: int(value or 0) for key, value in row.items()}
 
@@ -103,10 +105,10 @@ def task_changes_since(engine: Engine, province: str, since: dt.date | dt.dateti
     are the task's values at its update before this one (None for its first record)."""
     start = end_of_day(since)
     end = None if until is None else end_of_day(until)
-    values = _task_values(province, dt.date.max, districts, agency)
-    values.update(start=start, end=end, limit=None if limit is None else max(0, int(limit)))
+    values = {"start": start, "end": end, "limit": None if limit is None else max(0, int(limit))}
     stmt = _task_changes(*_task_scope(districts, agency), end is not None, limit is not None)
     with read_connection(engine) as c:
+        values.update(_task_values(c, province, dt.date.max, districts, agency))
         rows = records(c, stmt, values)
     return Records(rows, CHANGE_COLUMNS)
 

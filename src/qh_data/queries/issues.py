@@ -12,28 +12,29 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ..errors import ValidationFailed
-from ..models import AdminUnit, Agency, Issue, Meeting, Task, issue_admin_unit
+from ..models import AdminUnitVersion, Agency, Issue, Meeting, Task, issue_admin_unit
 from ..records import Records
 from ..rules.open_status import CLOSED_ISSUE_STATUSES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES
 from ..rules.task_timing import days_between_sql
 from ..status import AGE_BUCKETS, ISSUE_SEVERITIES
 from ..status import age_bucket as bucket_of_age
 from ..text import fold
+from . import units
 from ._common import code_list, count_if, day_of, day_param, in_ids, read_connection, records
 
 
 def _issue_where(by_districts: bool, by_agency: bool) -> list:
-    conds = [Issue.province_code == bindparam("province"), Issue.raised_on <= day_param()]
+    conds = [Issue.province_unit_id.in_(bindparam("province_ids", expanding=True)), Issue.raised_on <= day_param()]
     if by_districts:
         iau = issue_admin_unit.c
-        codes = bindparam("district", expanding=True)
+        ids = bindparam("unit_ids", expanding=True)
         conds.append(or_(
-            Issue.id.in_(select(iau.issue_id).where(iau.admin_unit_code.in_(codes))),
-            Issue.raised_by_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
+            Issue.id.in_(select(iau.issue_id).where(iau.unit_id.in_(ids))),
+            Issue.raised_by_code.in_(select(Agency.code).where(Agency.unit_id.in_(ids))),
         ))
     if by_agency:
         conds.append(or_(Issue.raised_by_code == bindparam("agency"),
@@ -41,10 +42,10 @@ def _issue_where(by_districts: bool, by_agency: bool) -> list:
     return conds
 
 
-def _issue_values(province: str, day: dt.date, districts=None, agency: str | None = None
+def _issue_values(c: Connection, province: str, day: dt.date, districts=None, agency: str | None = None
                   ) -> tuple[dict[str, Any], tuple[bool, bool]]:
-    codes = code_list(districts) or []
-    values = {"province": province, "day": day, "agency": agency, "district": codes}
+    codes = code_list(districts)
+    values = {**units.scope(c, province, day, codes), "day": day, "agency": agency}
     return values, (bool(codes), bool(agency))
 
 
@@ -103,10 +104,10 @@ def _issue_list(dialect: str, by_districts: bool, by_agency: bool, by_severity: 
 
 
 _ISSUE_UNITS = (
-    select(issue_admin_unit.c.issue_id, AdminUnit.code, AdminUnit.name)
-    .join(AdminUnit, AdminUnit.code == issue_admin_unit.c.admin_unit_code)
+    select(issue_admin_unit.c.issue_id, AdminUnitVersion.code, AdminUnitVersion.name)
+    .join(AdminUnitVersion, AdminUnitVersion.id == issue_admin_unit.c.unit_id)
     .where(in_ids(issue_admin_unit.c.issue_id))
-    .order_by(issue_admin_unit.c.issue_id, AdminUnit.code))
+    .order_by(issue_admin_unit.c.issue_id, AdminUnitVersion.code))
 
 
 def open_issues(engine: Engine, province: str, *, districts=None, agency: str | None = None, statuses=None,
@@ -126,11 +127,11 @@ def open_issues(engine: Engine, province: str, *, districts=None, agency: str | 
         raise ValidationFailed(f"Nhóm tuổi '{age_bucket}' không hợp lệ: lt30, 30to90 hoặc gt90.",
                                f"Age bucket '{age_bucket}' is not valid: lt30, 30to90 or gt90.")
     day = day_of(as_of)
-    values, (by_districts, by_agency) = _issue_values(province, day, districts, agency)
     severity_codes = code_list(severities) or []
-    values.update(status=code_list(statuses) or list(OPEN_ISSUE_STATUSES), severity=severity_codes)
-    stmt = _issue_list(engine.dialect.name, by_districts, by_agency, bool(severity_codes), age_bucket or None)
     with read_connection(engine) as c:
+        values, (by_districts, by_agency) = _issue_values(c, province, day, districts, agency)
+        values.update(status=code_list(statuses) or list(OPEN_ISSUE_STATUSES), severity=severity_codes)
+        stmt = _issue_list(engine.dialect.name, by_districts, by_agency, bool(severity_codes), age_bucket or None)
         rows = records(c, stmt, values)
         text = (text or "").strip()
         if text:
@@ -169,8 +170,8 @@ def issue_counts(engine: Engine, province: str, *, districts=None, agency: str |
     Keys: open_total (open + in_progress + awaiting_decision), one key per status, for_next_meeting
     (open ones flagged), by_severity {severity: open count}, by_age {lt30, 30to90, gt90: open count}.
     """
-    values, shape = _issue_values(province, day_of(as_of), districts, agency)
     with read_connection(engine) as c:
+        values, shape = _issue_values(c, province, day_of(as_of), districts, agency)
         rows = c.execute(_issue_counts(engine.dialect.name, *shape), values).all()
     out: dict[str, Any] = {st: 0 for st in ISSUE_STATUSES}
     out.update(open_total=0, for_next_meeting=0)

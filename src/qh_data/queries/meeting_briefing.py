@@ -19,7 +19,7 @@ from .. import clock
 from ..models import Agency, Issue
 from ..rules.open_status import ISSUE_STATUSES, issue_open_sql
 from ..services.agenda import AgendaDraft
-from . import asof
+from . import asof, units
 from ._common import sort_name
 from .indicators import indicator_overview
 from .issues import open_issues
@@ -51,7 +51,7 @@ ISSUES_FOR_THE_COMMITTEE = (
         Issue.raised_on,
     )
     .where(
-        Issue.province_code == bindparam("province"),
+        Issue.province_unit_id.in_(bindparam("province_ids", expanding=True)),
         issue_open_sql(Issue.status),
         (Issue.status == "awaiting_decision") | Issue.for_next_meeting.is_(True),
     )
@@ -59,10 +59,10 @@ ISSUES_FOR_THE_COMMITTEE = (
 )
 
 AGENCY_ROLES = select(Agency.role, Agency.code).where(
-    Agency.province_code == bindparam("province"), Agency.role.is_not(None)
+    Agency.province_unit_id.in_(bindparam("province_ids", expanding=True)), Agency.role.is_not(None)
 )
 
-AGENCY_NAMES = select(Agency.code, Agency.name).where(Agency.province_code == bindparam("province"))
+AGENCY_NAMES = select(Agency.code, Agency.name).where(Agency.province_unit_id.in_(bindparam("province_ids", expanding=True)))
 
 
 # --- rows from the other readers ---------------------------------------------------------------------
@@ -113,8 +113,9 @@ def suggest_agenda(
     with engine.connect() as c:
         province = meeting_province(c, meeting_id)
         on_agenda = {(i["kind"], i["ref"]) for i in agenda_items(c, meeting_id)}
-        issues = c.execute(ISSUES_FOR_THE_COMMITTEE, {"province": province}).mappings().all()
-        roles = {r["role"]: r["code"] for r in c.execute(AGENCY_ROLES, {"province": province}).mappings()}
+        scope = {"province_ids": units.province_scope(c, province, day)}
+        issues = c.execute(ISSUES_FOR_THE_COMMITTEE, scope).mappings().all()
+        roles = {r["role"]: r["code"] for r in c.execute(AGENCY_ROLES, scope).mappings()}
     out: list[Suggestion] = []
     for issue in sorted(issues, key=lambda i: (SEVERITY_RANK.get(i["severity"], 9), i["raised_on"], i["id"])):
         if ("issue", str(issue["id"])) in on_agenda:
@@ -193,7 +194,7 @@ def agenda_details(engine: Engine, meeting_id: int, *, day: dt.date | None = Non
     with engine.connect() as c:
         province = meeting_province(c, meeting_id)
         items = agenda_items(c, meeting_id)
-        names = dict(c.execute(AGENCY_NAMES, {"province": province}).all())
+        names = dict(c.execute(AGENCY_NAMES, {"province_ids": units.province_scope(c, province, day)}).all())
     issue_ids, task_ids = _ids(items, "issue"), _ids(items, "task")
     issues = {}
     if issue_ids:

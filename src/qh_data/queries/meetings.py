@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from ..db import read_session
 from ..errors import NotFound
 from ..models import Agency, AgendaItem, Conclusion, Meeting, meeting_invitee
+from . import units
 from ._common import day_of, day_param, one, read_connection, records, sort_name
 
 _MEETING_FIELDS = ("id", "province_code", "held_on", "starts_at", "title", "kind", "chair", "venue", "status",
@@ -27,13 +28,13 @@ def _meeting_columns():
 
 _NEXT_MEETING = (
     select(*_meeting_columns())
-    .where(Meeting.province_code == bindparam("province"), Meeting.status == "planned",
+    .where(Meeting.province_unit_id.in_(bindparam("province_ids", expanding=True)), Meeting.status == "planned",
            Meeting.held_on >= day_param())
     .order_by(Meeting.held_on, Meeting.id).limit(1))
 
 _LAST_MEETING = (
     select(*_meeting_columns())
-    .where(Meeting.province_code == bindparam("province"),
+    .where(Meeting.province_unit_id.in_(bindparam("province_ids", expanding=True)),
            or_(Meeting.held_on < day_param(), and_(Meeting.held_on == day_param(), Meeting.status == "held")))
     .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(1))
 
@@ -69,7 +70,7 @@ def upcoming_meeting(engine: Engine, province: str, today: dt.date | None = None
     presenter_code, presenter_name, presenter_short_name, minutes}], agenda_minutes."""
     day = day_of(today)
     with read_connection(engine) as c:
-        meeting = one(c, _NEXT_MEETING, {"province": province, "day": day})
+        meeting = one(c, _NEXT_MEETING, {"province_ids": units.province_scope(c, province, day), "day": day})
         return None if meeting is None else _meeting_dict(c, meeting, day)
 
 
@@ -78,7 +79,7 @@ def last_meeting(engine: Engine, province: str, today: dt.date | None = None) ->
     held. Same keys as ``upcoming_meeting`` plus days_since."""
     day = day_of(today)
     with read_connection(engine) as c:
-        meeting = one(c, _LAST_MEETING, {"province": province, "day": day})
+        meeting = one(c, _LAST_MEETING, {"province_ids": units.province_scope(c, province, day), "day": day})
         if meeting is None:
             return None
         out = _meeting_dict(c, meeting, day)
@@ -175,7 +176,7 @@ MEETINGS = (
     )
     .outerjoin(_AGENDA_COUNT, _AGENDA_COUNT.c.meeting_id == Meeting.id)
     .outerjoin(_CONCLUSION_COUNT, _CONCLUSION_COUNT.c.meeting_id == Meeting.id)
-    .where(Meeting.province_code == bindparam("province"))
+    .where(Meeting.province_unit_id.in_(bindparam("province_ids", expanding=True)))
     .order_by(Meeting.held_on.desc(), Meeting.id.desc())
 )
 
@@ -202,7 +203,7 @@ def list_meetings(engine: Engine, *, province: str) -> list[dict]:
     """Every meeting of the province, newest first (held_on, then id), with its agenda and conclusion
     counts."""
     with engine.connect() as c:
-        return [dict(r) for r in c.execute(MEETINGS, {"province": province}).mappings()]
+        return [dict(r) for r in c.execute(MEETINGS, {"province_ids": units.province_scope(c, province)}).mappings()]
 
 
 def split_meetings(meetings: list[dict], today: dt.date) -> tuple[list[dict], list[dict]]:

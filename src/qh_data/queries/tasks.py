@@ -23,15 +23,16 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Date, Engine, Float, Integer, bindparam, cast, func, or_, select
+from sqlalchemy import Connection, Date, Engine, Float, Integer, bindparam, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..errors import ValidationFailed
-from ..models import AdminUnit, Agency, Task, TaskUpdate, User, task_admin_unit, task_supporting_agency
+from ..models import AdminUnitVersion, Agency, Task, TaskUpdate, User, task_admin_unit, task_supporting_agency
 from ..records import Records
 from ..rules import task_timing
 from ..rules.open_status import OPEN_TASK_STATUSES
 from ..text import fold
+from . import units
 from ._common import code_list, count_if, day_of, day_param, in_ids, one, read_connection, records, sort_name
 
 ROLES = ("any", "lead", "supporting")
@@ -60,13 +61,13 @@ def _task_scope(districts=None, agency: str | None = None, role: str = "any") ->
 
 
 def _task_where(by_districts: bool, role: str | None) -> list:
-    conds = [Task.province_code == bindparam("province"), Task.assigned_on <= day_param()]
+    conds = [Task.province_unit_id.in_(bindparam("province_ids", expanding=True)), Task.assigned_on <= day_param()]
     if by_districts:
-        codes = bindparam("district", expanding=True)
+        ids = bindparam("unit_ids", expanding=True)
         tau = task_admin_unit.c
         conds.append(or_(
-            Task.id.in_(select(tau.task_id).where(tau.admin_unit_code.in_(codes))),
-            Task.lead_agency_code.in_(select(Agency.code).where(Agency.admin_unit_code.in_(codes))),
+            Task.id.in_(select(tau.task_id).where(tau.unit_id.in_(ids))),
+            Task.lead_agency_code.in_(select(Agency.code).where(Agency.unit_id.in_(ids))),
         ))
     if role:
         supporting = Task.id.in_(select(task_supporting_agency.c.task_id)
@@ -80,9 +81,10 @@ def _task_where(by_districts: bool, role: str | None) -> list:
     return conds
 
 
-def _task_values(province: str, day: dt.date, districts=None, agency: str | None = None) -> dict[str, Any]:
-    return {"province": province, "day": day, "soon": task_timing.soon_day(day), "agency": agency,
-            "district": code_list(districts) or []}
+def _task_values(c: Connection, province: str, day: dt.date, districts=None, agency: str | None = None
+                 ) -> dict[str, Any]:
+    return {**units.scope(c, province, day, code_list(districts)), "day": day, "soon": task_timing.soon_day(day),
+            "agency": agency}
 
 
 def _task_aggregates(dialect: str) -> list:
@@ -131,7 +133,7 @@ def task_counts_by_agency(engine: Engine, province: str, *, districts=None, agen
     day = day_of(as_of)
     stmt = _counts_by_agency(engine.dialect.name, *_task_scope(districts, agency))
     with read_connection(engine) as c:
-        rows = records(c, stmt, _task_values(province, day, districts, agency))
+        rows = records(c, stmt, _task_values(c, province, day, districts, agency))
     for row in rows:
         for key in COUNT_KEYS:
             row[key] = int(row[key] or 0)
@@ -157,7 +159,7 @@ def task_totals(engine: Engine, province: str, *, districts=None, agency: str | 
     day = day_of(as_of)
     stmt = _totals(engine.dialect.name, *_task_scope(districts, agency))
     with read_connection(engine) as c:
-        row = one(c, stmt, _task_values(province, day, districts, agency))
+        row = one(c, stmt, _task_values(c, province, day, districts, agency))
     out: dict[str, Any] = {key: int(row[key] or 0) for key in COUNT_KEYS}
     out["total"] = out["assigned"]
     out["all"] = out["assigned"] + out["cancelled"]
@@ -221,10 +223,10 @@ _TASK_SUPPORTING = (
     .order_by(task_supporting_agency.c.task_id, Agency.code))
 
 _TASK_UNITS = (
-    select(task_admin_unit.c.task_id, AdminUnit.code, AdminUnit.name)
-    .join(AdminUnit, AdminUnit.code == task_admin_unit.c.admin_unit_code)
+    select(task_admin_unit.c.task_id, AdminUnitVersion.code, AdminUnitVersion.name)
+    .join(AdminUnitVersion, AdminUnitVersion.id == task_admin_unit.c.unit_id)
     .where(in_ids(task_admin_unit.c.task_id))
-    .order_by(task_admin_unit.c.task_id, AdminUnit.code))
+    .order_by(task_admin_unit.c.task_id, AdminUnitVersion.code))
 
 
 def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | None = None, role: str = "any",
@@ -250,7 +252,7 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
         raise ValidationFailed(f"Cách sắp xếp '{order}' không hợp lệ.", f"Order '{order}' is not valid.")
     day = day_of(as_of)
     by_districts, role_shape = _task_scope(districts, agency, role)
-    values = _task_values(province, day, districts, agency)
+    values = {}
     status_codes = code_list(statuses) or []
     timing_codes = code_list(timing) or []
     values.update(status=status_codes, timing=timing_codes, due_from=due_from, due_to=due_to,
@@ -264,6 +266,7 @@ def list_tasks(engine: Engine, province: str, *, districts=None, agency: str | N
     stmt = _task_list(engine.dialect.name, by_districts, role_shape, bool(status_codes), bool(timing_codes),
                       due_from is not None, due_to is not None, meeting_id is not None, order, limited)
     with read_connection(engine) as c:
+        values.update(_task_values(c, province, day, districts, agency))
         rows = records(c, stmt, values)
         if python_filter:
             needle = fold(text) if text else None

@@ -83,11 +83,53 @@ def predecessors(engine: Engine, unit_id: int, level: str | None = None) -> list
         return _linked(c, "predecessors", unit_id, level)
 
 
-def province_scope(c: Connection, province_code: str, day: dt.date) -> list[int]:
+def in_province_sql(unit=V):
+    """``unit`` is one of the province versions ``province_ids`` or lies under one (a district, a commune,
+    or a commune of a district)."""
+    scope = bindparam("province_ids", expanding=True)
+    middle = aliased(V)
+    return or_(unit.id.in_(scope), unit.parent_id.in_(scope),
+               unit.parent_id.in_(select(middle.id).where(middle.parent_id.in_(scope))))
+
+
+_P = aliased(V)
+_UNITS_BY_CODE = (
+    select(V.id, V.code, V.valid_from, V.valid_to)
+    .where(V.code.in_(bindparam("codes", expanding=True)), V.level != "province",
+           or_(V.parent_id.in_(bindparam("scope", expanding=True)),
+               V.parent_id.in_(select(_P.id).where(_P.parent_id.in_(bindparam("scope", expanding=True))))))
+    .order_by(V.code, V.id))
+
+
+def scope(c: Connection, province: str, day: dt.date, unit_codes: list[str] | None = None) -> dict[str, list[int]]:
+    """The parameters a register query is scoped by: ``province_ids`` (``province_scope``) and ``unit_ids``,
+    the versions of ``unit_codes`` under them: the one in force on ``day``, or every version of a code that
+    names no unit that day (an old link to an abolished district still finds that district's work)."""
+    province_ids = province_scope(c, province, day)
+    if not unit_codes or not province_ids:
+        return {"province_ids": province_ids, "unit_ids": []}
+    by_code: dict[str, list] = {}
+    for row in c.execute(_UNITS_BY_CODE, {"codes": unit_codes, "scope": province_ids}).mappings():
+        by_code.setdefault(row["code"], []).append(row)
+    ids = []
+    for versions in by_code.values():
+        on_day = [v for v in versions if unit_validity.in_force(v["valid_from"], v["valid_to"], day)]
+        ids += [v["id"] for v in (on_day or versions)]
+    return {"province_ids": province_ids, "unit_ids": ids}
+
+
+def province_id(c: Connection, province_code: str, day: dt.date | None = None) -> int | None:
+    """The id of the province version in force on ``day`` (default: the current one)."""
+    province = _unit_on(c, "province", province_code, day or dt.date.max)
+    return None if province is None else province["id"]
+
+
+def province_scope(c: Connection, province_code: str, day: dt.date | None = None) -> list[int]:
     """The province versions a register of ``province_code`` on ``day`` answers for: the one in force that
     day and, through the lineage, every province version it came from (Thái Nguyên today: itself, the
-    Thái Nguyên before 1/7/2025 and Bắc Kạn). Empty when the code meant no province that day."""
-    province = _unit_on(c, "province", province_code, day)
+    Thái Nguyên before 1/7/2025 and Bắc Kạn). Empty when the code meant no province that day. Without a
+    day: the current province and its predecessors (lists of everything a province holds)."""
+    province = _unit_on(c, "province", province_code, day or dt.date.max)
     if province is None:
         return []
     scope, todo = [province["id"]], [province["id"]]

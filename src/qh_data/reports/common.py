@@ -10,6 +10,7 @@ from sqlalchemy import Engine, bindparam, select
 from ..collation import sort_key
 from ..db import read_session
 from ..models import AdminUnit, Agency, DocumentSigner
+from ..queries import units
 from ..queries.meetings import agenda_dicts, load_meeting_detail
 from .docx_base import Signature
 
@@ -86,14 +87,14 @@ AGENCIES = select(
     Agency.kind,
     Agency.role,
     Agency.is_committee_member.label("is_member"),
-).where(Agency.province_code == bindparam("province"))
+).where(Agency.province_unit_id.in_(bindparam("province_ids", expanding=True)))
 
 
 def agency_names(engine: Engine, province: str) -> dict[str, dict]:
     """The province's agencies by code: name, short name (the name when it has none), kind, role and
     whether it is a member of the committee."""
     with engine.connect() as c:
-        rows = c.execute(AGENCIES, {"province": province}).mappings().all()
+        rows = c.execute(AGENCIES, {"province_ids": units.province_scope(c, province)}).mappings().all()
     return {
         r["code"]: {
             "name": r["name"],
@@ -148,7 +149,7 @@ def number_line(notice_number: str | None, symbol: str) -> str:
 SIGNER = select(
     DocumentSigner.authority, DocumentSigner.deputy, DocumentSigner.title, DocumentSigner.name
 ).where(
-    DocumentSigner.province_code == bindparam("province"), DocumentSigner.document == bindparam("document")
+    DocumentSigner.province_unit_id == bindparam("province_id"), DocumentSigner.document == bindparam("document")
 )
 
 
@@ -157,7 +158,7 @@ def document_signer(engine: Engine, province: str, document: str, default: Signa
     (``services.signers``), each line not set taken from ``default``; the name only from the setting
     (none prints "………" for the clerk)."""
     with engine.connect() as c:
-        row = c.execute(SIGNER, {"province": province, "document": document}).mappings().first()
+        row = c.execute(SIGNER, {"province_id": units.province_id(c, province), "document": document}).mappings().first()
     if row is None:
         return default
     return Signature(
@@ -175,10 +176,10 @@ SIGNERS = select(
     DocumentSigner.title,
     DocumentSigner.name,
     DocumentSigner.version,
-).where(DocumentSigner.province_code == bindparam("province"))
+).where(DocumentSigner.province_unit_id == bindparam("province_id"))
 
 
 def signer_settings(engine: Engine, province: str) -> dict[str, dict]:
     """The province's stored signers by document ("notice", "pack"), with their versions (the admin form)."""
     with engine.connect() as c:
-        return {r["document"]: dict(r) for r in c.execute(SIGNERS, {"province": province}).mappings()}
+        return {r["document"]: dict(r) for r in c.execute(SIGNERS, {"province_id": units.province_id(c, province)}).mappings()}
