@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from qh_data import clock
 from qh_data.db import read_session, session_scope
-from qh_data.models import AdminUnit, Agency, Indicator, IndicatorValue, Issue, Task
+from qh_data.models import AdminUnit, AdminUnitVersion, Agency, Indicator, IndicatorValue, Issue, Task
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
@@ -103,6 +103,9 @@ def plant(engine, *, count: int | None = None) -> Planted:
                                                      AdminUnit.level == "district").order_by(AdminUnit.code)).first()
         out.district_code = district.code
         out.district_name = district.name = f"{district.name} {marked(3, payloads[4 % len(payloads)])}"
+        for version in s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == "district",
+                                                                AdminUnitVersion.code == district.code)):
+            version.name = out.district_name  # the pages read the unit's versions (issue 14)
         tasks = s.scalars(select(Task).where(Task.lead_agency_code == AGENCY,
                                              Task.status.in_(("not_started", "in_progress")),
                                              Task.assigned_on <= today)

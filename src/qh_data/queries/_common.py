@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Date, Engine, bindparam, case, func
 from .. import clock
 from .. import periods as _periods
 from ..collation import sort_key
-from ..models import AdminUnit
+from ..models import AdminUnitVersion
 from ..rules import unit_validity
 
 
@@ -62,7 +62,7 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def valid_during(u=AdminUnit):
+def valid_during(u=AdminUnitVersion):
     """The unit's validity range overlaps the days ``period_start`` … ``period_end``."""
     return unit_validity.overlaps_sql(u.valid_from, u.valid_to, bindparam("period_start", type_=Date),
                                       bindparam("period_end", type_=Date))

@@ -23,9 +23,14 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Float, and_, bindparam, case, cast, func, or_, select
 
-from ..models import AdminUnit, IndicatorValue
+from ..models import AdminUnitVersion, IndicatorValue
+from ..rules import unit_validity
 from ..rules.end_of_day import counts_by_sql
 from ._common import count_if, periods, records
+from .units import code_versions
+
+U = AdminUnitVersion
+PARENTS = bindparam("parent_ids", expanding=True)
 
 
 def in_force(as_of: bool, v=IndicatorValue):
@@ -38,8 +43,12 @@ def in_force(as_of: bool, v=IndicatorValue):
 
 
 
-DISTRICT_RANGES = select(AdminUnit.code, AdminUnit.valid_from, AdminUnit.valid_to).where(
-    AdminUnit.parent_code == bindparam("province"), AdminUnit.level == "district")
+DISTRICT_RANGES = select(U.code, U.valid_from, U.valid_to).where(U.parent_id.in_(PARENTS), U.level == "district")
+
+
+def district_ranges(c: Connection, province: str) -> list[tuple]:
+    """(code, valid_from, valid_to) of the districts of every version of the province."""
+    return c.execute(DISTRICT_RANGES, {"parent_ids": code_versions(c, province, ("province",))}).all()
 
 
 def districts_valid(district_rows: list[tuple], period_code: str) -> int:
@@ -47,7 +56,7 @@ def districts_valid(district_rows: list[tuple], period_code: str) -> int:
         return 0
     p = periods.parse(period_code)
     return sum(1 for _, valid_from, valid_to in district_rows
-               if (valid_from is None or valid_from <= p.end) and (valid_to is None or valid_to >= p.start))
+               if unit_validity.overlaps(valid_from, valid_to, p.start, p.end))
 
 
 def _value_filters(as_of: bool, by_period: bool, by_kind: bool, v=IndicatorValue) -> list:
@@ -68,10 +77,10 @@ def _value_values(indicator_codes: list[str], moment: dt.datetime | None, period
 @functools.cache
 def _rollup(as_of: bool, by_period: bool, by_kind: bool):
     v = IndicatorValue
-    pop = AdminUnit.population_2019
+    pop = U.population_2019
     weighted = and_(v.value.is_not(None), pop.is_not(None), pop > 0)
     return (
-        select(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to,
+        select(v.indicator_code, v.period, v.kind, U.valid_from, U.valid_to,
                func.count(v.value).label("n"),
                cast(func.sum(v.value), Float).label("total"),
                cast(func.avg(v.value), Float).label("mean"),
@@ -80,14 +89,13 @@ def _rollup(as_of: bool, by_period: bool, by_kind: bool):
                count_if(weighted).label("n_pop"),
                func.max(case((v.is_demo.is_(True), 1), else_=0)).label("any_demo"),
                func.max(v.submitted_at).label("last_submitted"))
-        .join(AdminUnit, AdminUnit.code == v.admin_unit_code)
-        .where(*_value_filters(as_of, by_period, by_kind), AdminUnit.parent_code == bindparam("province"),
-               AdminUnit.level == "district")
-        .group_by(v.indicator_code, v.period, v.kind, AdminUnit.valid_from, AdminUnit.valid_to)
+        .join(U, U.id == v.unit_id)
+        .where(*_value_filters(as_of, by_period, by_kind), U.parent_id.in_(PARENTS), U.level == "district")
+        .group_by(v.indicator_code, v.period, v.kind, U.valid_from, U.valid_to)
     )
 
 
-def _rollup_aggregates(c: Connection, province: str, indicator_codes: list[str], moment: dt.datetime | None,
+def _rollup_aggregates(c: Connection, province_ids: list[int], indicator_codes: list[str], moment: dt.datetime | None,
                        *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
     """District aggregates per (indicator, period, kind), computed in SQL over the districts of the
     province valid during each period: n (values), total, mean, wsum/wpop/n_pop (population
@@ -98,14 +106,14 @@ def _rollup_aggregates(c: Connection, province: str, indicator_codes: list[str],
     ranges valid during the figure's period are then added up here -- the same sums as filtering the
     districts in SQL first, without a second pass to learn which periods occur."""
     values, shape = _value_values(indicator_codes, moment, period, kind)
-    values["province"] = province
+    values["parent_ids"] = province_ids
     out: dict[tuple, dict] = {}
     for (code, period_code, kind_code, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
          last_submitted) in c.execute(_rollup(*shape), values).all():
         if not periods.is_valid(period_code):  # an unreadable period code matches no district
             continue
         p = periods.parse(period_code)
-        if not ((valid_from is None or valid_from <= p.end) and (valid_to is None or valid_to >= p.start)):
+        if not unit_validity.overlaps(valid_from, valid_to, p.start, p.end):
             continue
         key = (code, period_code, kind_code)
         acc = out.get(key)
@@ -133,14 +141,16 @@ OWN_FIELDS = ("indicator_code", "period", "period_type", "year", "kind", "value"
 @functools.cache
 def _own_values_statement(as_of: bool, by_period: bool, by_kind: bool):
     return (select(*[getattr(IndicatorValue, f) for f in OWN_FIELDS])
-            .where(IndicatorValue.admin_unit_code == bindparam("unit_code"),
+            .where(IndicatorValue.unit_id.in_(bindparam("unit_ids", expanding=True)),
                    *_value_filters(as_of, by_period, by_kind)))
 
 
-def own_values(c: Connection, unit_code: str, indicator_codes: list[str], moment: dt.datetime | None,
+def own_values(c: Connection, unit_ids: list[int], indicator_codes: list[str], moment: dt.datetime | None,
                 *, period: str | None = None, kind: str | None = None) -> dict[tuple, dict]:
+    """A unit's own figures (every version of its code: ``units.code_versions``) per (indicator, period,
+    kind)."""
     values, shape = _value_values(indicator_codes, moment, period, kind)
-    values["unit_code"] = unit_code
+    values["unit_ids"] = unit_ids
     return {(row["indicator_code"], row["period"], row["kind"]): row
             for row in records(c, _own_values_statement(*shape), values)}
 
@@ -177,9 +187,10 @@ def province_figures(c: Connection, province: str, indicators: dict[str, SimpleN
     codes = list(indicators)
     if not codes:
         return {}
-    aggs = _rollup_aggregates(c, province, codes, moment, period=period, kind=kind)
-    own = own_values(c, province, codes, moment, period=period, kind=kind)
-    district_rows = c.execute(DISTRICT_RANGES, {"province": province}).all()
+    province_ids = code_versions(c, province, ("province",))
+    aggs = _rollup_aggregates(c, province_ids, codes, moment, period=period, kind=kind)
+    own = own_values(c, province_ids, codes, moment, period=period, kind=kind)
+    district_rows = c.execute(DISTRICT_RANGES, {"parent_ids": province_ids}).all()
     valid_per_period: dict[str, int] = {}
     out = {}
     for key in set(aggs) | set(own):

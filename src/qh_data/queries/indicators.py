@@ -17,15 +17,16 @@ from sqlalchemy import Connection, Engine, and_, bindparam, select
 
 from .. import status
 from ..errors import NotFound, ValidationFailed
-from ..models import AdminUnit, Indicator, IndicatorValue, User
+from ..models import AdminUnitVersion, Indicator, IndicatorValue, User
 from ..records import Records
 from ..rules import observed
 from ..rules.end_of_day import moment as moment_of
+from . import units
 from ._common import one, periods, read_connection, records, valid_during
 from ._rollup import (
-    DISTRICT_RANGES,
     OWN_FIELDS,
     combine,
+    district_ranges,
     districts_valid,
     in_force,
     own_values,
@@ -63,7 +64,10 @@ def _indicator(c: Connection, code: str) -> SimpleNamespace:
     return SimpleNamespace(**row)
 
 
-_UNIT_NAME = select(AdminUnit.name).where(AdminUnit.code == bindparam("code"))
+# every version of the code ``unit_code``: a unit's own figures over time (each on its period's version)
+_code_versions = select(AdminUnitVersion.id).where(AdminUnitVersion.code == bindparam("unit_code"))
+_UNIT_NAME = (select(AdminUnitVersion.name).where(AdminUnitVersion.code == bindparam("code"))
+              .order_by(AdminUnitVersion.valid_to.is_(None).desc(), AdminUnitVersion.valid_to.desc()).limit(1))
 
 DISTRICT_VALUE_COLUMNS = ("code", "name", "population", "value", "source", "file_name", "is_demo",
                           "submitted_at", "revision", "note")
@@ -74,17 +78,18 @@ PROVINCE_VALUE_COLUMNS = ("code", "name", "value", "basis", "method", "aggregati
 @functools.cache
 def _district_values(as_of: bool):
     iv = IndicatorValue
-    v = (select(iv.admin_unit_code, iv.value, iv.source, iv.file_name, iv.is_demo, iv.submitted_at, iv.revision,
+    u = AdminUnitVersion
+    v = (select(iv.unit_id, iv.value, iv.source, iv.file_name, iv.is_demo, iv.submitted_at, iv.revision,
                 iv.note)
          .where(iv.indicator_code == bindparam("indicator"), iv.period == bindparam("period"), iv.kind == bindparam("kind"),
                 in_force(as_of)).subquery("v"))
     return (
-        select(AdminUnit.code, AdminUnit.name, AdminUnit.population_2019.label("population"), v.c.value,
+        select(u.code, u.name, u.population_2019.label("population"), v.c.value,
                v.c.source, v.c.file_name, v.c.is_demo, v.c.submitted_at, v.c.revision, v.c.note)
-        .select_from(AdminUnit)
-        .outerjoin(v, v.c.admin_unit_code == AdminUnit.code)
-        .where(AdminUnit.parent_code == bindparam("province"), AdminUnit.level == "district", valid_during())
-        .order_by(AdminUnit.code)
+        .select_from(u)
+        .outerjoin(v, v.c.unit_id == u.id)
+        .where(u.parent_id.in_(bindparam("parent_ids", expanding=True)), u.level == "district", valid_during(u))
+        .order_by(u.code)
     )
 
 
@@ -112,13 +117,14 @@ def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str =
             name = c.scalar(_UNIT_NAME, {"code": province})
             fig = figs.get((ind.code, code, kind)) or combine(
                 ind.aggregation, None, None,
-                districts_valid(c.execute(DISTRICT_RANGES, {"province": province}).all(), code))
+                districts_valid(district_ranges(c, province), code))
             row = {"code": province, "name": name if name is not None else province,
                    "aggregation": ind.aggregation, **fig}
             return Records([row], PROVINCE_VALUE_COLUMNS)
         rows = records(c, _district_values(moment is not None),
                         {"indicator": ind.code, "period": code, "kind": kind, "moment": moment,
-                         "province": province, "period_start": p.start, "period_end": p.end})
+                         "parent_ids": units.code_versions(c, province, ("province",)), "period_start": p.start,
+                         "period_end": p.end})
     contributing = 0
     for row in rows:
         row["is_demo"] = bool(row["is_demo"])
@@ -152,7 +158,7 @@ def _series(as_of: bool):
     v = IndicatorValue
     return (select(*[getattr(v, f) for f in OWN_FIELDS if f != "indicator_code"])
             .select_from(Indicator)
-            .outerjoin(v, and_(v.indicator_code == Indicator.code, v.admin_unit_code == bindparam("unit_code"),
+            .outerjoin(v, and_(v.indicator_code == Indicator.code, v.unit_id.in_(_code_versions),
                                in_force(as_of, v)))
             .where(Indicator.code == bindparam("code")))
 
@@ -220,7 +226,7 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
             return Records([], OVERVIEW_COLUMNS)
         if district:
             figs = {k: {"value": row["value"], "is_demo": bool(row["is_demo"])}
-                    for k, row in own_values(c, district, list(inds), moment).items()}
+                    for k, row in own_values(c, units.code_versions(c, district), list(inds), moment).items()}
         else:
             figs = province_figures(c, province, inds, moment)
     by_indicator: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
@@ -283,7 +289,7 @@ _VALUE_HISTORY = (
            User.username.label("submitted_by"), User.display_name.label("submitter_name"),
            IndicatorValue.submitted_at, IndicatorValue.superseded_at, IndicatorValue.is_demo)
     .outerjoin(User, User.id == IndicatorValue.submitted_by_id)
-    .where(IndicatorValue.indicator_code == bindparam("indicator"), IndicatorValue.admin_unit_code == bindparam("unit_code"),
+    .where(IndicatorValue.indicator_code == bindparam("indicator"), IndicatorValue.unit_id.in_(_code_versions),
            IndicatorValue.period == bindparam("period"), IndicatorValue.kind == bindparam("kind"))
     .order_by(IndicatorValue.revision.desc(), IndicatorValue.id.desc()))
 

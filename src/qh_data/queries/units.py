@@ -118,6 +118,16 @@ def scope(c: Connection, province: str, day: dt.date, unit_codes: list[str] | No
     return {"province_ids": province_ids, "unit_ids": ids}
 
 
+_CODE_VERSIONS = select(V.id).where(V.code == bindparam("code"), V.level.in_(bindparam("levels", expanding=True)))
+
+
+def code_versions(c: Connection, code: str, levels: tuple[str, ...] = ("province", "district", "commune")
+                  ) -> list[int]:
+    """Every version that has carried ``code`` at these levels: where a unit's own figures over time are
+    (each figure is on the version of its period)."""
+    return list(c.execute(_CODE_VERSIONS, {"code": code, "levels": list(levels)}).scalars())
+
+
 def province_id(c: Connection, province_code: str, day: dt.date | None = None) -> int | None:
     """The id of the province version in force on ``day`` (default: the current one)."""
     province = _unit_on(c, "province", province_code, day or dt.date.max)

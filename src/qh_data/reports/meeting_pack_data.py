@@ -20,19 +20,20 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock, queries
 from ..db import read_session
-from ..models import AdminUnit, AuditEntry, Issue, Task
-from ..queries import asof
+from ..models import AdminUnitVersion, AuditEntry, Issue, Task
+from ..queries import asof, units
 from ..rules.end_of_day import end_of_day
 from ..rules.observed import is_observed, wins_over
 from ..rules.open_status import issue_is_open
 from ..rules.task_timing import TASK_TIMINGS
 from .common import load_meeting
 
-DISTRICTS = select(AdminUnit.code).where(
-    AdminUnit.parent_code == bindparam("province"), AdminUnit.level == "district"
+DISTRICTS = select(AdminUnitVersion.code).where(
+    AdminUnitVersion.parent_id.in_(bindparam("parent_ids", expanding=True)), AdminUnitVersion.level == "district"
 )
 ANY_DEMO_TASK = (
-    select(Task.id).where(Task.province_code == bindparam("province"), Task.is_demo.is_(True)).limit(1)
+    select(Task.id).where(Task.province_unit_id.in_(bindparam("province_ids", expanding=True)),
+                          Task.is_demo.is_(True)).limit(1)
 )
 
 
@@ -182,9 +183,10 @@ def issues_awaiting(
     An issue's fields at the cutoff are the "before" of its first audited change after the cutoff,
     or its present fields when nothing changed since."""
     with read_session(engine) as s:
+        province_ids = units.province_scope(s.connection(), province, cutoff.date())
         issues = s.scalars(
             select(Issue)
-            .where(Issue.province_code == province, Issue.raised_on <= cutoff.date())
+            .where(Issue.province_unit_id.in_(province_ids), Issue.raised_on <= cutoff.date())
             .options(selectinload(Issue.raised_by), selectinload(Issue.admin_units))
             .order_by(Issue.raised_on, Issue.id)
         ).all()
@@ -249,8 +251,9 @@ def pack_data(
     overdue = asof.overdue_tasks(engine, province=m.province, day=day, cutoff=cutoff)
     indicators = indicator_rows(engine, m.province, cutoff, day)
     with engine.connect() as c:
-        districts = list(c.execute(DISTRICTS, {"province": m.province}).scalars())
-        demo_tasks = c.execute(ANY_DEMO_TASK, {"province": m.province}).first() is not None
+        districts = list(c.execute(DISTRICTS, {"parent_ids": units.code_versions(c, m.province, ("province",))})
+                         .scalars())
+        demo_tasks = c.execute(ANY_DEMO_TASK, {"province_ids": units.province_scope(c, m.province)}).first() is not None
     map_info, map_values = map_choice(engine, m.province, cutoff, districts, map_indicator)
     issues = issues_awaiting(engine, m.province, cutoff, m.id, is_past)
     is_demo = (
