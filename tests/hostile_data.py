@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from qh_data import clock
 from qh_data.db import read_session, session_scope
-from qh_data.models import AdminUnit, AdminUnitVersion, Agency, Indicator, IndicatorValue, Issue, Task
+from qh_data.models import AdminUnitVersion, Agency, Indicator, IndicatorValue, Issue, Task
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_service
@@ -92,15 +92,15 @@ def plant(engine, *, count: int | None = None) -> Planted:
         out.agency_name = agency.name = f"Sở Xây dựng {marked(1, payloads[1])}"
         agency.short_name = f"SXD {payloads[0]}"
         code = s.scalar(select(IndicatorValue.indicator_code)
-                        .join(AdminUnit, AdminUnit.code == IndicatorValue.admin_unit_code)
-                        .where(AdminUnit.level == "district", AdminUnit.parent_code == PROVINCE)
+                        .join(AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id)
+                        .where(AdminUnitVersion.level == "district", AdminUnitVersion.parent_code == PROVINCE)
                         .order_by(IndicatorValue.indicator_code).limit(1))
         indicator = s.get(Indicator, code)
         out.indicator_code = code
         out.indicator_name = indicator.name_vi = f"{indicator.name_vi} {marked(2, payloads[2])}"
         indicator.name_en = f"{indicator.name_en} {marked(2, payloads[2])}"
-        district = s.scalars(select(AdminUnit).where(AdminUnit.parent_code == PROVINCE,
-                                                     AdminUnit.level == "district").order_by(AdminUnit.code)).first()
+        district = s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.parent_code == PROVINCE,
+                                                     AdminUnitVersion.level == "district").order_by(AdminUnitVersion.code)).first()
         out.district_code = district.code
         out.district_name = district.name = f"{district.name} {marked(3, payloads[4 % len(payloads)])}"
         for version in s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == "district",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from seeding import seeding
+from seeding import units as unit_versions
 
-from qh_data.models import AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskUpdate, User
+from qh_data.models import AdminUnitVersion, Agency, Indicator, IndicatorValue, Task, TaskUpdate, User
 from qh_data.permissions import Actor
 
 PROVINCE = "20"
@@ -24,13 +25,15 @@ T0 = dt.datetime(2026, 3, 2, 9, 0)
 
 def seed_small(engine) -> dict[str, Actor]:
     with seeding(engine) as s:
-        s.add(AdminUnit(code=PROVINCE, name="Lạng Sơn", level="province"))
+        s.add(AdminUnitVersion(code=PROVINCE, name="Lạng Sơn", level="province"))
         s.flush()
+        U = unit_versions(s)
         for code, name in zip(
             DISTRICTS, ("Thành phố Lạng Sơn", "Huyện Tràng Định", "Huyện Bình Gia"), strict=True
         ):
-            s.add(AdminUnit(code=code, name=name, level="district", parent_code=PROVINCE))
+            s.add(AdminUnitVersion(code=code, name=name, level="district", parent=U[PROVINCE]))
         s.flush()
+        U = unit_versions(s)
         agencies = [
             ("LS-SKHDT", "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn", "Sở KH&ĐT", "so", "SKHDT", True, None),
             ("LS-STC", "Sở Tài chính tỉnh Lạng Sơn", "Sở Tài chính", "so", "STC", True, None),
@@ -47,8 +50,8 @@ def seed_small(engine) -> dict[str, Actor]:
                     short_name=short,
                     kind=kind,
                     role=role,
-                    province_code=PROVINCE,
-                    admin_unit_code=unit or PROVINCE,
+                    province_unit=U[PROVINCE],
+                    unit=U[unit or PROVINCE],
                     is_committee_member=member,
                 )
             )
@@ -123,10 +126,11 @@ def add_value(
     from sqlalchemy import func, select
 
     with seeding(engine) as s:
+        U = unit_versions(s)
         prev = s.scalars(
             select(IndicatorValue).where(
                 IndicatorValue.indicator_code == indicator,
-                IndicatorValue.admin_unit_code == unit,
+                IndicatorValue.unit_id == U[unit].id,
                 IndicatorValue.period == period,
                 IndicatorValue.kind == kind,
                 IndicatorValue.superseded_at.is_(None),
@@ -136,7 +140,7 @@ def add_value(
             s.scalar(
                 select(func.max(IndicatorValue.revision)).where(
                     IndicatorValue.indicator_code == indicator,
-                    IndicatorValue.admin_unit_code == unit,
+                    IndicatorValue.unit_id == U[unit].id,
                     IndicatorValue.period == period,
                     IndicatorValue.kind == kind,
                 )
@@ -149,7 +153,7 @@ def add_value(
         s.add(
             IndicatorValue(
                 indicator_code=indicator,
-                admin_unit_code=unit,
+                unit=U[unit],
                 period=period,
                 period_type="year" if len(period) == 4 else "half",
                 year=year,
@@ -174,13 +178,12 @@ def add_task(
     units=(),
 ) -> int:
     with seeding(engine) as s:
-        from qh_data.models import AdminUnit as AU
-
+        U = unit_versions(s)
         when = at or dt.datetime.combine(assigned, dt.time(8))
         task = Task(
             code=code,
             title=f"Nhiệm vụ {code}",
-            province_code=PROVINCE,
+            province_unit=U[PROVINCE],
             lead_agency_code=lead,
             assigned_on=assigned,
             due_on=due,
@@ -191,7 +194,7 @@ def add_task(
             created_at=when,
             updated_at=when,
         )
-        task.admin_units = [s.get(AU, u) for u in units]
+        task.admin_units = [U[u] for u in units]
         s.add(task)
         s.flush()
         s.add(

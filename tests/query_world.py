@@ -8,11 +8,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from seeding import seeding
+from seeding import seeding, units
 
 from qh_data import status as rules
 from qh_data.models import (
-    AdminUnit,
+    AdminUnitVersion,
     Agency,
     AgendaItem,
     Indicator,
@@ -68,39 +68,42 @@ TASKS = [
 def seed(engine) -> dict:
     ids: dict = {}
     with seeding(engine) as s:
-        s.add_all([AdminUnit(code=P, name="Tỉnh Thử", level="province"),
-                   AdminUnit(code="98", name="Tỉnh Bên", level="province")])
+        U = units(s)
+        s.add_all([AdminUnitVersion(code=P, name="Tỉnh Thử", level="province"),
+                   AdminUnitVersion(code="98", name="Tỉnh Bên", level="province")])
         s.flush()
+        U = units(s)
         s.add_all([
-            AdminUnit(code="901", name="Huyện Một", level="district", parent_code=P, population_2019=100_000),
-            AdminUnit(code="902", name="Huyện Hai", level="district", parent_code=P, population_2019=300_000),
-            AdminUnit(code="903", name="Huyện Ba", level="district", parent_code=P, population_2019=50_000,
+            AdminUnitVersion(code="901", name="Huyện Một", level="district", parent=U[P], population_2019=100_000),
+            AdminUnitVersion(code="902", name="Huyện Hai", level="district", parent=U[P], population_2019=300_000),
+            AdminUnitVersion(code="903", name="Huyện Ba", level="district", parent=U[P], population_2019=50_000,
                       valid_to=D(2024, 6, 30)),
-            AdminUnit(code="904", name="Thị xã Bốn", level="district", parent_code=P, population_2019=None,
+            AdminUnitVersion(code="904", name="Thị xã Bốn", level="district", parent=U[P], population_2019=None,
                       valid_from=D(2024, 7, 1)),
-            AdminUnit(code="981", name="Huyện Khác", level="district", parent_code="98",
+            AdminUnitVersion(code="981", name="Huyện Khác", level="district", parent=U["98"],
                       population_2019=1000),
         ])
         s.flush()
+        U = units(s)
         s.add_all([
-            Agency(code=KHDT, name="Sở Kế hoạch và Đầu tư", short_name="Sở KH&ĐT", kind="so", province_code=P,
-                   admin_unit_code=P, is_committee_member=True),
-            Agency(code=STC, name="Sở Tài chính", short_name="Sở TC", kind="so", province_code=P,
-                   admin_unit_code=P),
+            Agency(code=KHDT, name="Sở Kế hoạch và Đầu tư", short_name="Sở KH&ĐT", kind="so", province_unit=U[P],
+                   unit=U[P], is_committee_member=True),
+            Agency(code=STC, name="Sở Tài chính", short_name="Sở TC", kind="so", province_unit=U[P],
+                   unit=U[P]),
             Agency(code=UB1, name="UBND Huyện Một", short_name="UBND H. Một", kind="ubnd_huyen",
-                   province_code=P, admin_unit_code="901", is_committee_member=True),
-            Agency(code="R-OTHER", name="Sở Khác", kind="so", province_code="98", admin_unit_code="98"),
+                   province_unit=U[P], unit=U["901"], is_committee_member=True),
+            Agency(code="R-OTHER", name="Sở Khác", kind="so", province_unit=U["98"], unit=U["98"]),
         ])
         s.flush()
         user = User(username="u1", display_name="Nguyễn Văn Một", role="dpi_editor", created_at=T(2026, 1, 1))
         s.add(user)
         s.flush()
         ids["user"] = user.id
-        m1 = Meeting(province_code=P, held_on=D(2026, 4, 20), title="Phiên họp thứ nhất", status="held")
-        m2 = Meeting(province_code=P, held_on=D(2026, 5, 29), title="Phiên họp thứ hai", status="planned",
+        m1 = Meeting(province_unit=U[P], held_on=D(2026, 4, 20), title="Phiên họp thứ nhất", status="held")
+        m2 = Meeting(province_unit=U[P], held_on=D(2026, 5, 29), title="Phiên họp thứ hai", status="planned",
                      starts_at="08:00")
-        m3 = Meeting(province_code=P, held_on=D(2026, 6, 30), title="Phiên họp thứ ba", status="planned")
-        m_other = Meeting(province_code="98", held_on=D(2026, 5, 20), title="Họp tỉnh khác", status="planned")
+        m3 = Meeting(province_unit=U[P], held_on=D(2026, 6, 30), title="Phiên họp thứ ba", status="planned")
+        m_other = Meeting(province_unit=U["98"], held_on=D(2026, 5, 20), title="Họp tỉnh khác", status="planned")
         s.add_all([m1, m2, m3, m_other])
         s.flush()
         m2.invitees = [s.get(Agency, KHDT), s.get(Agency, STC)]
@@ -109,19 +112,19 @@ def seed(engine) -> dict:
                                       minutes=20)]
         ids["m1"], ids["m2"] = m1.id, m2.id
         for spec in TASKS:
-            task = Task(code=spec.code, title=spec.title or f"Nhiệm vụ {spec.code}", province_code=P,
+            task = Task(code=spec.code, title=spec.title or f"Nhiệm vụ {spec.code}", province_unit=U[P],
                         source_document=spec.source, lead_agency_code=spec.lead, assigned_on=spec.assigned,
                         due_on=spec.due, status=spec.status, done_on=spec.done,
                         percent_done=100 if spec.status == "done" else 20,
                         meeting_id=m1.id if spec.meeting else None,
                         created_at=T(2026, 1, 5), updated_at=T(2026, 1, 5))
             task.supporting_agencies = [s.get(Agency, c) for c in spec.supporting]
-            task.admin_units = [s.get(AdminUnit, c) for c in spec.units]
+            task.admin_units = [U[c] for c in spec.units]
             s.add(task)
             s.flush()
             ids[spec.code] = task.id
         # another province's task never shows
-        s.add(Task(code="X-1", title="Khác", province_code="98", lead_agency_code="R-OTHER",
+        s.add(Task(code="X-1", title="Khác", province_unit=U["98"], lead_agency_code="R-OTHER",
                    assigned_on=D(2026, 1, 1), due_on=D(2026, 1, 2), status="not_started",
                    created_at=T(2026, 1, 1), updated_at=T(2026, 1, 1)))
         s.add_all([
@@ -164,13 +167,14 @@ def seed_indicators(engine, user_id: int | None = None) -> None:
 
     def val(indicator, unit, period, kind, value, *, submitted=at, superseded=None, revision=1, demo=False):
         ptype = "year" if len(period) == 4 else "half" if "H" in period else "quarter"
-        return IndicatorValue(indicator_code=indicator, admin_unit_code=unit, period=period,
+        return IndicatorValue(indicator_code=indicator, unit=U[unit], period=period,
                               period_type=ptype, year=int(period[:4]), kind=kind, value=value,
                               revision=revision, source="test",
                               submitted_at=submitted, superseded_at=superseded, is_demo=demo,
                               submitted_by_id=user_id, file_name=f"{indicator}.xlsx")
 
     with seeding(engine) as s:
+        U = units(s)
         s.add_all([ind("pop", "sum", order=1), ind("poor", "mean_pop", "lower", True, 2),
                    ind("school", "mean", order=3), ind("grdp_g", "not_additive", "higher", True, 4)])
         s.flush()
@@ -206,13 +210,14 @@ def seed_indicators(engine, user_id: int | None = None) -> None:
 def seed_issues(engine, ids) -> None:
     def issue(code, by, raised, status, severity, **kw):
         units = kw.pop("units", ())
-        item = Issue(code=code, title=f"Vướng mắc {code}", province_code=P, raised_by_code=by,
+        item = Issue(code=code, title=f"Vướng mắc {code}", province_unit=U[P], raised_by_code=by,
                      raised_on=raised, status=status, severity=severity, created_at=T(2026, 1, 1),
                      updated_at=T(2026, 1, 1), **kw)
-        item.admin_units = [s.get(AdminUnit, u) for u in units]
+        item.admin_units = [U[u] for u in units]
         return item
 
     with seeding(engine) as s:
+        U = units(s)
         s.add_all([
             issue("VM-1", KHDT, D(2026, 5, 1), "open", "high"),                        # 14 days
             issue("VM-2", UB1, D(2026, 2, 1), "awaiting_decision", "critical",

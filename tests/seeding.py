@@ -1,18 +1,23 @@
-"""Test worlds written straight through the ORM with unit codes get their unit version ids as the demo
-seed does (``units.versions.sync_from_codes``): the reads go by id (issue 14, stage 3)."""
+"""Test worlds written straight through the ORM: a unit is a version (``AdminUnitVersion``), and rows point
+at it through their relationships (``province_unit``, ``unit``, ``parent``, ``admin_units``)."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
+from sqlalchemy import select
+
 from qh_data.db import session_scope
-from qh_data.units import versions
+from qh_data.models import AdminUnitVersion
 
 
 @contextmanager
 def seeding(engine):
-    """``session_scope`` whose writes end with every empty unit id filled from its code."""
+    """One transaction for a test world (``session_scope``)."""
     with session_scope(engine) as s:
         yield s
-        s.flush()
-        versions.sync_from_codes(s.connection())
+
+
+def units(s) -> dict[str, AdminUnitVersion]:
+    """code -> version of a test world that has one version per code."""
+    return {u.code: u for u in s.scalars(select(AdminUnitVersion))}

@@ -12,7 +12,7 @@ from qh_data import config, demo, refdata
 from qh_data.db import read_session
 from qh_data.errors import ConfigError, QHError
 from qh_data.models import (
-    AdminUnit,
+    AdminUnitVersion,
     Agency,
     Conclusion,
     Indicator,
@@ -49,11 +49,11 @@ def test_districts_match_the_boundaries(seeded):
     engine, _ = seeded
     with read_session(engine) as s:
         for province in ("20", "19"):
-            codes = set(s.scalars(select(AdminUnit.code).where(AdminUnit.parent_code == province,
-                                                               AdminUnit.level == "district")))
+            codes = set(s.scalars(select(AdminUnitVersion.code).where(AdminUnitVersion.parent_code == province,
+                                                               AdminUnitVersion.level == "district")))
             geo = {f["properties"]["code"] for f in refdata.load_boundaries(province)["features"]}
             assert codes == geo
-    assert _count(engine, AdminUnit, AdminUnit.level == "district") == 20
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "district") == 20
 
 
 def test_indicator_catalogue_and_series(seeded):
@@ -194,7 +194,7 @@ def test_a_failure_mid_seed_leaves_the_database_empty(engine, monkeypatch):
     monkeypatch.setattr(demo._Register, "issues", boom)
     with pytest.raises(RuntimeError):
         demo.seed(engine, today=TODAY, quiet=True)
-    for model in (AdminUnit, Agency, Indicator, IndicatorValue, Task, Meeting, User):
+    for model in (AdminUnitVersion, Agency, Indicator, IndicatorValue, Task, Meeting, User):
         assert _count(engine, model) == 0
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 
 from qh_data import clock
 from qh_data.db import make_engine, read_session
-from qh_data.models import Agency, Task, task_admin_unit
+from qh_data.models import AdminUnitVersion, Agency, Task, task_admin_unit
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def _independent_counts(engine, province="20", today=None, district=None, agency
     today = today or clock.today()
     conds = [Task.province_code == province, Task.assigned_on <= today]
     if district:
-        via_unit = select(task_admin_unit.c.task_id).where(task_admin_unit.c.admin_unit_code == district)
+        via_unit = (select(task_admin_unit.c.task_id)
+                    .join(AdminUnitVersion, AdminUnitVersion.id == task_admin_unit.c.unit_id)
+                    .where(AdminUnitVersion.code == district))
         lead_is_district = select(Agency.code).where(Agency.admin_unit_code == district)
         conds.append(or_(Task.id.in_(via_unit), Task.lead_agency_code.in_(lead_is_district)))
     if agency:

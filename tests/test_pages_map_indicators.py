@@ -23,7 +23,7 @@ from qh_data import config, periods
 from qh_data.db import make_engine, read_session
 from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
-from qh_data.models import AdminUnit, Indicator, IndicatorValue
+from qh_data.models import AdminUnitVersion, Indicator, IndicatorValue
 from qh_data.status import PROGRESS_STATUSES, TREND_STATUSES, percent_of_target
 
 
@@ -82,8 +82,8 @@ def table(at, column: str):
 
 def districts_of(engine, province: str) -> dict[str, str]:
     with read_session(engine) as s:
-        rows = s.execute(select(AdminUnit.code, AdminUnit.name)
-                         .where(AdminUnit.parent_code == province, AdminUnit.level == "district")).all()
+        rows = s.execute(select(AdminUnitVersion.code, AdminUnitVersion.name)
+                         .where(AdminUnitVersion.parent_code == province, AdminUnitVersion.level == "district")).all()
     return {c: n for c, n in rows}
 
 
@@ -91,11 +91,11 @@ def district_values(engine, indicator: str, period: str, kind: str, province: st
     """Current district figures: {district name: value}."""
     with read_session(engine) as s:
         rows = s.execute(
-            select(AdminUnit.name, IndicatorValue.value)
-            .join(AdminUnit, AdminUnit.code == IndicatorValue.admin_unit_code)
+            select(AdminUnitVersion.name, IndicatorValue.value)
+            .join(AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id)
             .where(IndicatorValue.indicator_code == indicator, IndicatorValue.period == period,
                    IndicatorValue.kind == kind, IndicatorValue.superseded_at.is_(None),
-                   AdminUnit.parent_code == province, AdminUnit.level == "district")).all()
+                   AdminUnitVersion.parent_code == province, AdminUnitVersion.level == "district")).all()
     return {n: v for n, v in rows}
 
 
@@ -259,9 +259,9 @@ def test_clicked_district_panel_shows_its_series_and_revisions(app_db):
 def test_revision_history_of_a_revised_figure(app_db):
     with read_session(app_db) as s:
         row = s.execute(select(IndicatorValue.indicator_code, IndicatorValue.admin_unit_code)
-                        .join(AdminUnit, AdminUnit.code == IndicatorValue.admin_unit_code)
+                        .join(AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id)
                         .where(IndicatorValue.revision == 2, IndicatorValue.period == "2025",
-                               IndicatorValue.kind == "estimate", AdminUnit.parent_code == "20")
+                               IndicatorValue.kind == "estimate", AdminUnitVersion.parent_code == "20")
                         .limit(1)).one()
     at = open_page("map.py", {"ind": row[0], "view": "estimate", "per": "2025", "unit": row[1]})
     assert_clean(at)
@@ -349,7 +349,7 @@ def test_slideshow_map_slide(app_db):
 def _with_baseline_and_target(engine, province: str) -> set[str]:
     """Indicators with a 2020 figure and a 2025 or 2030 target in the province (its own or its
     districts'), by name."""
-    units = select(AdminUnit.code).where((AdminUnit.code == province) | (AdminUnit.parent_code == province))
+    units = select(AdminUnitVersion.code).where((AdminUnitVersion.code == province) | (AdminUnitVersion.parent_code == province))
     with read_session(engine) as s:
         def having(*conds):
             return set(s.scalars(select(Indicator.name_vi).join(

@@ -15,14 +15,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from seeding import seeding
+from seeding import seeding, units
 from sqlalchemy import select
 
 from qh_data import permissions
 from qh_data.auth import hash_password
 from qh_data.db import read_session
 from qh_data.errors import PermissionDenied
-from qh_data.models import ROLES, AdminUnit, Agency, AuditEntry, Base, Indicator, Task, User
+from qh_data.models import ROLES, AdminUnitVersion, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
 from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
@@ -79,30 +79,34 @@ class World:
 def make_world(engine) -> World:
     now = dt.datetime(2026, 3, 2, 9, 0)
     with seeding(engine) as s:
-        s.add(AdminUnit(code="99", name="Tỉnh Thử Nghiệm", level="province"))
+        U = units(s)
+        s.add(AdminUnitVersion(code="99", name="Tỉnh Thử Nghiệm", level="province"))
         s.flush()
+        U = units(s)
         s.add_all([
-            Agency(code="T-A", name="Sở Xây dựng (thử)", kind="so", role="SXD", province_code="99",
+            Agency(code="T-A", name="Sở Xây dựng (thử)", kind="so", role="SXD", province_unit=U["99"],
                    is_committee_member=True),
-            Agency(code="T-B", name="Sở Tài chính (thử)", kind="so", role="STC", province_code="99",
+            Agency(code="T-B", name="Sở Tài chính (thử)", kind="so", role="STC", province_unit=U["99"],
                    is_committee_member=True),
             Agency(code="T-KHDT", name="Sở Kế hoạch và Đầu tư (thử)", kind="so", role="SKHDT",
-                   province_code="99"),
+                   province_unit=U["99"]),
         ])
         s.flush()
+        U = units(s)
         for code, role in (("t_own", "SXD"), ("t_other", "STC")):  # figures owned by T-A and by T-B
             s.add(Indicator(code=code, name_vi=f"Chỉ tiêu {code}", name_en=f"Indicator {code}", unit="%",
                             group="economy", owner_role=role))
-        own = Task(code="T-1", title="Báo cáo hiện trạng", province_code="99", lead_agency_code="T-A",
+        own = Task(code="T-1", title="Báo cáo hiện trạng", province_unit=U["99"], lead_agency_code="T-A",
                    assigned_on=now.date(), due_on=now.date() + dt.timedelta(days=20), created_at=now,
                    updated_at=now, status="in_progress", percent_done=10, version=1)
-        other = Task(code="T-2", title="Rà soát ngân sách", province_code="99", lead_agency_code="T-B",
+        other = Task(code="T-2", title="Rà soát ngân sách", province_unit=U["99"], lead_agency_code="T-B",
                      assigned_on=now.date(), due_on=now.date() + dt.timedelta(days=20), created_at=now,
                      updated_at=now, status="in_progress", percent_done=10, version=1)
         s.add_all([own, other])
         s.flush()
         world = World(engine=engine, task_own=own.id, task_other=other.id)
     with seeding(engine) as s:  # users inserted with one precomputed hash: argon2 is slow on purpose
+        U = units(s)
         for username, role, agency in (("viewer.t", "viewer", "T-B"), ("editor.a", "agency_editor", "T-A"),
                                        ("dpi.t", "dpi_editor", "T-KHDT"), ("admin.t", "admin", None),
                                        ("target.t", "viewer", "T-B")):

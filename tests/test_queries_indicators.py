@@ -7,7 +7,7 @@ import math
 
 import pytest
 from query_world import D, P, T, seed, seed_indicators
-from seeding import seeding
+from seeding import seeding, units
 
 from qh_data import queries
 from qh_data import status as rules
@@ -149,8 +149,9 @@ def test_indicator_overview_district_and_estimates(engine):
     seed(engine)
     seed_indicators(engine)
     with seeding(engine) as s:
+        U = units(s)
         # 2026 has only an estimate for the province's growth: it becomes the latest point, said so.
-        s.add(IndicatorValue(indicator_code="grdp_g", admin_unit_code=P, period="2026", period_type="year",
+        s.add(IndicatorValue(indicator_code="grdp_g", unit=U[P], period="2026", period_type="year",
                              year=2026, kind="estimate", value=8.2, submitted_at=T(2026, 4, 1)))
     rows = {r["code"]: r for r in queries.indicator_overview(engine, P).to_frame().to_dict("records")}
     g = rows["grdp_g"]

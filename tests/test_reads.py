@@ -11,21 +11,23 @@ import math
 import pickle
 
 import pytest
-from seeding import seeding
+from seeding import seeding, units
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from qh_data import queries
 from qh_data.db import make_engine
-from qh_data.models import AdminUnit, Meeting
+from qh_data.models import AdminUnitVersion, Meeting
 from qh_data.records import Records, frame
 
 
 def _units(engine) -> None:
     with seeding(engine) as s:
-        s.add(AdminUnit(code="77", name="Tỉnh Đọc", level="province"))
+        U = units(s)
+        s.add(AdminUnitVersion(code="77", name="Tỉnh Đọc", level="province"))
         s.flush()
-        s.add_all([AdminUnit(code=c, name=f"Huyện {c}", level="district", parent_code="77",
+        U = units(s)
+        s.add_all([AdminUnitVersion(code=c, name=f"Huyện {c}", level="district", parent=U["77"],
                              valid_from=dt.date(2020, 1, int(c[-1]))) for c in ("771", "772", "773")])
 
 
@@ -62,7 +64,8 @@ def test_a_read_sees_a_write_committed_after_the_previous_read(engine):
     _units(engine)
     assert queries.list_meetings(engine, province="77") == []
     with seeding(engine) as s:
-        s.add(Meeting(province_code="77", held_on=dt.date(2026, 5, 1), title="Phiên họp thử", kind="regular",
+        U = units(s)
+        s.add(Meeting(province_unit=U["77"], held_on=dt.date(2026, 5, 1), title="Phiên họp thử", kind="regular",
                       status="planned"))
     assert [m["title"] for m in queries.list_meetings(engine, province="77")] == ["Phiên họp thử"]
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from qh_data import queries, synth
 from qh_data.errors import QHError
 from qh_data.models import (
-    AdminUnit,
+    AdminUnitVersion,
     Agency,
     AuditEntry,
     Indicator,
@@ -56,8 +56,8 @@ def test_small_synth_counts_match_the_scale(synthed):
     for key, value in promised.items():
         assert counts[key] == value, key
     assert promised["provinces"] == 3 and promised["indicators"] == 12
-    assert _count(engine, AdminUnit, AdminUnit.level == "province") == promised["provinces"]
-    assert _count(engine, AdminUnit, AdminUnit.level == "district") == promised["districts"]
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "province") == promised["provinces"]
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "district") == promised["districts"]
     assert _count(engine, Indicator) == promised["indicators"]
     assert _count(engine, IndicatorValue, IndicatorValue.superseded_at.is_(None)) == promised["values_current"]
     assert _count(engine, IndicatorValue) == counts["values"] == promised["values_current"] + counts["revisions"]
@@ -82,7 +82,7 @@ def test_small_synth_is_labelled_synthetic(synthed):
     assert _count(engine, Indicator, Indicator.is_demo.is_(False)) == 0
     for model in (Task, Issue, Meeting):
         assert _count(engine, model, model.is_demo.is_(False)) == 0
-    assert _count(engine, AdminUnit, AdminUnit.level != "country", AdminUnit.is_synthetic.is_(False)) == 0
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level != "country", AdminUnitVersion.is_synthetic.is_(False)) == 0
     assert _count(engine, Agency, Agency.is_synthetic.is_(False)) == 0
     assert _count(engine, AuditEntry, AuditEntry.action == "demo.synth") == 1
 
@@ -102,7 +102,9 @@ def test_small_synth_reads_through_the_queries(engine):
     from qh_data.db import session_scope
 
     with session_scope(engine) as s:
-        m = Meeting(province_code="20", held_on=TODAY, title="Họp thêm", status="planned", is_demo=True)
+        province = s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == "province",
+                                                            AdminUnitVersion.code == "20")).one()
+        m = Meeting(province_unit=province, held_on=TODAY, title="Họp thêm", status="planned", is_demo=True)
         s.add(m)
         s.flush()
         assert m.id > synth.expected_counts("small")["meetings"]

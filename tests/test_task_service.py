@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from seeding import seeding
+from seeding import seeding, units
 from sqlalchemy import func, select
 
 from qh_data import clock
 from qh_data.errors import PermissionDenied, StaleEdit, ValidationFailed
-from qh_data.models import AdminUnit, Agency, AuditEntry, Task, TaskUpdate, User
+from qh_data.models import AdminUnitVersion, Agency, AuditEntry, Task, TaskUpdate, User
 from qh_data.permissions import Actor
 from qh_data.services.tasks import ProgressChange, update_progress
 
@@ -17,17 +17,20 @@ from qh_data.services.tasks import ProgressChange, update_progress
 def register(engine):
     now = dt.datetime(2026, 11, 1, 9, 0)
     with seeding(engine) as s:
-        s.add(AdminUnit(code="20", name="Lạng Sơn", level="province"))
+        U = units(s)
+        s.add(AdminUnitVersion(code="20", name="Lạng Sơn", level="province"))
         s.flush()
-        s.add_all([Agency(code="LS-SXD", name="Sở Xây dựng tỉnh Lạng Sơn", kind="so", province_code="20"),
-                   Agency(code="LS-SCT", name="Sở Công Thương tỉnh Lạng Sơn", kind="so", province_code="20")])
+        U = units(s)
+        s.add_all([Agency(code="LS-SXD", name="Sở Xây dựng tỉnh Lạng Sơn", kind="so", province_unit=U["20"]),
+                   Agency(code="LS-SCT", name="Sở Công Thương tỉnh Lạng Sơn", kind="so", province_unit=U["20"])])
         s.flush()
+        U = units(s)
         s.add_all([
             User(id=1, username="an", display_name="Nguyễn Văn An", role="agency_editor", agency_code="LS-SXD",
                  created_at=now),
             User(id=2, username="binh", display_name="Trần Thị Bình", role="dpi_editor", created_at=now),
         ])
-        s.add(Task(id=1, code="LS-T-001", title="Rà soát quy hoạch xây dựng vùng huyện", province_code="20",
+        s.add(Task(id=1, code="LS-T-001", title="Rà soát quy hoạch xây dựng vùng huyện", province_unit=U["20"],
                    lead_agency_code="LS-SXD", assigned_on=dt.date(2026, 10, 1), due_on=dt.date(2026, 12, 1),
                    status="not_started", percent_done=0, version=1, created_at=now, updated_at=now))
     return engine

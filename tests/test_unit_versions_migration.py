@@ -1,4 +1,5 @@
-"""Migration 0003_unit_versions (issue 14, stage 2) moves a store made by 0001 with nothing lost.
+"""Migrations 0003_unit_versions (expand) and 0004_unit_versions_contract (issue 14) move a store made by 0001
+with nothing lost.
 
 The 0001 store is filled through *reflected* 0001 tables (Core inserts), so the test does not depend on the
 models that change. On SQLite and PostgreSQL (the ``engine`` fixture), including an upgrade made to fail
@@ -16,6 +17,7 @@ from sqlalchemy import MetaData, event, inspect, select, text
 from qh_data import schema
 
 BEFORE = "0001"
+EXPAND = "0003_unit_versions"
 ID_COLUMNS = (
     ("agency", "province_code", "province_unit_id"),
     ("agency", "admin_unit_code", "unit_id"),
@@ -136,10 +138,9 @@ def _columns(engine) -> dict[str, list[str]]:
 def test_upgrade_keeps_every_row_and_fills_unit_ids(engine):
     md = _store_0001(engine)
     before = _snapshot(engine, md)
-    schema.upgrade(engine)
+    schema.upgrade(engine, EXPAND)
 
-    assert schema.current_revision(engine) == schema.head_revision()
-    assert schema.differences(engine) == []
+    assert schema.current_revision(engine) == EXPAND
     after = _snapshot(engine, md)  # the 0001 columns, read again
     audit_after = after.pop("audit_entry")
     assert after == {k: v for k, v in before.items() if k != "audit_entry"}
@@ -205,7 +206,7 @@ def test_upgrade_failing_half_way_leaves_the_0001_store_intact(engine, backend):
 def test_downgrade_drops_only_what_0003_unit_versions_added(engine):
     md = _store_0001(engine)
     before, columns = _snapshot(engine, md), _columns(engine)
-    schema.upgrade(engine)
+    schema.upgrade(engine, EXPAND)
     schema.downgrade(engine, BEFORE)
     assert _columns(engine) == columns
     assert _snapshot(engine, md) == before
@@ -237,3 +238,86 @@ def test_upgrade_aborts_when_a_code_has_no_unit_and_writes_nothing(engine, backe
     assert schema.current_revision(engine) == BEFORE
     assert _columns(engine) == columns
     assert _snapshot(engine, md) == before
+
+
+# --- 0004_unit_versions_contract: the codes go, the ids are the keys ----------------------------------------
+
+PLACEHOLDERS = {dt.date(2008, 8, 1), dt.date(2020, 1, 1)}  # refdata's start dates without a source
+
+
+def _as_0001(engine, md: MetaData) -> dict[str, list[tuple]]:
+    """The 0001 tables' rows read from the contracted schema: each code column through its id's version,
+    ``admin_unit`` from the versions (placeholder start dates read as NULL, what 0003 made of them)."""
+    now = MetaData()
+    now.reflect(engine)
+    v = now.tables["admin_unit_version"]
+    parent = v.alias("parent")
+    id_of = {(table, code_col): id_col for table, code_col, id_col in ID_COLUMNS}
+    out = {}
+    with engine.connect() as c:
+        for name, table in md.tables.items():
+            if name in ("alembic_version", "audit_entry"):
+                continue
+            if name == "admin_unit":
+                parent_code = select(parent.c.code).where(parent.c.id == v.c.parent_id).scalar_subquery()
+                stmt = select(*(parent_code.label(col.name) if col.name == "parent_code" else v.c[col.name]
+                                for col in table.c))
+            else:
+                cur = now.tables[name]
+                stmt = select(*(select(v.c.code).where(v.c.id == cur.c[id_of[(name, col.name)]]).scalar_subquery()
+                                .label(col.name) if (name, col.name) in id_of else cur.c[col.name]
+                                for col in table.c))
+            out[name] = sorted((tuple(r) for r in c.execute(stmt).all()), key=repr)
+    return out
+
+
+def _placeholders_cleared(rows: list[tuple], md: MetaData) -> list[tuple]:
+    at = [col.name for col in md.tables["admin_unit"].c].index("valid_from")
+    cleared = [tuple(None if i == at and v in PLACEHOLDERS else v for i, v in enumerate(r)) for r in rows]
+    return sorted(cleared, key=repr)
+
+
+def test_contract_keeps_every_row_on_its_version(engine):
+    md = _store_0001(engine)
+    before = _snapshot(engine, md)
+    schema.upgrade(engine)
+    assert schema.current_revision(engine) == schema.head_revision() == "0004_unit_versions_contract"
+    assert schema.differences(engine) == []
+    columns = _columns(engine)
+    assert "admin_unit" not in columns
+    assert {c for t, c, _ in ID_COLUMNS if c in columns[t]} == set()  # every code column is gone
+    after = _as_0001(engine, md)
+    for name, rows in before.items():
+        if name == "audit_entry":
+            continue
+        expected = _placeholders_cleared(rows, md) if name == "admin_unit" else sorted(map(tuple, rows), key=repr)
+        assert after[name] == expected, name
+    with engine.connect() as c:  # the audit trail is history: byte for byte, plus 0003's entry
+        audit = c.execute(select(*md.tables["audit_entry"].c).order_by(md.tables["audit_entry"].c.id)).all()
+    assert audit[:2] == before["audit_entry"] and len(audit) == 3
+
+
+def test_contract_downgrades_to_the_expanded_store_while_codes_are_unique(engine):
+    md = _store_0001(engine)
+    schema.upgrade(engine, EXPAND)
+    expanded = _snapshot(engine, md)
+    schema.upgrade(engine)
+    schema.downgrade(engine, EXPAND)
+    assert schema.current_revision(engine) == EXPAND
+    again = _snapshot(engine, md)
+    assert again.pop("admin_unit") == _placeholders_cleared(expanded.pop("admin_unit"), md)
+    assert again == expanded
+
+
+def test_contract_downgrade_is_refused_once_a_code_names_two_units(engine):
+    md = _store_0001(engine)
+    schema.upgrade(engine)
+    with engine.begin() as c:  # 05977 is reused from 1/7/2025 (Phường Đông Kinh)
+        c.execute(text("INSERT INTO admin_unit_version (level, code, valid_from, name, is_synthetic) "
+                       "VALUES ('commune', '05977', :day, 'Phường Đông Kinh', :no)"),
+                  {"day": dt.date(2025, 7, 1), "no": False})
+    columns = _columns(engine)
+    with pytest.raises(Exception, match="05977 names more than one unit version"):
+        schema.downgrade(engine, EXPAND)
+    assert schema.current_revision(engine) == schema.head_revision()
+    assert _columns(engine) == columns and len(_as_0001(engine, md)["admin_unit"]) == 7

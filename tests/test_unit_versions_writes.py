@@ -1,7 +1,8 @@
-"""Writes store the unit version id beside every unit code (issue 14, stage 2), SQLite and PostgreSQL.
+"""Writes point at the unit version a code meant on their day (issue 14), SQLite and PostgreSQL.
 
-Seeds (demo, synth) fill them in bulk; the services fill them row by row through ``units.versions``; and
-``version_ids`` answers "which version did this code mean on that day / over that period".
+Seeds (demo, synth) write versions and ids; the services resolve the codes a form gives through
+``units.versions``; a reused code (province 19, commune 05977) lands on different versions on each side
+of 1/7/2025, and a figure for a unit that did not exist in its period is refused.
 """
 
 from __future__ import annotations
@@ -13,73 +14,66 @@ from meeting_fixtures import PROVINCE, seed_small
 from sqlalchemy import func, select, text
 
 from qh_data import clock, schema, synth
-from qh_data.db import session_scope
-from qh_data.models import AdminUnit, AdminUnitVersion
-from qh_data.permissions import Actor
+from qh_data.db import read_session, session_scope
+from qh_data.errors import ValidationFailed
+from qh_data.models import AdminUnitVersion, Indicator, IndicatorValue, Issue, Meeting
+from qh_data.permissions import SYSTEM, Actor
 from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import issues as issue_svc
 from qh_data.services import meetings as meeting_svc
 from qh_data.services import signers as signer_svc
 from qh_data.services import values as value_svc
-from qh_data.units import versions
+from qh_data.units import lineage, store, versions
 
 NOW = dt.datetime(2026, 4, 10, 9, 30)
+DPI = Actor(user_id=None, username="dpi", role="dpi_editor")
+
+# (table, id column, the level its version must have)
+POINTERS = (("agency", "province_unit_id", "province"), ("task", "province_unit_id", "province"),
+            ("issue", "province_unit_id", "province"), ("meeting", "province_unit_id", "province"),
+            ("document_signer", "province_unit_id", "province"), ("task_admin_unit", "unit_id", "district"),
+            ("issue_admin_unit", "unit_id", "district"))
 
 
-def _id_mismatches(engine) -> dict[str, tuple[int, int]]:
-    """Per id column: (rows with a code, rows whose id is that code's version); only the columns that differ."""
+def _wrong_levels(engine) -> dict[str, int]:
     out = {}
     with engine.connect() as c:
-        for table, code_col, id_col in versions.ID_COLUMNS:
-            codes = c.execute(select(func.count()).select_from(table)
-                              .where(table.c[code_col].is_not(None))).scalar_one()
-            matched = c.execute(text(
-                f"SELECT count(*) FROM {table.name} t JOIN admin_unit_version v ON v.id = t.{id_col} "
-                f"WHERE v.code = t.{code_col}")).scalar_one()
-            if codes != matched:
-                out[f"{table.name}.{id_col}"] = (codes, matched)
+        for table, column, level in POINTERS:
+            n = c.execute(text(f"SELECT count(*) FROM {table} t JOIN admin_unit_version v ON v.id = t.{column} "
+                               f"WHERE v.level <> '{level}'")).scalar()
+            if n:
+                out[f"{table}.{column}"] = n
     return out
 
 
-def _version_count(engine) -> tuple[int, int]:
-    with engine.connect() as c:
-        return (c.execute(select(func.count()).select_from(AdminUnit)).scalar_one(),
-                c.execute(select(func.count()).select_from(AdminUnitVersion)).scalar_one())
-
-
-def test_demo_seed_writes_a_version_per_unit_and_every_id(demo_engine):
-    units, unit_versions = _version_count(demo_engine)
-    assert units == unit_versions > 20
-    assert _id_mismatches(demo_engine) == {}
+def test_the_demo_seed_writes_one_version_per_unit_and_points_at_them(demo_engine):
     with demo_engine.connect() as c:
-        # refdata's placeholder start dates are "before the data begins" on a version; parents follow codes.
+        per_code = c.execute(text("SELECT max(n) FROM (SELECT count(*) AS n FROM admin_unit_version "
+                                  "GROUP BY level, code) x")).scalar()
+        assert per_code == 1
+        # the files give no start dates: every unit is in force "since before the data begins"
         assert c.execute(text("SELECT count(*) FROM admin_unit_version WHERE valid_from IS NOT NULL")).scalar() == 0
-        wrong_parent = c.execute(text(
-            "SELECT count(*) FROM admin_unit_version v JOIN admin_unit u ON u.code = v.code "
-            "LEFT JOIN admin_unit_version p ON p.id = v.parent_id "
-            "WHERE coalesce(p.code, '-') <> coalesce(u.parent_code, '-')")).scalar()
-    assert wrong_parent == 0
+        districts = c.execute(text("SELECT count(*) FROM admin_unit_version WHERE level = 'district'")).scalar()
+    assert districts == 20 and _wrong_levels(demo_engine) == {}
 
 
-def test_small_synth_writes_every_id(engine):
-    synth.synth(engine, scale="small", today=dt.date(2026, 12, 1))
-    units, unit_versions = _version_count(engine)
-    assert units == unit_versions > 0
-    assert _id_mismatches(engine) == {}
-    assert schema.differences(engine) == []
+def test_small_synth_writes_versions_and_ids(engine):
+    report = synth.synth(engine, scale="small", today=dt.date(2026, 12, 1))
+    with read_session(engine) as s:
+        n = s.scalar(select(func.count()).select_from(AdminUnitVersion).where(AdminUnitVersion.level == "district"))
+    assert n == report["counts"]["districts"] > 0
+    assert _wrong_levels(engine) == {} and schema.differences(engine) == []
 
 
 @pytest.fixture
 def small(engine):
     clock.freeze(NOW)
     actors = seed_small(engine)
-    with session_scope(engine) as s:
-        versions.sync_from_codes(s.connection())
     yield engine, actors
     clock.freeze(None)
 
 
-def test_services_write_the_version_id_beside_each_code(small):
+def test_services_write_the_version_of_each_code(small):
     engine, a = small
     meeting = meeting_svc.create_meeting(engine, a["dpi"], province=PROVINCE, held_on=dt.date(2026, 4, 10),
                                          title="Cuộc họp Ban Chỉ đạo quý I năm 2026")
@@ -95,11 +89,51 @@ def test_services_write_the_version_id_beside_each_code(small):
                           document="notice", draft=signer_svc.SignerDraft(name="Dương Văn Chiều"),
                           expected_version=None)
     with engine.connect() as c:
-        filled = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in (
-            "meeting", "task", "task_admin_unit", "issue", "issue_admin_unit", "indicator_value",
-            "document_signer")}
+        filled = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t, _, _ in POINTERS}
     assert all(filled.values()), filled  # every kind of row was written ...
-    assert _id_mismatches(engine) == {}  # ... with the id of its code's version
+    assert _wrong_levels(engine) == {}  # ... pointing at a version of its level
+    with read_session(engine) as s:
+        linked = s.get(Issue, issue.id)
+        assert sorted(u.code for u in linked.admin_units) == ["178", "180"] and linked.province_code == PROVINCE
+
+
+def test_a_reused_code_lands_on_the_version_of_its_day(demo_engine):
+    with session_scope(demo_engine) as s:
+        store.load(s, lineage.reference(), SYSTEM, source="test")
+    clock.freeze(dt.datetime(2026, 12, 6, 9, 0))
+    try:
+        before = meeting_svc.create_meeting(demo_engine, DPI, province="19", held_on=dt.date(2025, 6, 20),
+                                            title="Phiên họp trước khi hợp nhất tỉnh")
+        after = meeting_svc.create_meeting(demo_engine, DPI, province="19", held_on=dt.date(2026, 12, 20),
+                                           title="Phiên họp sau khi hợp nhất tỉnh")
+        with pytest.raises(ValidationFailed) as gone:
+            meeting_svc.create_meeting(demo_engine, DPI, province="06", held_on=dt.date(2026, 12, 20),
+                                       title="Bắc Kạn không còn là một tỉnh")
+        # a district figure for 2024 goes on the district; for 2026 the district no longer exists
+        indicator = _any_indicator(demo_engine)
+        value_svc.submit_value(demo_engine, DPI, indicator=indicator, unit_code="178", period="2024",
+                               kind="actual", value="1,5")
+        with pytest.raises(ValidationFailed) as abolished:
+            value_svc.submit_value(demo_engine, DPI, indicator=indicator, unit_code="178", period="2026",
+                                   kind="actual", value="1,5")
+    finally:
+        clock.freeze(None)
+    assert "06" in gone.value.message_vi and "20/12/2026" in gone.value.message_vi
+    assert "178" in abolished.value.message_vi and "2026" in abolished.value.message_en
+    with read_session(demo_engine) as s:
+        old, new = (s.get(Meeting, m.id).province_unit for m in (before, after))
+        assert (old.code, old.valid_to, new.code, new.valid_from) == (
+            "19", dt.date(2025, 6, 30), "19", dt.date(2025, 7, 1))
+        figure = s.scalars(select(IndicatorValue).where(IndicatorValue.indicator_code == indicator,
+                                                        IndicatorValue.period == "2024",
+                                                        IndicatorValue.superseded_at.is_(None),
+                                                        IndicatorValue.admin_unit_code == "178")).one()
+        assert figure.unit.level == "district" and figure.unit.valid_to == dt.date(2025, 6, 30)
+
+
+def _any_indicator(engine) -> str:
+    with read_session(engine) as s:
+        return s.scalar(select(Indicator.code).where(Indicator.min_value.is_(None)).order_by(Indicator.code))
 
 
 def test_version_ids_pick_the_version_in_force_and_refuse_an_ambiguous_code(engine):

@@ -1,8 +1,6 @@
-"""The deterministic demo: real reference data plus generated figures, tasks, issues and meetings.
-
-Everything generated carries ``is_demo=True`` and the source "Dữ liệu minh họa (demo)". Tasks from the
-two real documents keep their real dates; implementation-phase tasks are placed relative to ``today``
-so the register is alive. One transaction: a failed seed leaves the database as it was.
+"""The deterministic demo: real reference data plus generated figures, tasks, issues and meetings, in one
+transaction; what is generated carries ``is_demo=True`` and the source "Dữ liệu minh họa (demo)". Tasks from
+the two real documents keep their real dates; the others are placed relative to ``today``.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from .catalogue import CATALOGUE, TARGETS_2030, Spec
 from .db import session_scope
 from .errors import QHError
 from .models import (
-    AdminUnit,
+    AdminUnitVersion,
     Agency,
     AgendaItem,
     Conclusion,
@@ -36,7 +34,6 @@ from .models import (
 )
 from .permissions import SYSTEM
 from .rules.open_status import CLOSED_ISSUE_STATUSES
-from .units import versions
 
 SEED = 20200730
 DEMO_SOURCE = "Dữ liệu minh họa (demo)"
@@ -78,7 +75,6 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -
         builder.implementation("19", 20)
         builder.issues()
         s.flush()
-        versions.sync_from_codes(s.connection())  # unit ids beside the codes (issue 14, stage 2)
         counts = {"indicators": len(CATALOGUE), "values": n_values, **ref, "tasks": builder.n_tasks,
                   "issues": builder.n_issues, "meetings": builder.n_meetings}
         audit.record(s, SYSTEM, "demo.seed", "database", None, None, counts)
@@ -131,18 +127,20 @@ def _series(spec: Spec, base: float, rng: random.Random, pace: float) -> dict[in
 
 
 def _values(s: Session, rng: random.Random) -> int:
-    districts = s.execute(select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.type,
-                                 AdminUnit.population_2019).where(AdminUnit.level == "district")).all()
+    u = AdminUnitVersion  # one version per code (the reform comes after the demo); districts in the file's order
+    districts = s.execute(select(u.code, u.parent_code, u.type, u.population_2019).where(u.level == "district")
+                          .order_by(u.id)).all()
+    unit_ids = dict(s.execute(select(u.code, u.id)).all())
     rows: list[dict] = []
     at = dt.datetime
-    real = set(s.execute(select(IndicatorValue.indicator_code, IndicatorValue.admin_unit_code,
+    real = set(s.execute(select(IndicatorValue.indicator_code, IndicatorValue.unit_id,
                                 IndicatorValue.period, IndicatorValue.kind)).all())
 
     def add(ind, unit, period, kind, value, submitted, revision=1, superseded=None, note=None):
-        if (ind, unit, period, kind) in real:  # a real figure is never overwritten by a demo one
+        if (ind, unit_ids[unit], period, kind) in real:  # a real figure is never overwritten by a demo one
             return
         ptype = "year" if "-" not in period else ("half" if "-H" in period else "quarter")
-        rows.append(dict(indicator_code=ind, admin_unit_code=unit, period=period, period_type=ptype,
+        rows.append(dict(indicator_code=ind, unit_id=unit_ids[unit], period=period, period_type=ptype,
                          year=int(period[:4]), kind=kind, value=value, revision=revision, source=DEMO_SOURCE,
                          submitted_at=submitted, superseded_at=superseded, is_demo=True, note=note))
 
@@ -263,11 +261,13 @@ class _Register:
     def __init__(self, s: Session, rng: random.Random, today: dt.date):
         self.s, self.rng, self.today = s, rng, today
         self.n_tasks = self.n_issues = self.n_meetings = 0
-        self.agencies = {a.code: a for a in s.scalars(select(Agency))}
+        self.agencies = {a.code: a for a in s.scalars(select(Agency).order_by(Agency.code))}
         self.seq: dict[str, int] = defaultdict(int)
         self.past_meetings: dict[str, list[Meeting]] = defaultdict(list)
         self.tasks: dict[str, list[Task]] = defaultdict(list)
         self.user_ids = {u.username: u.id for u in s.scalars(select(User))}
+        # the units before 1/7/2025, one version per code (the reform is loaded after the register)
+        self.units = {u.code: u for u in s.scalars(select(AdminUnitVersion))}
 
     # helpers
     def members(self, province: str) -> list[str]:
@@ -283,7 +283,7 @@ class _Register:
         return f"{prefix}-{year}-{self.seq[f'{prefix}{year}']:03d}"
 
     def meeting(self, province, held_on, title, *, kind="regular", chair=None, status="held", notice=None):
-        m = Meeting(province_code=province, held_on=held_on, starts_at="08:00", title=title, kind=kind,
+        m = Meeting(province_unit=self.units[province], held_on=held_on, starts_at="08:00", title=title, kind=kind,
                     chair=chair or "Chủ tịch UBND tỉnh, Trưởng Ban Chỉ đạo", status=status,
                     venue="Phòng họp số 1, trụ sở UBND tỉnh", notice_number=notice, is_demo=True)
         self.s.add(m)
@@ -297,15 +297,14 @@ class _Register:
              supporting=(), units=(), outcome=None) -> Task:
         status, percent, done_on = self._outcome(assigned, due, outcome)
         now = dt.datetime.combine(min(self.today, done_on or self.today), dt.time(16, 0))
-        t = Task(code=self.code(province, assigned.year), title=title, province_code=province,
+        t = Task(code=self.code(province, assigned.year), title=title, province_unit=self.units[province],
                  source_document=source, stage=stage, meeting_id=meeting.id if meeting else None,
                  conclusion_id=conclusion.id if conclusion else None, lead_agency_code=lead,
                  assigned_on=assigned, due_on=due, status=status, percent_done=percent, done_on=done_on,
                  version=1, created_at=dt.datetime.combine(assigned, dt.time(9, 0)), updated_at=now,
                  is_demo=True)
         t.supporting_agencies = [self.agencies[c] for c in supporting if c in self.agencies and c != lead]
-        if units:
-            t.admin_units = [self.s.get(AdminUnit, c) for c in units]
+        t.admin_units = [self.units[c] for c in units]
         self.s.add(t)
         self.s.flush()
         self._history(t)
@@ -479,7 +478,8 @@ class _Register:
                 past = [m for m in self.past_meetings[province] if m.held_on > raised]
                 decided = status in CLOSED_ISSUE_STATUSES and past
                 issue = Issue(
-                    code=f"{refdata.PREFIX[province]}-VM-{i + 1:03d}", title=title, province_code=province,
+                    code=f"{refdata.PREFIX[province]}-VM-{i + 1:03d}", title=title,
+                    province_unit=self.units[province],
                     description=f"{title} (minh họa). Ảnh hưởng đến tiến độ các nhiệm vụ của Quy hoạch tỉnh.",
                     raised_by_code=agency.code, raised_on=raised, related_task_id=related[0].id if related else None,
                     severity=severity, status=status,
@@ -494,6 +494,6 @@ class _Register:
                     updated_at=dt.datetime.combine(raised, dt.time(9, 0)), is_demo=True)
                 if issue.resolved_on and issue.resolved_on > today:
                     issue.resolved_on = today
-                issue.admin_units = [self.s.get(AdminUnit, c) for c in unit_codes if c]
+                issue.admin_units = [self.units[c] for c in unit_codes if c]
                 self.s.add(issue)
                 self.n_issues += 1

@@ -2,6 +2,9 @@
 
 Schema changes go through Alembic (src/qh_data/migrations); never call
 ``Base.metadata.create_all`` outside tests that compare models and migrations.
+
+Longer than 500 lines because the whole schema is one declaration: Alembic compares the migrations with
+this one metadata (``schema.differences``), and the tables refer to each other.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column, relationship
 
 from .rules.open_status import ISSUE_STATUSES, TASK_STATUSES  # noqa: F401 -- vocabularies read from here
 
@@ -70,31 +75,11 @@ def _fk(target: str, **kw) -> ForeignKey:
     return ForeignKey(target, **kw)
 
 
-class AdminUnit(Base):
-    """A province, district or commune, keyed by its GSO code, valid over a date range."""
-
-    __tablename__ = "admin_unit"
-
-    code: Mapped[str] = mapped_column(String(10), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(12), index=True)
-    type: Mapped[str | None] = mapped_column(String(40))
-    parent_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"), index=True)
-    area_km2: Mapped[float | None] = mapped_column(Float)
-    population_2019: Mapped[int | None] = mapped_column(Integer)
-    valid_from: Mapped[dt.date | None] = mapped_column(Date)
-    valid_to: Mapped[dt.date | None] = mapped_column(Date)
-    source: Mapped[str | None] = mapped_column(Text)
-    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    parent: Mapped[AdminUnit | None] = relationship(remote_side=[code])
-
-
 class AdminUnitVersion(Base):
     """A unit as it was between two dates: the same code can name two units (docs/units-over-time.md).
 
     ``valid_from`` NULL: in force since before the data begins; ``valid_to`` NULL: still in force, else the
-    last day (inclusive). Stage 2 of issue 14: written beside ``admin_unit``, read from stage 3.
+    last day (inclusive). Every column that points at a unit points at a version.
     """
 
     __tablename__ = "admin_unit_version"
@@ -120,6 +105,18 @@ class AdminUnitVersion(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    parent: Mapped[AdminUnitVersion | None] = relationship(remote_side=[id])
+
+    @hybrid_property
+    def parent_code(self) -> str | None:
+        return None if self.parent is None else self.parent.code
+
+    @parent_code.inplace.expression
+    @classmethod
+    def _parent_code_expression(cls):
+        parent = aliased(cls)
+        return select(parent.code).where(parent.id == cls.parent_id).scalar_subquery()
+
 
 class UnitLineage(Base):
     """Old unit -> new unit at a reform (whole | part | unchanged); ``share``: area share of a part link."""
@@ -141,10 +138,32 @@ class UnitLineage(Base):
     source: Mapped[str | None] = mapped_column(Text)
 
 
-UNIT_VERSION = "admin_unit_version.id"  # what the unit id columns below point at (issue 14, stage 2)
+UNIT_VERSION = "admin_unit_version.id"  # what every unit column points at: a version, never a code
 
 
-class Agency(Base):
+def _code_of(unit_id_column):
+    """The code of the version an id column points at, as SQL (a correlated scalar subquery on its own alias,
+    so that a query which joins admin_unit_version itself does not swallow it)."""
+    version = aliased(AdminUnitVersion)
+    return select(version.code).where(version.id == unit_id_column).scalar_subquery()
+
+
+class _OnProvince:
+    """A row of one province (task, issue, meeting, agency, signer): ``province_code`` is the code of its
+    province version, read-only, in Python and in SQL (the row stores ``province_unit_id``; reads that
+    matter filter on the id, ``queries.units.province_scope``)."""
+
+    @hybrid_property
+    def province_code(self) -> str | None:
+        return None if self.province_unit is None else self.province_unit.code
+
+    @province_code.inplace.expression
+    @classmethod
+    def _province_code_expression(cls):
+        return _code_of(cls.province_unit_id)
+
+
+class Agency(_OnProvince, Base):
     """A department (sở), board (ban), sector body (ngành), district People's Committee or consultant."""
 
     __tablename__ = "agency"
@@ -156,13 +175,23 @@ class Agency(Base):
     kind: Mapped[str] = mapped_column(String(12))
     # The department "role" shared by the same department in every province (e.g. SKHDT).
     role: Mapped[str | None] = mapped_column(String(20), index=True)
-    province_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"), index=True)
-    admin_unit_code: Mapped[str | None] = mapped_column(String(10), _fk("admin_unit.code"))
-    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
-    unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION), index=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))  # the unit it serves
     is_committee_member: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(Text)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    province_unit: Mapped[AdminUnitVersion | None] = relationship(foreign_keys=[province_unit_id], lazy="selectin")
+    unit: Mapped[AdminUnitVersion | None] = relationship(foreign_keys=[unit_id], lazy="selectin")
+
+    @hybrid_property
+    def admin_unit_code(self) -> str | None:
+        return None if self.unit is None else self.unit.code
+
+    @admin_unit_code.inplace.expression
+    @classmethod
+    def _admin_unit_code_expression(cls):
+        return _code_of(cls.unit_id)
 
 
 class Indicator(Base):
@@ -196,16 +225,15 @@ class IndicatorValue(Base):
 
     __tablename__ = "indicator_value"
     __table_args__ = (
-        UniqueConstraint("indicator_code", "admin_unit_code", "period", "kind", "revision",
+        UniqueConstraint("indicator_code", "unit_id", "period", "kind", "revision",
                          name="uq_indicator_value_revision"),
         Index("ix_indicator_value_lookup", "indicator_code", "period", "kind", "superseded_at"),
-        Index("ix_indicator_value_unit", "admin_unit_code", "indicator_code"),
+        Index("ix_indicator_value_unit", "unit_id", "indicator_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator_code: Mapped[str] = mapped_column(String(60), _fk("indicator.code"))
-    admin_unit_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
-    unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION))  # the version in force in the period
     period: Mapped[str] = mapped_column(String(10))  # 2020 | 2026-H1 | 2026-Q3
     period_type: Mapped[str] = mapped_column(String(8))
     year: Mapped[int] = mapped_column(Integer)
@@ -220,6 +248,17 @@ class IndicatorValue(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
 
+    unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
+
+    @hybrid_property
+    def admin_unit_code(self) -> str:
+        return self.unit.code
+
+    @admin_unit_code.inplace.expression
+    @classmethod
+    def _admin_unit_code_expression(cls):
+        return _code_of(cls.unit_id)
+
 
 task_supporting_agency = Table(
     "task_supporting_agency",
@@ -232,16 +271,15 @@ task_admin_unit = Table(
     "task_admin_unit",
     Base.metadata,
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
-    Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
-    Column("unit_id", ForeignKey(UNIT_VERSION)),
+    Column("unit_id", ForeignKey(UNIT_VERSION), primary_key=True, index=True),
 )
 
 
-class Task(Base):
+class Task(_OnProvince, Base):
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_lead_status", "lead_agency_code", "status"),
-        Index("ix_task_province_due", "province_code", "due_on"),
+        Index("ix_task_province_due", "province_unit_id", "due_on"),
         UniqueConstraint("conclusion_id", "lead_agency_code", name="uq_task_conclusion_agency"),
     )
 
@@ -249,8 +287,7 @@ class Task(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
-    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    province_unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION))
     source_document: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(30))
     meeting_id: Mapped[int | None] = mapped_column(Integer, _fk("meeting.id"), index=True)
@@ -270,7 +307,8 @@ class Task(Base):
 
     lead_agency: Mapped[Agency] = relationship(foreign_keys=[lead_agency_code])
     supporting_agencies: Mapped[list[Agency]] = relationship(secondary=task_supporting_agency)
-    admin_units: Mapped[list[AdminUnit]] = relationship(secondary=task_admin_unit)
+    province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
+    admin_units: Mapped[list[AdminUnitVersion]] = relationship(secondary=task_admin_unit)
     updates: Mapped[list[TaskUpdate]] = relationship(
         back_populates="task", order_by="TaskUpdate.at", cascade="all, delete-orphan"
     )
@@ -300,23 +338,21 @@ issue_admin_unit = Table(
     "issue_admin_unit",
     Base.metadata,
     Column("issue_id", ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True),
-    Column("admin_unit_code", ForeignKey("admin_unit.code"), primary_key=True, index=True),
-    Column("unit_id", ForeignKey(UNIT_VERSION)),
+    Column("unit_id", ForeignKey(UNIT_VERSION), primary_key=True, index=True),
 )
 
 
-class Issue(Base):
+class Issue(_OnProvince, Base):
     """A difficulty or obstacle (khó khăn, vướng mắc) raised by an agency."""
 
     __tablename__ = "issue"
-    __table_args__ = (Index("ix_issue_province_status", "province_code", "status"),)
+    __table_args__ = (Index("ix_issue_province_status", "province_unit_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
-    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    province_unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION))
     raised_by_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"), index=True)
     raised_on: Mapped[dt.date] = mapped_column(Date)
     related_task_id: Mapped[int | None] = mapped_column(Integer, _fk("task.id"))
@@ -335,7 +371,8 @@ class Issue(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     raised_by: Mapped[Agency] = relationship()
-    admin_units: Mapped[list[AdminUnit]] = relationship(secondary=issue_admin_unit)
+    province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
+    admin_units: Mapped[list[AdminUnitVersion]] = relationship(secondary=issue_admin_unit)
     related_task: Mapped[Task | None] = relationship()
 
 
@@ -347,13 +384,12 @@ meeting_invitee = Table(
 )
 
 
-class Meeting(Base):
+class Meeting(_OnProvince, Base):
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_province_date", "province_code", "held_on"),)
+    __table_args__ = (Index("ix_meeting_province_date", "province_unit_id", "held_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"))
-    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    province_unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION))
     held_on: Mapped[dt.date] = mapped_column(Date)
     starts_at: Mapped[str | None] = mapped_column(String(5))  # "08:00"
     title: Mapped[str] = mapped_column(Text)
@@ -367,6 +403,7 @@ class Meeting(Base):
     __mapper_args__: ClassVar[dict] = versioned(version)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
     invitees: Mapped[list[Agency]] = relationship(secondary=meeting_invitee)
     agenda_items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
@@ -441,15 +478,14 @@ class User(Base):
     agency: Mapped[Agency | None] = relationship()
 
 
-class DocumentSigner(Base):
+class DocumentSigner(_OnProvince, Base):
     """Who signs a province's documents of one kind ("notice", "pack"): the authority lines
     ("TL. CHỦ TỊCH", "KT. CHÁNH VĂN PHÒNG"), the title and the name. Set by an administrator
     (``services.signers``); a blank name prints "………" for the clerk to fill in."""
 
     __tablename__ = "document_signer"
 
-    province_code: Mapped[str] = mapped_column(String(10), _fk("admin_unit.code"), primary_key=True)
-    province_unit_id: Mapped[int | None] = mapped_column(Integer, _fk(UNIT_VERSION))
+    province_unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION), primary_key=True)
     document: Mapped[str] = mapped_column(String(10), primary_key=True)
     authority: Mapped[str | None] = mapped_column(String(120))
     deputy: Mapped[str | None] = mapped_column(String(120))
@@ -459,6 +495,8 @@ class DocumentSigner(Base):
     updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: ClassVar[dict] = versioned(version)
+
+    province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
 
 
 class AuditEntry(Base):

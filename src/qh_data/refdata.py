@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from . import config
 from .errors import ConfigError
-from .models import AdminUnit, Agency, Indicator, IndicatorValue
+from .models import AdminUnitVersion, Agency, Indicator, IndicatorValue
 from .periods import period_type as _period_type
-from .units.versions import PLACEHOLDER_VALID_FROM
 
 PROVINCES = {"20": "Lạng Sơn", "19": "Thái Nguyên"}
 PREFIX = {"20": "LS", "19": "TN"}
@@ -90,19 +89,27 @@ def load(session: Session) -> dict[str, int]:
     province_rows = read_csv("province_indicators.csv")
     district_rows = read_csv("district_indicators.csv")
 
-    session.add(AdminUnit(code="VN", name="Việt Nam", level="country"))
+    # Units as they were before 1/7/2025, in force "since before the data begins" (valid_from NULL: the files
+    # give no start date); the 2025 reform is loaded on top of them by units.store.load.
+    country = AdminUnitVersion(code="VN", name="Việt Nam", level="country", is_synthetic=False)
+    session.add(country)
     session.flush()
+    ids: dict[str, int] = {}
     for code, name in PROVINCES.items():
-        session.add(AdminUnit(code=code, name=name, level="province", type="Tỉnh", parent_code="VN",
-                              valid_from=PLACEHOLDER_VALID_FROM["province"]))
-    session.flush()
+        unit = AdminUnitVersion(code=code, name=name, level="province", type="Tỉnh", parent_id=country.id,
+                                is_synthetic=False)
+        session.add(unit)
+        session.flush()
+        ids[code] = unit.id
     for r in districts:
-        session.add(AdminUnit(
+        unit = AdminUnitVersion(
             code=r["district_code"], name=r["district_name"], level="district", type=r["type"],
-            parent_code=r["province_code"], area_km2=_num(r["area_km2"]),
+            parent_id=ids[r["province_code"]], area_km2=_num(r["area_km2"]),
             population_2019=int(r["population_2019"]) if r["population_2019"] else None,
-            valid_from=PLACEHOLDER_VALID_FROM["district"], source=r["source"]))
-    session.flush()
+            source=r["source"], is_synthetic=False)
+        session.add(unit)
+        session.flush()
+        ids[unit.code] = unit.id
     for r in agencies:
         unit = r.get("admin_unit_code") or None
         province = None
@@ -113,7 +120,7 @@ def load(session: Session) -> dict[str, int]:
         session.add(Agency(
             code=r["code"], name=r["name_vi"], name_en=r["name_en"], kind=r["kind"], role=role,
             short_name=r["name_vi"] if r["kind"] == "ubnd_huyen" else SHORT_NAMES.get(role, r["name_vi"]),
-            province_code=province, admin_unit_code=unit,
+            province_unit_id=ids.get(province), unit_id=ids.get(unit),
             is_committee_member=r["kind"] in MEMBER_KINDS and province is not None,
             source=r["source_or_note"]))
     session.flush()
@@ -136,7 +143,7 @@ def load(session: Session) -> dict[str, int]:
         note = r.get("note") or None
         if r.get("value_max"):
             note = f"{note + '; ' if note else ''}khoảng {r['value']}–{r['value_max']}"
-        values.append(dict(indicator_code=code, admin_unit_code=r[unit_col], period=year,
+        values.append(dict(indicator_code=code, unit_id=ids[r[unit_col]], period=year,
                            period_type=_period_type(year), year=int(year), kind=r["kind"], value=value,
                            revision=1, source=r["source"], submitted_at=REAL_SUBMITTED_AT, is_demo=False,
                            note=note))
@@ -144,7 +151,7 @@ def load(session: Session) -> dict[str, int]:
     # Real figures can repeat a key (two sources for one figure): keep the first, as a revision 1.
     seen, unique = set(), []
     for v in values:
-        key = (v["indicator_code"], v["admin_unit_code"], v["period"], v["kind"])
+        key = (v["indicator_code"], v["unit_id"], v["period"], v["kind"])
         if key not in seen:
             seen.add(key)
             unique.append(v)

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, bindparam, func, select
 from .. import periods
 from ..db import read_session
 from ..errors import NotFound
-from ..models import Indicator, IndicatorValue
+from ..models import AdminUnitVersion, Indicator, IndicatorValue
 from ..permissions import Actor
 from .commit import commit
 from .common import Problem
@@ -54,7 +54,8 @@ INDICATOR_CHOICES = select(Indicator.code, Indicator.name_vi, Indicator.name_en,
                            Indicator.owner_role, Indicator.decimals).order_by(Indicator.sort_order, Indicator.code)
 VALUE_KEYS = (select(IndicatorValue.period, IndicatorValue.kind, func.count().label("revisions"))
               .where(IndicatorValue.indicator_code == bindparam("indicator"),
-                     IndicatorValue.admin_unit_code == bindparam("unit"))
+                     IndicatorValue.unit_id.in_(select(AdminUnitVersion.id).where(
+                         AdminUnitVersion.code == bindparam("unit"))))
               .group_by(IndicatorValue.period, IndicatorValue.kind))
 KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}
 

@@ -5,23 +5,34 @@ for the file's (indicator, area) pairs (``load_current``, after).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
 
 from .. import periods
 from ..db import read_session
-from ..models import AdminUnit, Agency, Indicator, IndicatorValue
+from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue
 from .common import norm_key
 
 CHUNK = 900  # values per IN (...) list
 
 _v = IndicatorValue
-CURRENT_FIGURES = select(_v.id, _v.indicator_code, _v.admin_unit_code, _v.period, _v.kind, _v.revision,
-                         _v.value).where(_v.superseded_at.is_(None),
-                                         _v.indicator_code.in_(bindparam("indicators", expanding=True)),
-                                         _v.admin_unit_code.in_(bindparam("units", expanding=True)))
+_u = AdminUnitVersion
+CURRENT_FIGURES = (select(_v.id, _v.indicator_code, _u.code, _v.period, _v.kind, _v.revision, _v.value)
+                   .join(_u, _u.id == _v.unit_id)
+                   .where(_v.superseded_at.is_(None), _v.indicator_code.in_(bindparam("indicators", expanding=True)),
+                          _u.code.in_(bindparam("units", expanding=True))))
+_parent = aliased(AdminUnitVersion)
+_PROVINCE_UNITS = (select(_u).outerjoin(_parent, _parent.id == _u.parent_id)
+                   .where(_u.level.in_(("province", "district", "commune")),
+                          or_(and_(_u.level == "province", _u.code == bindparam("province")),
+                              and_(_parent.level == "province", _parent.code == bindparam("province")))))
+_ALL_UNITS = select(_u).where(_u.level.in_(("province", "district", "commune")))
+_PROVINCE_AGENCIES = select(Agency).where(Agency.province_unit_id.in_(
+    select(_u.id).where(_u.level == "province", _u.code == bindparam("province"))))
 
 
 @dataclass
@@ -29,7 +40,7 @@ class Lookups:
     indicators: dict[str, Indicator]
     indicator_by_lower: dict[str, str]
     indicator_by_name: dict[str, str | None]
-    units: dict[str, AdminUnit]
+    units: dict[str, AdminUnitVersion]  # by code: the latest version of each code
     unit_by_name: dict[str, str | None]
     province_name: str
     agencies_by_role: dict[str, list[str]]
@@ -56,11 +67,9 @@ def _by_name(names: dict[str, str]) -> dict[str, str | None]:
 def _read_catalogue(engine: Engine, province: str | None):
     with read_session(engine) as s:
         indicators = {i.code: i for i in s.scalars(select(Indicator))}
-        units_all = list(s.scalars(select(AdminUnit).where(AdminUnit.level.in_(("district", "province")))))
-        units = {u.code: u for u in units_all
-                 if not province or u.code == province or u.parent_code == province}
-        stmt = select(Agency).where(Agency.province_code == province) if province else select(Agency)
-        agencies = list(s.scalars(stmt))
+        found = s.scalars(_PROVINCE_UNITS, {"province": province}) if province else s.scalars(_ALL_UNITS)
+        units = {u.code: u for u in sorted(found, key=lambda u: u.valid_from or dt.date.min)}
+        agencies = list(s.scalars(_PROVINCE_AGENCIES, {"province": province}) if province else s.scalars(select(Agency)))
         for obj in (*indicators.values(), *units.values(), *agencies):
             s.expunge(obj)
     return indicators, units, agencies

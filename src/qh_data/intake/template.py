@@ -25,7 +25,7 @@ from sqlalchemy import Engine, or_, select
 from .. import clock, periods
 from ..db import read_session
 from ..errors import NotFound, ValidationFailed
-from ..models import VALUE_KINDS, AdminUnit, Agency, Indicator, IndicatorValue
+from ..models import VALUE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue
 from ..text import fold
 from .common import (
     FIRST_DATA_ROW,
@@ -115,17 +115,27 @@ def _indicators_for(session, *, role: str | None, unit_codes: list[str]) -> list
     if role is not None:
         stmt = stmt.where(Indicator.owner_role == role)
     else:  # a district: every indicator someone is responsible for, and any it already has figures of
-        having = select(IndicatorValue.indicator_code).where(IndicatorValue.admin_unit_code.in_(unit_codes))
+        having = select(IndicatorValue.indicator_code).join(
+            AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id).where(AdminUnitVersion.code.in_(unit_codes))
         stmt = stmt.where(or_(Indicator.owner_role.is_not(None), Indicator.code.in_(having)))
     return list(session.scalars(stmt.order_by(Indicator.sort_order, Indicator.code)))
+
+
+def _latest(session, level: str, code: str) -> AdminUnitVersion | None:
+    """The latest version of a code at a level (the template names the unit as it is, or was last)."""
+    return session.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == level,
+                                                          AdminUnitVersion.code == code)
+                           .order_by(AdminUnitVersion.valid_to.is_(None).desc(),
+                                     AdminUnitVersion.valid_to.desc())).first()
 
 
 def _current_values(session, indicator_codes, unit_codes, slots) -> dict[tuple, float | None]:
     if not indicator_codes or not unit_codes:
         return {}
     v = IndicatorValue
-    stmt = select(v.indicator_code, v.admin_unit_code, v.period, v.kind, v.value).where(
-        v.superseded_at.is_(None), v.indicator_code.in_(indicator_codes), v.admin_unit_code.in_(unit_codes),
+    u = AdminUnitVersion
+    stmt = select(v.indicator_code, u.code, v.period, v.kind, v.value).join(u, u.id == v.unit_id).where(
+        v.superseded_at.is_(None), v.indicator_code.in_(indicator_codes), u.code.in_(unit_codes),
         v.period.in_({p for p, _ in slots}), v.kind.in_({k for _, k in slots}))
     return {(r[0], r[1], r[2], r[3]): r[4] for r in session.execute(stmt)}
 
@@ -147,28 +157,30 @@ def template_rows(engine: Engine, *, agency: str | None = None, district: str | 
             else:
                 role = ag.role
         if district:
-            unit = s.get(AdminUnit, district)
-            if unit is None or unit.level != "district":
+            unit = _latest(s, "district", district)
+            if unit is None:
                 raise NotFound(f"Không có huyện, thành phố mã '{district}'.",
                                f"District '{district}' does not exist.")
             units = [unit]
-            province = unit.parent_code
+            province = unit.parent.code
             scope, scope_code, scope_name = ("district", unit.code, unit.name)
             if agency:
                 scope, scope_code, scope_name = ("agency", ag.code, ag.name)
             indicators = _indicators_for(s, role=None, unit_codes=[unit.code])
         else:
             province = ag.province_code
-            units = list(s.scalars(select(AdminUnit).where(AdminUnit.parent_code == province,
-                                                           AdminUnit.level == "district")
-                                   .order_by(AdminUnit.code)))
+            units = list(s.scalars(select(AdminUnitVersion).where(
+                AdminUnitVersion.level == "district", AdminUnitVersion.parent_id.in_(
+                    select(AdminUnitVersion.id).where(AdminUnitVersion.level == "province",
+                                                      AdminUnitVersion.code == province)))
+                                   .order_by(AdminUnitVersion.code)))
             scope, scope_code, scope_name = ("agency", ag.code, ag.name)
             indicators = _indicators_for(s, role=role, unit_codes=[u.code for u in units])
             if not indicators:
                 raise ValidationFailed(
                     f"{ag.name} chưa được giao theo dõi chỉ tiêu nào, nên không có biểu mẫu số liệu.",
                     f"{ag.name} is not responsible for any indicator, so there is no figures template.")
-        province_unit = s.get(AdminUnit, province) if province else None
+        province_unit = _latest(s, "province", province) if province else None
         current = _current_values(s, [i.code for i in indicators], [u.code for u in units], slots)
         rows = [
             {"indicator_code": ind.code, "indicator_name": ind.name_vi, "unit": ind.unit, "unit_code": u.code,

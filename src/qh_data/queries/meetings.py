@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import read_session
 from ..errors import NotFound
-from ..models import Agency, AgendaItem, Conclusion, Meeting, meeting_invitee
+from ..models import AdminUnitVersion, Agency, AgendaItem, Conclusion, Meeting, meeting_invitee
 from . import units
 from ._common import day_of, day_param, one, read_connection, records, sort_name
 
@@ -23,7 +23,9 @@ _MEETING_FIELDS = ("id", "province_code", "held_on", "starts_at", "title", "kind
 
 
 def _meeting_columns():
-    return [getattr(Meeting, f) for f in _MEETING_FIELDS]
+    province_code = (select(AdminUnitVersion.code).where(AdminUnitVersion.id == Meeting.province_unit_id)
+                     .scalar_subquery().label("province_code"))
+    return [province_code if f == "province_code" else getattr(Meeting, f) for f in _MEETING_FIELDS]
 
 
 _NEXT_MEETING = (
@@ -134,7 +136,8 @@ def agenda_dicts(meeting: Meeting) -> list[dict]:
 
 # --- tables (Core) --------------------------------------------------------------------------------
 
-MEETING_PROVINCE = select(Meeting.province_code).where(Meeting.id == bindparam("meeting_id"))
+MEETING_PROVINCE = (select(AdminUnitVersion.code).join(Meeting, Meeting.province_unit_id == AdminUnitVersion.id)
+                    .where(Meeting.id == bindparam("meeting_id")))
 
 AGENDA_ITEMS = (
     select(*(getattr(AgendaItem, name) for name in AGENDA_COLUMNS))

@@ -55,7 +55,8 @@ def districts(engine: Engine, province: str, on: dt.date | None = None) -> list[
 @functools.cache
 def _agencies(members_only: bool):
     a = Agency
-    stmt = select(a.code, a.name, a.short_name, a.kind, a.role, a.admin_unit_code,
+    unit_code = select(U.code).where(U.id == a.unit_id).scalar_subquery().label("admin_unit_code")
+    stmt = select(a.code, a.name, a.short_name, a.kind, a.role, unit_code,
                   a.is_committee_member).where(a.province_unit_id.in_(bindparam("province_ids", expanding=True)))
     if members_only:
         stmt = stmt.where(a.is_committee_member.is_(True))

@@ -2,10 +2,11 @@
 
 Conventions
 -----------
-* ``province`` — the province's GSO code (``task.province_code``).
+* ``province`` — the province's GSO code: the tasks of its version in force on the day and of the versions
+  it came from (``queries.units.province_scope``).
 * ``districts`` — district codes: a task is in scope when it is linked to one of them
   (``task_admin_unit``) OR its lead agency is that district's People's Committee
-  (``agency.admin_unit_code`` in the list).
+  (``agency.unit_id`` among them); codes are resolved to versions by ``queries.units.scope``.
 * ``agency`` — an agency code: tasks it leads or supports (``role`` narrows this in ``list_tasks``).
 * ``as_of`` — the day the timing is judged on (default: Vietnam today). Tasks assigned after that day
   are left out (they did not exist yet). Status, percent and done day are the stored, current ones:

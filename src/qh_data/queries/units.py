@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import AdminUnitVersion, UnitLineage
 from ..rules import unit_validity
+from ..units.scope import province_id, province_scope
 from ._common import read_connection, records
 
 V = AdminUnitVersion
@@ -128,24 +129,5 @@ def code_versions(c: Connection, code: str, levels: tuple[str, ...] = ("province
     return list(c.execute(_CODE_VERSIONS, {"code": code, "levels": list(levels)}).scalars())
 
 
-def province_id(c: Connection, province_code: str, day: dt.date | None = None) -> int | None:
-    """The id of the province version in force on ``day`` (default: the current one)."""
-    province = _unit_on(c, "province", province_code, day or dt.date.max)
-    return None if province is None else province["id"]
-
-
-def province_scope(c: Connection, province_code: str, day: dt.date | None = None) -> list[int]:
-    """The province versions a register of ``province_code`` on ``day`` answers for: the one in force that
-    day and, through the lineage, every province version it came from (Thái Nguyên today: itself, the
-    Thái Nguyên before 1/7/2025 and Bắc Kạn). Empty when the code meant no province that day. Without a
-    day: the current province and its predecessors (lists of everything a province holds)."""
-    province = _unit_on(c, "province", province_code, day or dt.date.max)
-    if province is None:
-        return []
-    scope, todo = [province["id"]], [province["id"]]
-    while todo:
-        for row in _linked(c, "predecessors", todo.pop(), "province"):
-            if row["id"] not in scope:
-                scope.append(row["id"])
-                todo.append(row["id"])
-    return scope
+__all__ = ["code_versions", "in_province_sql", "predecessors", "province_id", "province_scope", "scope",
+           "successors", "unit_on", "units_of"]

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, bindparam, select
 
 from ..collation import sort_key
 from ..db import read_session
-from ..models import AdminUnit, Agency, DocumentSigner
+from ..models import Agency, DocumentSigner
 from ..queries import units
 from ..queries.meetings import agenda_dicts, load_meeting_detail
 from .docx_base import Signature
@@ -44,7 +44,7 @@ def province_short_name(name: str) -> str:
 def load_meeting(engine: Engine, meeting_id: int) -> MeetingInfo:
     with read_session(engine) as s:
         m = load_meeting_detail(s, meeting_id)
-        province = s.get(AdminUnit, m.province_code)
+        province = m.province_unit
         return MeetingInfo(
             id=m.id,
             province=m.province_code,

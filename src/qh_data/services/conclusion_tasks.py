@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, clock
 from ..errors import ValidationFailed
-from ..models import AdminUnit, Agency, Conclusion, Meeting, Task, TaskUpdate
+from ..models import AdminUnitVersion, Agency, Conclusion, Meeting, Task, TaskUpdate
 from ..permissions import Actor
 from ..rules.open_status import task_is_open
-from ..units import versions
 from ..versioning import bump
 from .meetings import member_agencies
 from .tasks import task_snapshot
@@ -70,10 +69,10 @@ def _task_title(text: str) -> str:
     return first if len(first) <= 300 else first[:299].rstrip() + "…"
 
 
-def _units_of(agency: Agency, session: Session) -> list[AdminUnit]:
-    if agency.kind == "ubnd_huyen" and agency.admin_unit_code:
-        unit = session.get(AdminUnit, agency.admin_unit_code)
-        return [unit] if unit is not None and unit.level == "district" else []
+def _units_of(agency: Agency) -> list[AdminUnitVersion]:
+    """A district People's Committee's task is about its district."""
+    if agency.kind == "ubnd_huyen" and agency.unit is not None and agency.unit.level == "district":
+        return [agency.unit]
     return []
 
 
@@ -105,8 +104,7 @@ def _create(
         code=task_code(meeting, conclusion.number, code),
         title=_task_title(conclusion.text),
         description=conclusion.text,
-        province_code=meeting.province_code,
-        province_unit_id=versions.version_id(session, "province", meeting.province_code, meeting.held_on),
+        province_unit_id=meeting.province_unit_id,
         source_document=_source(meeting, conclusion.number),
         meeting_id=meeting.id,
         conclusion_id=conclusion.id,
@@ -122,10 +120,9 @@ def _create(
         is_demo=meeting.is_demo,
     )
     task.supporting_agencies = others
-    task.admin_units = _units_of(agency, session)
+    task.admin_units = _units_of(agency)
     session.add(task)
     session.flush()
-    versions.fill_links(session, "task", task.id, task.assigned_on)
     day = meeting.held_on.strftime("%d/%m/%Y")
     session.add(
         _progress_line(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import audit, clock
 from ..db import read_session, session_scope
 from ..errors import NotFound, ValidationFailed
-from ..models import ISSUE_SEVERITIES, ISSUE_STATUSES, AdminUnit, Agency, Issue, Meeting, Task
+from ..models import ISSUE_SEVERITIES, ISSUE_STATUSES, AdminUnitVersion, Agency, Issue, Meeting, Task
 from ..permissions import Actor, require
 from ..retry import retrying
 from ..rules.open_status import CLOSED_ISSUE_STATUSES
@@ -63,12 +63,13 @@ def _check_status(status: str) -> str:
     return status
 
 
-def _units(session: Session, codes, province: str) -> list[AdminUnit]:
+def _units(session: Session, codes, province: str, day: dt.date) -> list[AdminUnitVersion]:
+    """The versions the codes named on ``day``, each the province itself or a unit under it."""
     codes = list(dict.fromkeys(codes or []))
     if not codes:
         return []
-    units = session.scalars(select(AdminUnit).where(AdminUnit.code.in_(codes))).all()
-    found = {u.code: u for u in units if u.parent_code == province or u.code == province}
+    found = {code: u for code, u in versions.versions_of(session, None, codes, day).items()
+             if _in_province(u, province)}
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationFailed(
@@ -76,6 +77,14 @@ def _units(session: Session, codes, province: str) -> list[AdminUnit]:
             f"These units are not in the selected province: {', '.join(missing)}.",
         )
     return [found[c] for c in codes]
+
+
+def _in_province(unit: AdminUnitVersion, province: str) -> bool:
+    while unit is not None:
+        if unit.level == "province":
+            return unit.code == province
+        unit = unit.parent
+    return False
 
 
 def _related_task(session: Session, task_id: int | None, province: str) -> int | None:
@@ -87,6 +96,14 @@ def _related_task(session: Session, task_id: int | None, province: str) -> int |
             f"Không tìm thấy nhiệm vụ liên quan số {task_id}.", f"The related task {task_id} does not exist."
         )
     return task.id
+
+
+def _province_id(session: Session, province: str, day: dt.date) -> int:
+    province_id = versions.version_id(session, "province", province, day)
+    if province_id is None:
+        raise ValidationFailed(f"Ngày {day:%d/%m/%Y} không có tỉnh mã {province}.",
+                               f"There was no province {province} on {day:%d/%m/%Y}.")
+    return province_id
 
 
 def _next_code(session: Session, province: str, year: int) -> str:
@@ -152,8 +169,7 @@ def raise_issue(
             code=_next_code(session, province, day.year),
             title=title,
             description=description,
-            province_code=province,
-            province_unit_id=versions.version_id(session, "province", province, day),
+            province_unit_id=_province_id(session, province, day),
             raised_by_code=raised_by,
             raised_on=day,
             related_task_id=_related_task(session, related_task_id, province),
@@ -165,10 +181,9 @@ def raise_issue(
             updated_at=now,
             updated_by_id=actor.user_id,
         )
-        issue.admin_units = _units(session, admin_units, province)
+        issue.admin_units = _units(session, admin_units, province, day)
         session.add(issue)
         session.flush()
-        versions.fill_links(session, "issue", issue.id, day)
         audit.record(session, actor, "issue.create", "issue", issue.id, None, issue_snapshot(issue))
         return issue
 
@@ -216,7 +231,7 @@ def update_issue(
             else:
                 issue.resolved_on = None
         if admin_units is not None:
-            issue.admin_units = _units(session, admin_units, issue.province_code)
+            issue.admin_units = _units(session, admin_units, issue.province_code, issue.raised_on)
         if related_task_id is not _UNSET:
             issue.related_task_id = _related_task(session, related_task_id, issue.province_code)
         after = issue_snapshot(issue)
@@ -224,9 +239,6 @@ def update_issue(
             return issue
         _touch(issue, actor)
         audit.record(session, actor, "issue.update", "issue", issue.id, before, issue_snapshot(issue))
-        if admin_units is not None:
-            session.flush()  # after every change: one UPDATE of the issue, then its new unit links' ids
-            versions.fill_links(session, "issue", issue.id, issue.raised_on)
         return issue
 
 

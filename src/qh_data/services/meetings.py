@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from .. import audit, clock
 from ..db import session_scope
 from ..errors import NotFound, ValidationFailed
-from ..models import AdminUnit, Agency, Meeting
+from ..models import Agency, Meeting
 from ..permissions import Actor, require
 from ..retry import retrying
 from ..text import clean_text
 from ..units import versions
+from ..units.scope import province_scope
 from ..versioning import bump, check_expected
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -88,7 +89,8 @@ def member_agencies(session: Session, province: str) -> list[Agency]:
     return list(
         session.scalars(
             select(Agency)
-            .where(Agency.province_code == province, Agency.is_committee_member.is_(True))
+            .where(Agency.province_unit_id.in_(province_scope(session.connection(), province)),
+                   Agency.is_committee_member.is_(True))
             .order_by(Agency.code)
         )
     )
@@ -138,10 +140,11 @@ def create_meeting(
     if not isinstance(held_on, dt.date):
         raise ValidationFailed("Hãy chọn ngày họp.", "Choose the meeting date.")
     with session_scope(engine) as session:
-        if session.get(AdminUnit, province) is None:
-            raise ValidationFailed(f"Không có tỉnh mã {province}.", f"There is no province {province}.")
-        meeting = Meeting(province_code=province, held_on=held_on, status="planned", version=1, **values,
-                          province_unit_id=versions.version_id(session, "province", province, held_on))
+        province_id = versions.version_id(session, "province", province, held_on)
+        if province_id is None:
+            raise ValidationFailed(f"Ngày {held_on:%d/%m/%Y} không có tỉnh mã {province}.",
+                                   f"There was no province {province} on {held_on:%d/%m/%Y}.")
+        meeting = Meeting(held_on=held_on, status="planned", version=1, **values, province_unit_id=province_id)
         meeting.invitees = province_agencies(session, invitees, province, "Thành phần mời", "Invitees")
         session.add(meeting)
         session.flush()

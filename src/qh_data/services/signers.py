@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from .. import audit, clock
 from ..db import session_scope
 from ..errors import NotFound, StaleEdit, ValidationFailed
-from ..models import SIGNED_DOCUMENTS, AdminUnit, DocumentSigner
+from ..models import SIGNED_DOCUMENTS, AdminUnitVersion, DocumentSigner
 from ..permissions import Actor, require
 from ..retry import retrying
 from ..text import clean_text
@@ -75,9 +75,10 @@ def set_signer(
         )
     fields = _clean(draft)
     with session_scope(engine) as s:
-        if s.get(AdminUnit, province) is None:
+        province_id = versions.version_id(s, "province", province, clock.today())  # a current setting
+        if province_id is None:
             raise NotFound(f"Không có tỉnh mã {province}.", f"There is no province with code {province}.")
-        row = s.get(DocumentSigner, (province, document), with_for_update=s.bind.dialect.name != "sqlite")
+        row = s.get(DocumentSigner, (province_id, document), with_for_update=s.bind.dialect.name != "sqlite")
         if row is not None:
             check_expected(s, row, expected_version)
         elif expected_version is not None:  # the form showed a setting that is gone
@@ -87,12 +88,11 @@ def set_signer(
             )
         before = signer_snapshot(row) if row is not None else None
         if row is None:
-            row = DocumentSigner(province_code=province, document=document, version=0)
+            row = DocumentSigner(province_unit=s.get(AdminUnitVersion, province_id), document=document, version=0)
             s.add(row)
         for key, value in fields.items():
             setattr(row, key, value)
         row.updated_at, row.updated_by_id = clock.now(), actor.user_id
-        row.province_unit_id = versions.version_id(s, "province", province, clock.today())  # a current setting
         bump(row)
         s.flush()
         after = signer_snapshot(row)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .. import audit, clock, periods
 from ..db import session_scope
 from ..errors import NotFound, StaleEdit, ValidationFailed
-from ..models import VALUE_KINDS, AdminUnit, Agency, Indicator, IndicatorValue, User
+from ..models import VALUE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue, User
 from ..permissions import Actor, allowed, require
 from ..retry import retrying
 from ..text import clean_text
@@ -55,17 +55,19 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[i:i + size]
 
 
-def owner_agencies(session: Session, indicator: Indicator, unit: AdminUnit) -> list[str]:
+def owner_agencies(session: Session, indicator: Indicator, unit: AdminUnitVersion) -> list[str]:
     """Agencies that may submit this figure: the department whose role owns the indicator, in the
     unit's province, and the district's People's Committee for its own district."""
-    province = unit.code if unit.level == "province" else unit.parent_code
+    province = unit.code if unit.level == "province" else unit.parent.code
     codes: list[str] = []
     if indicator.owner_role:
+        province_ids = select(AdminUnitVersion.id).where(AdminUnitVersion.level == "province",
+                                                         AdminUnitVersion.code == province)
         codes += list(session.scalars(select(Agency.code).where(Agency.role == indicator.owner_role,
-                                                                Agency.province_code == province)))
+                                                                Agency.province_unit_id.in_(province_ids))))
     if unit.level == "district":
         codes += list(session.scalars(select(Agency.code).where(Agency.kind == "ubnd_huyen",
-                                                                Agency.admin_unit_code == unit.code)))
+                                                                Agency.unit_id == unit.id)))
     return codes
 
 
@@ -76,7 +78,8 @@ def check_may_submit(session: Session, actor: Actor, pairs: set[tuple[str, str]]
         return
     indicators = {i.code: i for i in session.scalars(select(Indicator).where(
         Indicator.code.in_({i for i, _ in pairs})))}
-    units = {u.code: u for u in session.scalars(select(AdminUnit).where(AdminUnit.code.in_({u for _, u in pairs})))}
+    units = {u.code: u for u in session.scalars(select(AdminUnitVersion).where(
+        AdminUnitVersion.code.in_({u for _, u in pairs}), AdminUnitVersion.level != "country"))}
     for ind_code, unit_code in sorted(pairs):
         ind, unit = indicators.get(ind_code), units.get(unit_code)
         if ind is None or unit is None:
@@ -101,8 +104,9 @@ def _current(session: Session, keys: set[tuple[str, str, str, str]]) -> dict[tup
     lock = session.bind.dialect.name != "sqlite"
     for ind, units in by_indicator.items():
         for unit_chunk in _chunks(sorted(units)):
-            stmt = select(v.id, v.indicator_code, v.admin_unit_code, v.period, v.kind, v.revision).where(
-                v.superseded_at.is_(None), v.indicator_code == ind, v.admin_unit_code.in_(unit_chunk))
+            stmt = select(v.id, v.indicator_code, AdminUnitVersion.code, v.period, v.kind, v.revision).join(
+                AdminUnitVersion, AdminUnitVersion.id == v.unit_id).where(
+                v.superseded_at.is_(None), v.indicator_code == ind, AdminUnitVersion.code.in_(unit_chunk))
             if lock:
                 stmt = stmt.with_for_update()
             for rid, i, u, p, k, rev in session.execute(stmt):
@@ -158,8 +162,9 @@ def write_revisions(session: Session, actor: Actor, figures: Sequence[NewFigure]
     for f in figures:
         p = periods.parse(f.period)
         cur = current.get(f.key)
-        rows.append({"indicator_code": f.indicator, "admin_unit_code": f.unit_code, "period": p.code,
-                     "unit_id": unit_ids.get((f.unit_code, p.code)),
+        if (f.unit_code, p.code) not in unit_ids:
+            raise versions.no_unit_then(f.unit_code, p.code)
+        rows.append({"indicator_code": f.indicator, "period": p.code, "unit_id": unit_ids[(f.unit_code, p.code)],
                      "period_type": p.type, "year": p.year, "kind": f.kind, "value": f.value,
                      "revision": (cur[1] + 1) if cur else 1, "source": source, "file_name": file_name,
                      "submitted_by_id": actor.user_id, "submitted_at": now, "superseded_at": None,
@@ -255,7 +260,10 @@ def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str
     try:
         with session_scope(engine) as s:
             ind = s.get(Indicator, indicator)
-            unit = s.get(AdminUnit, unit_code)
+            unit_id = versions.figure_unit_ids(s, {(unit_code, period)}).get((unit_code, period))
+            unit = s.get(AdminUnitVersion, unit_id) if unit_id is not None else None
+            if unit is None and s.scalar(select(AdminUnitVersion.id).where(AdminUnitVersion.code == unit_code)):
+                raise versions.no_unit_then(unit_code, period)  # the code names a unit, but not in this period
             if ind is None or unit is None:
                 raise _unknown(indicator if ind is None else unit_code)
             if not allowed(actor, "values.import_any"):
@@ -271,7 +279,7 @@ def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str
                         f"Indicator '{ind.name_en}' cannot exceed {ind.max_value:g}; got {number:g}.")
             v = IndicatorValue
             cur = s.execute(select(v.id, v.revision, v.value).where(
-                v.indicator_code == indicator, v.admin_unit_code == unit_code, v.period == period, v.kind == kind,
+                v.indicator_code == indicator, v.unit_id == unit.id, v.period == period, v.kind == kind,
                 v.superseded_at.is_(None))).first()
             if expected_revision is not None and (cur.revision if cur else 0) != expected_revision:
                 raise _stale(s, NewFigure(indicator, unit_code, period, kind, number),
@@ -279,7 +287,7 @@ def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str
             figure = NewFigure(indicator, unit_code, period, kind, number, note, cur.id if cur else None)
             (row,) = write_revisions(s, actor, [figure], now=now, file_name=file_name, source=source)
             new_id = s.scalar(select(func.max(v.id)).where(
-                v.indicator_code == indicator, v.admin_unit_code == unit_code, v.period == period, v.kind == kind))
+                v.indicator_code == indicator, v.unit_id == unit.id, v.period == period, v.kind == kind))
             audit.record(s, actor, "value.submit", "indicator_value", new_id,
                          {"value": cur.value, "revision": cur.revision} if cur else None,
                          {"indicator": indicator, "unit": unit_code, "period": period, "kind": kind,

@@ -116,7 +116,7 @@ class Figures:
         nd = max(spec.decimals, 2)
 
         def row(period, ptype, kind, value, at, revision=1, superseded=None, note=None):
-            return dict(indicator_code=code, admin_unit_code=unit, period=period, period_type=ptype,
+            return dict(indicator_code=code, unit_id=self.places.unit_id[unit], period=period, period_type=ptype,
                         year=int(period[:4]), kind=kind, value=round(min(hi, max(lo, value)), nd), revision=revision,
                         source=SYNTH_SOURCE, submitted_at=at, superseded_at=superseded, is_demo=True, note=note)
 

@@ -6,7 +6,6 @@ populations and areas are invented. Agencies follow Lạng Sơn's real list, one
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import random
@@ -78,27 +77,35 @@ class Places:
         self.n_districts = sum(len(p["districts"]) for p in self.provinces)
         self.n_agencies = 0
         self.population: dict[str, int] = {}
+        # the id of each unit's one version: provinces and districts as they were before 1/7/2025
+        self.unit_id: dict[str, int] = {"VN": 1}
+        for p in self.provinces:
+            self.unit_id[p["code"]] = len(self.unit_id) + 1
+        for p in self.provinces:
+            for d in p["districts"]:
+                self.unit_id[d["code"]] = len(self.unit_id) + 1
         self.members: dict[str, list[str]] = {}
         self.role_of: dict[str, dict[str, str]] = {}  # province -> role -> agency code
         self.district_agency: dict[str, dict[str, str]] = {}  # province -> district -> agency code
 
     def units(self):
         rng = self.rng
-        yield dict(code="VN", name="Việt Nam", level="country", type=None, parent_code=None, area_km2=None,
-                   population_2019=None, valid_from=None, source=None, is_synthetic=False)
+        ids = self.unit_id
+        yield dict(id=1, code="VN", name="Việt Nam", level="country", type=None, parent_id=None, area_km2=None,
+                   population_2019=None, source=None, is_synthetic=False)
         for p in self.provinces:
-            yield dict(code=p["code"], name=p["name"], level="province",
-                       type="Thành phố" if p["code"] in CITY_PROVINCES else "Tỉnh", parent_code="VN",
-                       area_km2=None, population_2019=None, valid_from=dt.date(2008, 8, 1), source=UNIT_SOURCE, is_synthetic=True)
+            yield dict(id=ids[p["code"]], code=p["code"], name=p["name"], level="province",
+                       type="Thành phố" if p["code"] in CITY_PROVINCES else "Tỉnh", parent_id=1,
+                       area_km2=None, population_2019=None, source=UNIT_SOURCE, is_synthetic=True)
         for p in self.provinces:
             for d in p["districts"]:
                 urban = d["type"] in ("Quận", "Thành phố", "Thị xã")
                 pop = int(rng.lognormvariate(math.log(210_000 if urban else 120_000), 0.45))
                 area = round(rng.lognormvariate(math.log(60 if d["type"] == "Quận" else 650), 0.6), 2)
                 self.population[d["code"]] = pop
-                yield dict(code=d["code"], name=f"{d['type']} {d['name']}", level="district", type=d["type"], parent_code=p["code"],
-                           area_km2=area, population_2019=pop, valid_from=dt.date(2020, 1, 1), source=UNIT_SOURCE,
-                           is_synthetic=True)
+                yield dict(id=ids[d["code"]], code=d["code"], name=f"{d['type']} {d['name']}", level="district",
+                           type=d["type"], parent_id=ids[p["code"]], area_km2=area, population_2019=pop,
+                           source=UNIT_SOURCE, is_synthetic=True)
 
     def agencies(self):
         roles = agency_roles()
@@ -113,8 +120,8 @@ class Places:
                 member = r["kind"] in refdata.MEMBER_KINDS
                 full = r["name_vi"].format(pv=f"{word} {name}", p=name)
                 yield dict(code=ac, name=full, name_en=r["name_en"].format(pe=ascii_name), kind=r["kind"],
-                           role=r["role"], short_name=refdata.SHORT_NAMES.get(r["role"], full)[:80], province_code=code,
-                           admin_unit_code=code, is_committee_member=member, source=SYNTH_SOURCE,
+                           role=r["role"], short_name=refdata.SHORT_NAMES.get(r["role"], full)[:80],
+                           province_unit_id=self.unit_id[code], unit_id=self.unit_id[code], is_committee_member=member, source=SYNTH_SOURCE,
                            is_synthetic=True)
                 by_role[r["role"]] = ac
                 if member:
@@ -125,7 +132,8 @@ class Places:
                 full = f"{d['type']} {d['name']}"
                 yield dict(code=ac, name=f"UBND {d['type'].lower()} {d['name']}",
                            name_en=f"{ascii_letters(d['name'])} People's Committee", kind="ubnd_huyen", role="UBND_HUYEN",
-                           short_name=f"UBND {full}"[:80], province_code=code, admin_unit_code=d["code"],
+                           short_name=f"UBND {full}"[:80], province_unit_id=self.unit_id[code],
+                           unit_id=self.unit_id[d["code"]],
                            is_committee_member=True, source=SYNTH_SOURCE, is_synthetic=True)
                 members.append(ac)
                 by_district[d["code"]] = ac

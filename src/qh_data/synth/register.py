@@ -124,7 +124,8 @@ class Register:
                 iid = len(self.issues) + 1
                 stamp = dt.datetime.combine(raised, dt.time(9, 0))
                 self.issues.append(dict(
-                    id=iid, code=f"{prefix(prov)}-VM-{i + 1:04d}", title=title, province_code=prov,
+                    id=iid, code=f"{prefix(prov)}-VM-{i + 1:04d}", title=title,
+                    province_unit_id=self.places.unit_id[prov],
                     description=f"{title} (dữ liệu tổng hợp). Ảnh hưởng đến tiến độ các nhiệm vụ của Quy hoạch tỉnh.",
                     raised_by_code=agency, raised_on=raised,
                     related_task_id=related[i % len(related)] if related else None, severity=severity,
@@ -135,7 +136,7 @@ class Register:
                     decided_at_meeting_id=past[0]["id"] if decided else None, resolved_on=resolved,
                     for_next_meeting=status == "awaiting_decision", version=1, created_at=stamp, updated_at=stamp,
                     is_demo=True))
-                self.issue_units += [dict(issue_id=iid, admin_unit_code=u) for u in units]
+                self.issue_units += [dict(issue_id=iid, unit_id=self.places.unit_id[u]) for u in units]
         self.n_issues, self.n_meetings = len(self.issues), len(self.meetings)
         self.n_updates = len(self.updates)
 
@@ -149,7 +150,7 @@ class Register:
 
     def _meeting(self, prov: str, held_on: dt.date, number: int, planned: bool) -> dict:
         mid = len(self.meetings) + 1
-        m = dict(id=mid, province_code=prov, held_on=held_on, starts_at="08:00",
+        m = dict(id=mid, province_unit_id=self.places.unit_id[prov], held_on=held_on, starts_at="08:00",
                  title=f"Phiên họp định kỳ lần {number} của Ban Chỉ đạo về thực hiện Quy hoạch tỉnh",
                  kind="regular", chair="Chủ tịch UBND tỉnh, Trưởng Ban Chỉ đạo",
                  venue="Phòng họp số 1, trụ sở UBND tỉnh", status="planned" if planned else "held",
@@ -191,12 +192,12 @@ class Register:
         updated = dt.datetime.combine(min(today, end), dt.time(16, 0))
         self.tasks.append(dict(
             id=tid, code=f"{prefix(prov)}-{assigned.year}-{self.seq[key]:04d}", title=title, description=None,
-            province_code=prov, source_document=source, stage=stage, meeting_id=meeting, conclusion_id=conclusion,
+            province_unit_id=self.places.unit_id[prov], source_document=source, stage=stage, meeting_id=meeting, conclusion_id=conclusion,
             lead_agency_code=lead, assigned_on=assigned, due_on=due, status=status, percent_done=percent,
             done_on=done_on, version=steps + 1, created_at=dt.datetime.combine(assigned, dt.time(9, 0)),
             updated_at=updated, updated_by_id=None, is_demo=True))
         self.task_support += [dict(task_id=tid, agency_code=a) for a in supporting]
-        self.task_units += [dict(task_id=tid, admin_unit_code=u) for u in units]
+        self.task_units += [dict(task_id=tid, unit_id=self.places.unit_id[u]) for u in units]
         if task_is_open(status):
             self.open_tasks.setdefault((prov, lead), []).append(tid)
 

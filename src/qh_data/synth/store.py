@@ -28,9 +28,8 @@ from .. import audit, clock, schema
 from ..db import session_scope
 from ..demo import _users
 from ..errors import QHError
-from ..models import AdminUnit, Agency, Indicator, IndicatorValue
+from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue
 from ..permissions import SYSTEM
-from ..units import versions
 from .bulk import Bulk
 from .figures import FIGURES_PER_UNIT, Figures, indicator_specs
 from .places import Places
@@ -98,7 +97,7 @@ def synth(engine: Engine, *, scale: str = "national", today: dt.date | None = No
         if engine.dialect.name == "sqlite":  # room for the indexes' pages while 3 million rows go in
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         bulk = Bulk(conn)
-        bulk.rows(AdminUnit.__table__, places.units())
+        bulk.rows(AdminUnitVersion.__table__, places.units())
         bulk.rows(Agency.__table__, places.agencies())
         bulk.rows(Indicator.__table__, figures.indicators())
         n_values = bulk.rows(IndicatorValue.__table__, figures.values())
@@ -107,9 +106,9 @@ def synth(engine: Engine, *, scale: str = "national", today: dt.date | None = No
         register.build()
         for table, rows in register.tables():
             bulk.rows(table, rows)
-        versions.sync_from_codes(conn)  # unit ids beside the codes (issue 14, stage 2)
         if engine.dialect.name == "postgresql":
-            for table in ("meeting", "conclusion", "agenda_item", "task", "task_update", "issue"):
+            for table in ("admin_unit_version", "meeting", "conclusion", "agenda_item", "task", "task_update",
+                          "issue"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
         counts = {"provinces": len(places.provinces), "districts": places.n_districts,

@@ -1,11 +1,9 @@
-"""Unit versions on the write side (issue 14, stage 2 "expand"; docs/units-over-time.md).
+"""Which unit version a code means, on the write side (issue 14; docs/units-over-time.md).
 
-Every write that stores a unit code also stores the id of the ``admin_unit_version`` the code means:
-- ``version_ids`` / ``version_id``: the version of a code in force on a day, or over a period (one home for
-  "which version does this code mean then"; the services call it, they do not restate it);
-- ``sync_from_codes``: the bulk form for seeds (demo, synth), the same step as migration 0002: a version for
-  every ``admin_unit`` row that has none, and every empty id beside a code filled by joining on the code.
-Reads stay on codes in this stage.
+A write names units by code (a form, a workbook, a conclusion); what it stores is the id of the
+``admin_unit_version`` the code meant then. One home for that rule: ``version_ids`` / ``version_id`` (in force
+on a day, or over a period) and ``figure_unit_ids`` (a figure's unit: the version overlapping its period).
+A code with two versions over the span asked about raises ``AmbiguousUnitCode``; no version, ``no_unit_then``.
 """
 
 from __future__ import annotations
@@ -14,47 +12,36 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import periods
-from ..errors import QHError
-from ..models import (
-    AdminUnit,
-    AdminUnitVersion,
-    Agency,
-    DocumentSigner,
-    IndicatorValue,
-    Issue,
-    Meeting,
-    Task,
-    issue_admin_unit,
-    task_admin_unit,
-)
+from ..errors import QHError, ValidationFailed
+from ..models import AdminUnitVersion
 from ..rules import unit_validity
-
-# Start dates refdata gives without a source (docs/units-over-time.md, point 4): on a version they are NULL,
-# "in force since before the data begins". refdata.load writes these; migration 0002 keeps its own copy.
-PLACEHOLDER_VALID_FROM = {"province": dt.date(2008, 8, 1), "district": dt.date(2020, 1, 1)}
-
-# (table, code column, id column): every column that points at a unit by its code, and its id beside it.
-ID_COLUMNS = (
-    (Agency.__table__, "province_code", "province_unit_id"),
-    (Agency.__table__, "admin_unit_code", "unit_id"),
-    (IndicatorValue.__table__, "admin_unit_code", "unit_id"),
-    (Task.__table__, "province_code", "province_unit_id"),
-    (task_admin_unit, "admin_unit_code", "unit_id"),
-    (Issue.__table__, "province_code", "province_unit_id"),
-    (issue_admin_unit, "admin_unit_code", "unit_id"),
-    (Meeting.__table__, "province_code", "province_unit_id"),
-    (DocumentSigner.__table__, "province_code", "province_unit_id"),
-)
 
 V = AdminUnitVersion.__table__
 
 
 class AmbiguousUnitCode(QHError):
     """A code names two versions over the days asked about (a reused code, issue 14)."""
+
+
+def no_unit_then(code: str, period: str) -> ValidationFailed:
+    """A figure for a code that named no unit in its period (a district after 30/6/2025, a new commune
+    before 1/7/2025)."""
+    return ValidationFailed(f"Mã đơn vị {code} không ứng với đơn vị hành chính nào trong kỳ {period}.",
+                            f"Unit code {code} names no administrative unit in period {period}.")
+
+
+def versions_of(session: Session, level: str | None, codes: Iterable[str], day: dt.date
+                ) -> dict[str, AdminUnitVersion]:
+    """{code: version} of the versions in force on ``day`` (ORM objects, for relationships)."""
+    ids = version_ids(session, codes, day, level=level)
+    if not ids:
+        return {}
+    rows = session.scalars(select(AdminUnitVersion).where(AdminUnitVersion.id.in_(ids.values())))
+    return {row.code: row for row in rows}
 
 
 @functools.cache
@@ -98,42 +85,11 @@ def version_id(conn: Connection | Session, level: str | None, code: str | None, 
     return version_ids(conn, [code], day, level=level).get(code)
 
 
-def sync_from_codes(conn: Connection) -> dict[str, int]:
-    """Bulk step for seeds: a version for every unit without one, then every empty id filled from its code.
-
-    Exact while each code has one version (stage 2: a reused code cannot be stored yet, ``admin_unit.code``
-    is the key); refuses otherwise. Returns the counts written.
-    """
-    U = AdminUnit.__table__
-    valid_from = case(*((and_(U.c.level == lvl, U.c.valid_from == day), None)
-                        for lvl, day in PLACEHOLDER_VALID_FROM.items()), else_=U.c.valid_from)
-    missing = select(U.c.level, U.c.code, valid_from, U.c.valid_to, U.c.name, U.c.type, U.c.area_km2,
-                     U.c.population_2019, U.c.source, U.c.is_synthetic).where(
-        ~exists().where(V.c.level == U.c.level, V.c.code == U.c.code)).order_by(U.c.level, U.c.code)
-    cols = ["level", "code", "valid_from", "valid_to", "name", "type", "area_km2", "population_2019", "source",
-            "is_synthetic"]
-    added = conn.execute(insert(V).from_select(cols, missing)).rowcount
-    reused = conn.execute(select(V.c.code).group_by(V.c.code).having(func.count() > 1).limit(1)).first()
-    if reused is not None:
-        raise AmbiguousUnitCode(
-            f"Mã {reused.code} có hơn một phiên bản đơn vị: không gán được theo mã.",
-            f"Code {reused.code} has more than one unit version: ids cannot be filled from codes.")
-    parent = V.alias("parent")
-    conn.execute(update(V).where(V.c.parent_id.is_(None)).values(parent_id=select(parent.c.id).where(
-        U.c.level == V.c.level, U.c.code == V.c.code, parent.c.code == U.c.parent_code).scalar_subquery()))
-    filled = {}
-    for table, code_col, id_col in ID_COLUMNS:
-        stmt = update(table).where(table.c[id_col].is_(None), table.c[code_col].is_not(None)).values(
-            {id_col: select(V.c.id).where(V.c.code == table.c[code_col]).scalar_subquery()})
-        filled[f"{table.name}.{id_col}"] = conn.execute(stmt).rowcount
-    return {"versions": added, **filled}
-
-
 def figure_unit_ids(conn: Connection | Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """{(unit code, period code): version id} for figures: the version overlapping the period.
 
-    (Targets will take the version the plan was drawn on, docs/units-over-time.md; at this stage each code
-    has one version, so both rules give the same id.)
+    (A target is on the version in force over its period too; docs/units-over-time.md discusses the
+    version the plan was drawn on.)
     """
     by_period: dict[str, set[str]] = {}
     for code, period in keys:
@@ -143,17 +99,3 @@ def figure_unit_ids(conn: Connection | Session, keys: Iterable[tuple[str, str]])
         p = periods.parse(period)
         out.update({(code, period): vid for code, vid in version_ids(conn, codes, p.start, p.end).items()})
     return out
-
-
-LINKS = {"task": (task_admin_unit, "task_id"), "issue": (issue_admin_unit, "issue_id")}
-
-
-def fill_links(session: Session, owner: str, owner_id: int, day: dt.date) -> None:
-    """Fill the empty unit ids of one task's or issue's unit links (``owner`` "task" or "issue", after a
-    flush) with the versions in force on ``day`` (the task's ``assigned_on``, the issue's ``raised_on``)."""
-    table, owner_column = LINKS[owner]
-    codes = session.execute(select(table.c.admin_unit_code).where(
-        table.c[owner_column] == owner_id, table.c.unit_id.is_(None))).scalars().all()
-    for code, vid in version_ids(session, codes, day).items():
-        session.execute(update(table).where(table.c[owner_column] == owner_id, table.c.admin_unit_code == code)
-                        .values(unit_id=vid))
