@@ -49,6 +49,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "conclusion.manage": {"dpi_editor", "admin"},
     "values.submit": {"agency_editor", "dpi_editor", "admin"},
     "values.import_any": {"dpi_editor", "admin"},
+    "intake.profile": {"dpi_editor", "admin"},
     "audit.view": {"dpi_editor", "admin"},
     "user.manage": {"admin"},
     "settings.manage": {"admin"},

@@ -53,12 +53,14 @@ def _by_name(names: dict[str, str]) -> dict[str, str | None]:
     return out
 
 
-def _read_catalogue(engine: Engine, province: str | None):
+def _read_catalogue(engine: Engine, province: str | None, levels: tuple[str, ...]):
     with read_session(engine) as s:
         indicators = {i.code: i for i in s.scalars(select(Indicator))}
-        units_all = list(s.scalars(select(AdminUnit).where(AdminUnit.level.in_(("district", "province")))))
+        units_all = list(s.scalars(select(AdminUnit).where(AdminUnit.level.in_(levels))))
+        parents = {u.code: u.parent_code for u in units_all}
         units = {u.code: u for u in units_all
-                 if not province or u.code == province or u.parent_code == province}
+                 if not province or u.code == province or u.parent_code == province
+                 or parents.get(u.parent_code) == province}
         stmt = select(Agency).where(Agency.province_code == province) if province else select(Agency)
         agencies = list(s.scalars(stmt))
         for obj in (*indicators.values(), *units.values(), *agencies):
@@ -66,9 +68,11 @@ def _read_catalogue(engine: Engine, province: str | None):
     return indicators, units, agencies
 
 
-def load_lookups(engine: Engine, province: str | None) -> Lookups:
-    """The catalogue, the areas of ``province`` (every area without one) and its agencies."""
-    indicators, units, agencies = _read_catalogue(engine, province)
+def load_lookups(engine: Engine, province: str | None,
+                 levels: tuple[str, ...] = ("district", "province")) -> Lookups:
+    """The catalogue, the areas of ``province`` (every area without one) and its agencies. The templates
+    name provinces and districts; the senders' own workbooks (``intake.foreign``) communes too."""
+    indicators, units, agencies = _read_catalogue(engine, province, levels)
     roles: dict[str, list[str]] = defaultdict(list)
     ubnd: dict[str, str] = {}
     for a in agencies:
