@@ -51,8 +51,8 @@ def _write_sheet(ws, s: Sheet) -> dict[str, int]:
     if len(s.sender) > 1:
         ws["A2"] = s.sender[1]
         ws.merge_cells("A2:C2")
-    ws[f"{chr(ord('A') + width - 3)}1"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    ws[f"{chr(ord('A') + width - 3)}2"] = "Độc lập - Tự do - Hạnh phúc"
+    ws[f"{chr(ord('A') + max(width - 3, 3))}1"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    ws[f"{chr(ord('A') + max(width - 3, 3))}2"] = "Độc lập - Tự do - Hạnh phúc"
     ws["A4"] = s.report_title
     ws.merge_cells(f"A4:{last}4")
     ws["A5"] = "(Kèm theo báo cáo của đơn vị)"
@@ -121,7 +121,8 @@ def with_cached_value(data: bytes, sheet_index: int, cell: str, value: str) -> b
                 text = body.decode()
                 start = text.index(f'<c r="{cell}"')
                 end = text.index("</c>", start)
-                text = text[:end] + f"<v>{value}</v>" + text[end:]
+                text = text[:start] + text[start:end].replace("<v></v>", "").replace("<v/>", "") \
+                    + f"<v>{value}</v>" + text[end:]
                 body = text.encode()
             dst.writestr(item, body)
     return out.getvalue()

@@ -29,7 +29,7 @@ from .. import periods
 from ..permissions import Actor, require
 from ..units import versions
 from . import numbers, reader
-from .common import Report, shown
+from .common import TEMPLATE_MARK, Report, shown
 from .lookups import load_lookups
 from .mapping import ColumnChoice, Mapping, RowChoice, SheetChoice
 from .match_rows import Matcher
@@ -312,3 +312,30 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
         report.error("nothing_mapped", "Không có số liệu nào được gắn với chỉ tiêu và kỳ: chưa có gì để nhập.",
                      "No figure is matched to an indicator and a period: there is nothing to import.")
     return plan
+
+
+def is_template(source: bytes | str | Path | BinaryIO, file_name: str | None = None) -> bool:
+    """True for the system's own template (its hidden identity sheet), and for a file that cannot be read at
+    all (the template's dry run names the refusal)."""
+    try:
+        upload = _open(source, file_name)
+        with reader.Book(upload) as book:
+            meta = book.meta()
+    except reader.FileRefused:
+        return True
+    return meta is not None and meta.get("template") == TEMPLATE_MARK
+
+
+def as_json(plan: Plan, mapping: Mapping | None = None) -> dict:
+    """``qh import FILE --dry-run --json``: the mapping, the figures found and the problems, one document."""
+    return {
+        "file": {"name": plan.file_name, "sha256": plan.sha256, "kind": plan.kind},
+        "mapping": mapping.as_dict() if mapping is not None else {"template": True},
+        "rows": [{"sheet": r.sheet, "cell": r.cell, "indicator_code": r.indicator, "unit_code": r.unit_code,
+                  "period": r.period, "kind": r.kind, "value": r.value, "status": r.outcome}
+                 for r in plan.rows if hasattr(r, "indicator")],
+        "problems": [{"severity": p.severity, "code": p.code, "sheet": p.sheet or "", "cell": p.cell,
+                      "value": p.value, "message_vi": p.message_vi, "message_en": p.message_en}
+                     for p in plan.sorted_problems()],
+        "counts": plan.counts,
+    }

@@ -165,7 +165,10 @@ def find_table(book: Book, ws) -> Table | None:
         return None
     ranges = _merged_fill(book, ws, grid)
     top_rows = sorted(r for r in grid if r <= HEADER_SCAN)
-    year = context_year(_text(c.value) for r in top_rows for c in grid[r])
+    first_named = next((r for r in top_rows if any(read_heading(c.value).role == "name"
+                                                   for c in grid[r] if isinstance(c.value, str))), None)
+    year = context_year(_text(c.value) for r in top_rows if first_named is None or r < first_named
+                        for c in grid[r])
     best, best_row = 0, None
     for r in top_rows:
         score, _ = _header_score(grid[r], year)
@@ -175,14 +178,17 @@ def find_table(book: Book, ws) -> Table | None:
         return None
     header_rows = [best_row]
     width = max(len(grid[best_row]), 1)
+    above = best_row - 1
+    if above in grid and any(b <= above and d >= best_row for _, b, _, d in ranges):
+        header_rows.insert(0, above)  # the parents of a two-row header (merged down over this row)
     nxt = best_row + 1
-    below = grid.get(nxt)
+    below = grid.get(nxt) if len(header_rows) == 1 else None
     if below is not None and not _is_numbering(below):
-        sub_score, sub = _header_score(below, year)
-        texts = [c for c in below if isinstance(c.value, str) and c.value.strip()]
         numbers_below = any(isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in below[3:])
-        if texts and not numbers_below and any(m.role in ("value", "ignored", "unknown") for m in sub):
-            header_rows.append(nxt)
+        alone = [read_heading(h, year).role for h in _joined_headings(grid, [best_row], width)]
+        joined = [read_heading(h, year).role for h in _joined_headings(grid, [best_row, nxt], width)]
+        if not numbers_below and joined.count("value") > alone.count("value"):
+            header_rows.append(nxt)  # a second header row under merged parents ("Năm 2025" / "Kế hoạch")
     headings = _joined_headings(grid, header_rows, width)
     columns = [Column(i, h, read_heading(h, year)) for i, h in enumerate(headings, start=1) if h]
     title_lines = [_text(c.value) for r in top_rows if r < header_rows[0] for c in grid[r] if _text(c.value)]
