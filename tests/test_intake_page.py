@@ -185,3 +185,31 @@ def test_the_page_in_english(store):
     report = table(at, tr("intake.col_message", "en"))
     assert list(report.columns)[:2] == [tr("intake.col_severity", "en"), tr("intake.col_sheet", "en")]
     assert report.iloc[0][tr("intake.col_message", "en")].startswith("'12a' is not a number")
+
+
+def test_a_senders_own_workbook_in_three_confirmations(store):
+    """Issue 16: a Biểu 01 of Sở Tài chính, not the template: the proposed mapping is shown, the user reads
+    the file that way (1), confirms the write (2) with the profile kept; next time the profile is named."""
+    from qh_data.intake import profiles
+    from tests.foreign_workbooks import Sheet, workbook
+
+    data = workbook(Sheet(rows=[(1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "600,25",
+                                 "1.300,5", 1400, None)]))
+    at = upload(signed_in(), "so-tai-chinh-bieu-01.xlsx", data)
+    clean(at)
+    assert any(tr("intake.f_heading_title") in m.value for m in at.markdown)
+    assert any("Sở Tài chính tỉnh Lạng Sơn" in m.value for m in at.markdown)
+    at.toggle(key="intake_f_read").set_value(True).run()
+    clean(at)
+    confirm = at.button(key="intake_confirm")
+    assert confirm.label == tr("intake.confirm", n="4")
+    at = confirm.click().run()
+    clean(at)
+    with read_session(store) as s:
+        written = s.scalars(select(IndicatorValue).where(
+            IndicatorValue.file_name == "so-tai-chinh-bieu-01.xlsx")).all()
+        assert sorted((r.period, r.kind, r.value) for r in written) == [
+            ("2024", "actual", 1234.5), ("2025", "estimate", 1300.5), ("2025-H1", "estimate", 600.25),
+            ("2026", "target", 1400.0)]
+        assert all(r.admin_unit_code == "20" and "SHA-256" in r.source for r in written)
+    assert [p["name"] for p in profiles.list_profiles(store)] == ["SỞ TÀI CHÍNH"]
