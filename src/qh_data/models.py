@@ -2,6 +2,9 @@
 
 Schema changes go through Alembic (src/qh_data/migrations); never call
 ``Base.metadata.create_all`` outside tests that compare models and migrations.
+
+Longer than 500 lines because every table of the store is declared here, in one place, and
+``schema.differences()`` compares this one metadata with the migrations.
 """
 
 from __future__ import annotations
