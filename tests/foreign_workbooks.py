@@ -15,14 +15,15 @@ import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from qh_data.db import session_scope
-from qh_data.models import AdminUnit
+from qh_data.models import AdminUnit, AdminUnitVersion
 from qh_data.units import versions
 
 HEADER = ["STT", "Chỉ tiêu", "ĐVT", "Thực hiện 2024", "Ước TH 6 tháng 2025", "Ước TH năm 2025", "Kế hoạch 2026",
           "Ghi chú"]
+LANG_SON_DISTRICTS = [str(c) for c in range(178, 190) if c != 179]
 COMMUNES = [("06001", "Xã Đoàn Kết"), ("06004", "Xã Quốc Khánh"), ("05977", "Phường Đông Kinh")]
 
 
@@ -40,6 +41,8 @@ class Sheet:
     total: bool = True
     signature: bool = True
     hidden: bool = False
+    hidden_rows: list[int] = field(default_factory=list)  # offsets into ``rows``
+    data_merges: list[str] = field(default_factory=list)  # merged ranges over data cells
     formulas: dict[str, str] = field(default_factory=dict)  # cell -> formula
 
 
@@ -77,6 +80,10 @@ def _write_sheet(ws, s: Sheet) -> dict[str, int]:
         for i, v in enumerate(row, start=1):
             if v is not None:
                 ws.cell(first + offset, i, v)
+    for offset in s.hidden_rows:
+        ws.row_dimensions[first + offset].hidden = True
+    for ref in s.data_merges:
+        ws.merge_cells(ref)
     r = first + len(s.rows)
     if s.total:
         ws.cell(r, 1, "Tổng cộng")
@@ -129,9 +136,13 @@ def with_cached_value(data: bytes, sheet_index: int, cell: str, value: str) -> b
 
 
 def add_communes(engine) -> None:
-    """A few Lạng Sơn communes in force from 01/7/2025 (the reform), with their unit versions."""
+    """A few Lạng Sơn communes in force from 01/7/2025 (the reform), with their unit versions; the
+    province's district versions end on 30/6/2025 (the demo leaves them open)."""
     with session_scope(engine) as s:
         s.execute(insert(AdminUnit), [dict(code=code, name=name, level="commune", type=name.split()[0],
                                            parent_code="20", valid_from=dt.date(2025, 7, 1), is_synthetic=False)
                                       for code, name in COMMUNES])
         versions.sync_from_codes(s.connection())
+        s.execute(update(AdminUnitVersion).where(AdminUnitVersion.level == "district",
+                                                 AdminUnitVersion.code.in_(LANG_SON_DISTRICTS))
+                  .values(valid_to=dt.date(2025, 6, 30)))

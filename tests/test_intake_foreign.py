@@ -304,3 +304,88 @@ def test_the_template_header_is_not_taken_for_a_senders_layout(read_engine):
     assert data is not None and foreign.is_template(data)
     assert not foreign.is_template(workbook(SO_TC))
     assert HEADER[1] == "Chỉ tiêu"
+
+
+# --- bad input: every problem a sentence, the store untouched ---------------------------------------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+def _ods() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return buf.getvalue()
+
+
+REFUSED = [
+    ("encrypted", OLE + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64),
+    ("xls", OLE + b"Workbook" + b"\x00" * 64),
+    ("ods", _ods()),
+    ("not_excel", "STT;Tên;Đơn;Năm 2024\n1;Dân;ngươi;5.120\n".encode("cp1258")),  # a CSV, Windows-1258
+    ("not_excel", "STT\tChỉ tiêu\tThực hiện 2024\n1\tDân số\t5.120\n".encode("utf-16")),
+    ("damaged", workbook(SO_TC)[:3000]),
+    ("empty_file", b""),
+]
+
+
+@pytest.mark.parametrize("code, data", REFUSED, ids=[f"{c}-{i}" for i, (c, _) in enumerate(REFUSED)])
+def test_files_that_cannot_be_read_are_refused_in_a_sentence(demo_engine, code, data):
+    before = checksum(demo_engine)
+    dpi = actor(demo_engine, "dpi")
+    proposal = foreign.propose(demo_engine, dpi, data, "bao-cao.xlsx")
+    assert [p.code for p in proposal.problems] == [code]
+    p = proposal.problems[0]
+    assert "bao-cao.xlsx" in p.message_vi and "bao-cao.xlsx" in p.message_en
+    plan = foreign.dry_run(demo_engine, dpi, data, "bao-cao.xlsx", proposal.mapping)
+    assert not plan.ok
+    assert checksum(demo_engine) == before
+
+
+def test_hidden_rows_merged_figures_dates_as_text_and_twenty_sheets(read_engine):
+    rows = [(1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "600,25", None, None),
+            (2, "Dân số trung bình", "Người", "01/7/2025", None, None, None),
+            (3, "Tỷ lệ hộ nghèo đa chiều", "%", "12,5", "11", None, None),
+            (4, "Tỷ lệ lao động qua đào tạo", "%", "66,5", "67", None, None)]
+    main = Sheet(rows=rows, hidden_rows=[2], data_merges=["D11:E11"])
+    others = [Sheet(title=f"Phụ lục {i}", header=["STT", "Chỉ tiêu", "ĐVT", f"Thực hiện {2000 + i}", "Ghi chú"],
+                    rows=[(1, "Tốc độ tăng trưởng GRDP", "%", f"{i},5")]) for i in range(1, 20)]
+    proposal, plan = run(read_engine, workbook(main, *others))
+    assert len(proposal.mapping.sheets) == 20
+    found = problems(plan)
+    f = first_row(main)
+    assert ("skipped_hidden", "Biểu 01", str(f + 2)) in found  # the hidden row: left out, and said so
+    assert ("not_number", "Biểu 01", f"D{f + 1}") in found  # a date typed as text
+    assert ("merged_cells", "Biểu 01", "") in found
+    got = figures(plan)
+    assert ("Biểu 01", f"D{f + 2}") not in got
+    assert got[("Phụ lục 19", "D8")] == ("grdp_growth", "20", "2019", "actual", 19.5)
+    assert ("Biểu 01", f"E{f + 3}") not in got  # E11 lies under the merge of D11:E11: read once, in D11
+    assert got[("Biểu 01", f"D{f + 3}")][4] == 66.5
+
+
+def test_a_district_column_of_a_period_after_the_districts_ended(read_store, backend):
+    engine = communes_store(read_store, backend)
+    sheet = Sheet(sender=("UBND HUYỆN CAO LỘC",), rows=[(1, "Dân số trung bình", "Người", "80.100", "80.300",
+                                                          "80.500", "81.000")])
+    proposal, plan = run(engine, workbook(sheet))
+    assert proposal.mapping.unit_code == "183"
+    found = problems(plan)
+    f = first_row(sheet)
+    assert ("unit_not_in_period", "Biểu 01", f"G{f}") in found  # Kế hoạch 2026: no district then
+    assert {cell for _, cell in figures(plan)} == {f"D{f}", f"E{f}", f"F{f}"}
+
+
+def test_an_agency_editor_sends_its_own_indicators_only(demo_engine):
+    before = checksum(demo_engine)
+    sheet = Sheet(sender=("UBND TỈNH LẠNG SƠN", "SỞ XÂY DỰNG"),
+                  rows=[(1, "Tỷ lệ dân số thành thị", "%", "24,5", "25", "25,5", "27"),
+                        (2, "Tỷ lệ hộ nghèo đa chiều", "%", "12,5", "11", "10,5", "9")])
+    proposal, plan = run(demo_engine, workbook(sheet), user="editor.sxd")
+    assert proposal.mapping.agency_code == "LS-SXD"
+    assert ("not_permitted", "Biểu 01", "B9") in problems(plan) and not plan.ok
+    assert checksum(demo_engine) == before

@@ -128,6 +128,8 @@ def foreign_flow(v, upload, show_plan) -> None:
     for index, sheet in enumerate(mapping.sheets):
         with st.expander(t("intake.f_sheet", title=sheet.title, rows=len(sheet.rows)), expanded=index == 0):
             sheet.include = st.toggle(t("intake.f_include"), value=sheet.include, key=f"intake_f_inc_{index}")
+            if skipped := foreign.skipped_text(sheet, v.lang):
+                st.caption(t("intake.f_skipped", rows=esc_md(skipped)))
             _columns(v, sheet, index)
             _rows(v, sheet, index)
     may_keep = permissions.allowed(v.actor, "intake.profile")

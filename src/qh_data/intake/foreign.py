@@ -48,7 +48,16 @@ SKIP_WORDS = {"total": ("dòng tổng", "a total row"), "section": ("dòng tiêu
               "signature": ("phần ký tên: hết bảng", "the signature block: end of the table"),
               "numbering": ("dòng đánh số cột", "the column numbers row"),
               "no_name": ("dòng có số nhưng không có tên chỉ tiêu", "figures without an indicator name"),
+              "hidden": ("dòng bị ẩn trong Excel", "a row hidden in Excel"),
               "blank": ("dòng trống", "a blank row")}
+WARNED_SKIPS = ("no_name", "hidden")  # skipped rows with figures: the dry run says so at the row
+
+
+def skipped_text(sheet: SheetChoice, lang: str = "vi") -> str:
+    """The rows a sheet's reading left out, with why: "dòng 12 (dòng tổng), dòng 15 (phần ký tên: …)"."""
+    word = "dòng" if lang == "vi" else "row"
+    return ", ".join(f"{word} {row} ({SKIP_WORDS.get(why, (why, why))[0 if lang == 'vi' else 1]})"
+                     for row, why in sheet.skipped if why != "blank")
 
 
 @dataclass
@@ -62,10 +71,9 @@ class Proposal:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def _actor_province(engine: Engine, actor: Actor) -> str | None:
+def _actor_province(directory: Directory, actor: Actor) -> str | None:
     if not actor.agency_code:
         return None
-    directory = Directory.load(engine)
     return next((a["province_code"] for a in directory.agencies if a["code"] == actor.agency_code), None)
 
 
@@ -104,7 +112,7 @@ def propose(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
         return Proposal(Mapping(name, "", {}, None, None, []), report.problems)
     directory = Directory.load(engine)
     lines = [line for t in tables for line in t.title_lines]
-    sender = read_sender(lines, directory, _actor_province(engine, actor))
+    sender = read_sender(lines, directory, _actor_province(directory, actor))
     lookups = load_lookups(engine, None, LEVELS)
     matcher = Matcher(lookups.indicators)
     fp = fingerprint(_sheet_choice(t, matcher, {}) for t in tables) if tables else ""
@@ -298,6 +306,16 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
     style = numbers.file_style(readings)
     builder = _Builder(engine, mapping, report, lookups)
     raws = [raw for table, choice in chosen for raw in builder.rows(table, choice, cached, style)]
+    for table, choice in chosen:
+        for number, why in choice.skipped:
+            if why in WARNED_SKIPS:
+                vi, en = SKIP_WORDS[why]
+                report.warning(f"skipped_{why}",
+                               f"Dòng {number} có số liệu nhưng không được đọc: {vi}. Nếu cần nhập, hãy "
+                               "ghi tên chỉ tiêu hoặc bỏ ẩn dòng rồi gửi lại tệp.",
+                               f"Row {number} holds figures but was not read: {en}. To import it, give it an "
+                               "indicator name or unhide it, then send the file again.", sheet=table.title,
+                               row=number)
     for title, number, name in mapping.unsettled():
         report.error("row_not_mapped",
                      f"Dòng '{shown(name)}' chưa được gắn với chỉ tiêu nào: hãy chọn chỉ tiêu hoặc chọn 'Không nhập "

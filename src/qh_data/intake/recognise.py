@@ -87,27 +87,29 @@ def _text(value) -> str:
     return norm_text(value)
 
 
-def _merged_fill(book: Book, ws, grid: dict[int, list[Cell]]) -> list[tuple[int, int, int, int]]:
-    """Copy a merged range's top-left value over the range (headings); returns the ranges."""
+def _merged_fill(book: Book, ws, grid: dict[int, list[Cell]]):
+    """The merged ranges, and a copy of the top rows with each range's top-left value copied over the
+    range (headings read whole); the data rows themselves are never filled (a merged figure counts once)."""
     ranges = []
+    top = {r: list(cells) for r, cells in grid.items() if r <= HEADER_SCAN + 2}
     for ref in book.merged_ranges(ws):
         try:
             min_col, min_row, max_col, max_row = range_boundaries(ref)
         except ValueError:
             continue
         ranges.append((min_col, min_row, max_col, max_row))
-        top = grid.get(min_row)
-        if top is None or min_col > len(top):
+        first = top.get(min_row)
+        if first is None or min_col > len(first):
             continue
-        source = top[min_col - 1]
+        source = first[min_col - 1]
         for r in range(min_row, max_row + 1):
-            row = grid.get(r)
+            row = top.get(r)
             if row is None:
                 continue
             for c in range(min_col, min(max_col, len(row)) + 1):
                 if (r, c) != (min_row, min_col) and row[c - 1].value in (None, ""):
                     row[c - 1] = Cell(source.value, "s", None)
-    return ranges
+    return ranges, top
 
 
 def _read_grid(book: Book, ws) -> dict[int, list[Cell]]:
@@ -163,41 +165,42 @@ def find_table(book: Book, ws) -> Table | None:
     grid = _read_grid(book, ws)
     if not grid:
         return None
-    ranges = _merged_fill(book, ws, grid)
-    top_rows = sorted(r for r in grid if r <= HEADER_SCAN)
+    ranges, filled = _merged_fill(book, ws, grid)
+    top_rows = sorted(r for r in filled if r <= HEADER_SCAN)
     first_named = next((r for r in top_rows if any(read_heading(c.value).role == "name"
-                                                   for c in grid[r] if isinstance(c.value, str))), None)
+                                                   for c in filled[r] if isinstance(c.value, str))), None)
     year = context_year(_text(c.value) for r in top_rows if first_named is None or r < first_named
-                        for c in grid[r])
+                        for c in filled[r])
     best, best_row = 0, None
     for r in top_rows:
-        score, _ = _header_score(grid[r], year)
+        score, _ = _header_score(filled[r], year)
         if score > best:
             best, best_row = score, r
     if best_row is None:
         return None
     header_rows = [best_row]
-    width = max(len(grid[best_row]), 1)
+    width = max(len(filled[best_row]), 1)
     above = best_row - 1
-    if above in grid and any(b <= above and d >= best_row for _, b, _, d in ranges):
+    if above in filled and any(b <= above and d >= best_row for _, b, _, d in ranges):
         header_rows.insert(0, above)  # the parents of a two-row header (merged down over this row)
     nxt = best_row + 1
-    below = grid.get(nxt) if len(header_rows) == 1 else None
+    below = filled.get(nxt) if len(header_rows) == 1 else None
     if below is not None and not _is_numbering(below):
         numbers_below = any(isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in below[3:])
-        alone = [read_heading(h, year).role for h in _joined_headings(grid, [best_row], width)]
-        joined = [read_heading(h, year).role for h in _joined_headings(grid, [best_row, nxt], width)]
+        alone = [read_heading(h, year).role for h in _joined_headings(filled, [best_row], width)]
+        joined = [read_heading(h, year).role for h in _joined_headings(filled, [best_row, nxt], width)]
         if not numbers_below and joined.count("value") > alone.count("value"):
             header_rows.append(nxt)  # a second header row under merged parents ("Năm 2025" / "Kế hoạch")
-    headings = _joined_headings(grid, header_rows, width)
+    headings = _joined_headings(filled, header_rows, width)
     columns = [Column(i, h, read_heading(h, year)) for i, h in enumerate(headings, start=1) if h]
-    title_lines = [_text(c.value) for r in top_rows if r < header_rows[0] for c in grid[r] if _text(c.value)]
+    title_lines = list(dict.fromkeys(_text(c.value) for r in top_rows if r < header_rows[0] for c in filled[r]
+                                     if _text(c.value)))
     table = Table(ws.title, header_rows[-1], title_lines, columns)
-    _read_rows(table, grid, ranges)
+    _read_rows(table, grid, ranges, book.hidden_rows(ws))
     return table
 
 
-def _read_rows(table: Table, grid: dict[int, list[Cell]], ranges) -> None:
+def _read_rows(table: Table, grid: dict[int, list[Cell]], ranges, hidden: set[int]) -> None:
     name_col, unit_col = table.role_column("name"), table.role_column("unit")
     note_col, stt_col = table.role_column("note"), table.role_column("stt")
     value_cols = [c for c in table.columns if c.meaning.role in ("value", "unknown")]
@@ -218,8 +221,9 @@ def _read_rows(table: Table, grid: dict[int, list[Cell]], ranges) -> None:
         name = _text(at(row, name_col).value) if at(row, name_col) else ""
         cells = {c.index: cell for c in value_cols if (cell := at(row, c)) is not None
                  and cell.value not in (None, "")}
-        folded = " ".join(words_of(name))
-        if folded in _TOTALS or folded.startswith("tong cong"):
+        labels = [" ".join(words_of(c.value)) for c in row[:max(name_col.index if name_col else 2, 2)]
+                  if isinstance(c.value, str)]  # a total's label may sit in a merged STT + name cell
+        if any(x in _TOTALS or x.startswith("tong cong") for x in labels):
             table.skipped.append((r, "total"))
             continue
         if not name:
@@ -228,6 +232,9 @@ def _read_rows(table: Table, grid: dict[int, list[Cell]], ranges) -> None:
         if not cells:
             stt = _text(at(row, stt_col).value).lower() if at(row, stt_col) else ""
             table.skipped.append((r, "section" if _ROMAN.match(stt) or name.isupper() else "no_figures"))
+            continue
+        if r in hidden:
+            table.skipped.append((r, "hidden"))  # a row hidden in Excel is left out, and the user told
             continue
         for a, b, c, d in data_merges:
             if b <= r <= d and any(a <= i <= c for i in cells):

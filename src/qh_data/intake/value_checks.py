@@ -283,7 +283,7 @@ class RowChecker:
     def __init__(self, actor: Actor, lookups: Lookups, report: Report, sheet: str, style: str | None):
         self.actor, self.lookups, self.report, self.sheet, self.style = actor, lookups, report, sheet, style
         self.period_codes: dict[str, str] = {}
-        self.first_row: dict[tuple, int] = {}
+        self.first_row: dict[tuple, int | str] = {}
         self.may_any = allowed(actor, "values.import_any")
         self.permitted: dict[tuple[str, str], bool] = {}
 
@@ -312,7 +312,8 @@ class RowChecker:
         key = (row.ind.code, row.unit, row.period, row.kind)
         first = self.first_row.get(key)
         if first is None:
-            self.first_row[key] = row.raw.row
+            raw = row.raw  # a sender's workbook has several sheets: the first row is named with its sheet
+            self.first_row[key] = f"{raw.row} ('{raw.sheet}')" if raw.sheet else raw.row
             return False
         self.report.error(
             "duplicate",
