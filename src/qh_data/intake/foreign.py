@@ -115,7 +115,7 @@ def propose(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
     sender = read_sender(lines, directory, _actor_province(directory, actor))
     lookups = load_lookups(engine, None, LEVELS)
     matcher = Matcher(lookups.indicators)
-    fp = fingerprint(_sheet_choice(t, matcher, {}) for t in tables) if tables else ""
+    fp = fingerprint([(c.heading, c.meaning.role) for c in t.columns] for t in tables) if tables else ""
     found = profile or (find_profile(engine, sender.key, fp) if sender.key else None)
     known = (found or {}).get("body", {}).get("rows", {})
     mapping = Mapping(upload.name, upload.sha256, sender.as_dict(), sender.unit_code, sender.agency_code,

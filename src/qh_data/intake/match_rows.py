@@ -75,8 +75,11 @@ class RowMatch:
         return best if best is not None and best.score >= SUGGEST else None
 
 
-def _scorer(a: str, b: str, **_) -> float:
-    return (fuzz.token_sort_ratio(a, b) + fuzz.token_set_ratio(a, b)) / 2
+def _scores(key: str, names: list[str]) -> list[float]:
+    """The mean of rapidfuzz's token-sort and token-set ratios of ``key`` against every name (C loops)."""
+    sort = process.cdist([key], names, scorer=fuzz.token_sort_ratio)[0]
+    sets = process.cdist([key], names, scorer=fuzz.token_set_ratio)[0]
+    return [(float(a) + float(b)) / 2 for a, b in zip(sort, sets, strict=True)]
 
 
 class Matcher:
@@ -85,8 +88,11 @@ class Matcher:
     def __init__(self, indicators: dict[str, object]):
         # indicators: {code: object with name_vi, name_en, unit}
         self.indicators = indicators
-        self.keys = {code: name_key(ind.name_vi) for code, ind in indicators.items()}
-        self.english = {code: name_key(ind.name_en) for code, ind in indicators.items() if ind.name_en}
+        self.tables = []
+        for attr in ("name_vi", "name_en"):
+            pairs = [(code, name_key(getattr(ind, attr))) for code, ind in indicators.items() if getattr(ind, attr)]
+            self.tables.append(([c for c, _ in pairs], [k for _, k in pairs]))
+        self._memo: dict[tuple[str, str], RowMatch] = {}
 
     def _unit_shift(self, code: str, unit_text: str) -> float:
         if not norm_key(unit_text):
@@ -111,10 +117,17 @@ class Matcher:
                 return RowMatch(None, 100.0, (), "profile")  # confirmed before as "leave out"
             if code in self.indicators:
                 return RowMatch(code, 100.0, (Candidate(code, 100.0),), "profile")
+        memo_key = (key, norm_key(unit_text))
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._match(key, unit_text)
+        return self._memo[memo_key]
+
+    def _match(self, key: str, unit_text: str) -> RowMatch:
         scored: dict[str, float] = {}
-        for table in (self.keys, self.english):
-            for _, score, code in process.extract(key, table, scorer=_scorer, limit=CANDIDATES * 3):
+        for codes, names in self.tables:
+            for code, score in zip(codes, _scores(key, names), strict=True):
                 scored[code] = max(scored.get(code, 0.0), score)
+        scored = dict(sorted(scored.items(), key=lambda x: -x[1])[:CANDIDATES * 3])
         ranked = sorted(((min(100.0, max(0.0, s + self._unit_shift(c, unit_text))), c) for c, s in scored.items()),
                         key=lambda x: (-x[0], x[1]))[:CANDIDATES]
         cands = tuple(Candidate(c, round(s, 1)) for s, c in ranked)

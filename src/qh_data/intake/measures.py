@@ -13,6 +13,7 @@ A blank ĐVT cell takes the indicator's unit.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -70,6 +71,7 @@ def _simple(text: str) -> Measure | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def measure(text) -> Measure | None:
     """The dimension and scale of a unit as written, None when it is not one of the understood units."""
     folded = _folded(text)
@@ -84,6 +86,7 @@ def measure(text) -> Measure | None:
     return _simple(folded)
 
 
+@functools.lru_cache(maxsize=4096)
 def conversion(sender_unit, indicator_unit) -> Conversion:
     """How a figure in ``sender_unit`` becomes one in ``indicator_unit``."""
     if not norm_key(sender_unit):

@@ -50,11 +50,11 @@ def pattern(text: str) -> str:
 
 
 def fingerprint(sheets) -> str:
-    """The layout of a workbook: per sheet, the figure columns' heading patterns in order."""
+    """The layout of a workbook: per sheet (a list of (heading, role) of its columns), the figure columns'
+    heading patterns in order."""
     parts = []
-    for s in sheets:
-        cols = [pattern(c.heading) for c in s.columns if c.role in ("value", "unknown")]
-        parts.append("|".join(cols))
+    for columns in sheets:
+        parts.append("|".join(pattern(heading) for heading, role in columns if role in ("value", "unknown")))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
