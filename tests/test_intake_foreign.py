@@ -6,6 +6,7 @@ next month's file one confirmation, and ``qh import --dry-run --json`` / ``--pro
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -389,3 +390,28 @@ def test_an_agency_editor_sends_its_own_indicators_only(demo_engine):
     assert proposal.mapping.agency_code == "LS-SXD"
     assert ("not_permitted", "Biểu 01", "B9") in problems(plan) and not plan.ok
     assert checksum(demo_engine) == before
+
+
+def test_a_sender_of_another_province_and_percent_formatted_cells(read_engine):
+    from tests.foreign_workbooks import workbook as make
+
+    sheet = Sheet(sender=("UBND TỈNH THÁI NGUYÊN", "SỞ Y TẾ"), header=["STT", "Chỉ tiêu", "ĐVT", "Thực hiện 2024",
+                                                                      "Năm 2025", "Ghi chú"],
+                  rows=[(1, "Tỷ lệ dân số tham gia bảo hiểm y tế", "%", 0.925, "93,5")], total=False)
+    data = make(sheet)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    wb["Biểu 01"]["D8"].number_format = "0.0%"
+    buf = io.BytesIO()
+    wb.save(buf)
+    proposal, plan = run(read_engine, buf.getvalue())
+    m = proposal.mapping
+    assert (m.unit_code, m.agency_code) == ("19", "TN-SYT")
+    column_e = m.sheets[0].column("E")
+    assert column_e.role == "unknown" and column_e.asked  # "Năm 2025" names no kind: asked, not guessed
+    assert plan.ok, plan.problems
+    assert figures(plan) == {("Biểu 01", "D8"): ("health_insurance_share", "19", "2024", "actual", 92.5)}
+    m.set_column("Biểu 01", "E", period="2025", kind="estimate")
+    plan = foreign.dry_run(read_engine, actor(read_engine, "dpi"), buf.getvalue(), "bao-cao.xlsx", m)
+    assert figures(plan)[("Biểu 01", "E8")] == ("health_insurance_share", "19", "2025", "estimate", 93.5)

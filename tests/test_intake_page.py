@@ -213,3 +213,19 @@ def test_a_senders_own_workbook_in_three_confirmations(store):
             ("2026", "target", 1400.0)]
         assert all(r.admin_unit_code == "20" and "SHA-256" in r.source for r in written)
     assert [p["name"] for p in profiles.list_profiles(store)] == ["SỞ TÀI CHÍNH"]
+
+
+def test_a_column_the_heading_cannot_tell_is_asked_on_the_page(store):
+    from tests.foreign_workbooks import Sheet, workbook
+
+    data = workbook(Sheet(header=["STT", "Chỉ tiêu", "ĐVT", "Thực hiện 2024", "Năm 2025", "Ghi chú"],
+                          rows=[(1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "1.300,5")]))
+    at = upload(signed_in(), "so-tai-chinh.xlsx", data)
+    clean(at)
+    picker = at.selectbox(key="intake_f_col_0_E")
+    assert picker.value == "ignored"  # nothing is guessed: the column is left out until the user says
+    picker.select("2025|estimate").run()
+    at.toggle(key="intake_f_read").set_value(True).run()
+    clean(at)
+    assert at.button(key="intake_confirm").label == tr("intake.confirm", n="2")
+    assert at.selectbox(key="intake_f_col_0_E").value == "2025|estimate"

@@ -66,7 +66,7 @@ def _columns(v, sheet, index: int) -> None:
     }), hide_index=True, width="stretch", key=f"intake_f_cols_{index}")
     choices = [f"{p}|{k}" for p in reversed(intake.period_choices(v.today)) for k in KINDS]
     for c in sheet.columns:
-        if c.role != "unknown":
+        if not c.asked:
             continue
         picked = st.selectbox(t("intake.f_pick_column", letter=c.letter, heading=c.heading), ["ignored", *choices],
                               key=f"intake_f_col_{index}_{c.letter}", index=0,

@@ -79,7 +79,7 @@ def _actor_province(directory: Directory, actor: Actor) -> str | None:
 
 def _sheet_choice(table: Table, matcher: Matcher, known: dict) -> SheetChoice:
     cols = [ColumnChoice(c.letter, c.heading, c.meaning.role, c.meaning.period, c.meaning.kind,
-                         c.meaning.reason_vi, c.meaning.reason_en)
+                         c.meaning.reason_vi, c.meaning.reason_en, asked=c.meaning.role == "unknown")
             for c in table.columns if c.meaning.role in ("value", "ignored", "unknown")]
     rows = []
     for r in table.rows:

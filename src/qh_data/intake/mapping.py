@@ -28,6 +28,7 @@ class ColumnChoice:
     reason_vi: str = ""
     reason_en: str = ""
     source: str = "heading"  # heading | profile | user
+    asked: bool = False  # the heading told nothing sure: the user is asked (the page's picker)
 
 
 @dataclass
