@@ -184,6 +184,9 @@ def test_sheets_per_sector_and_a_hidden_sheet(read_engine):
     assert got[("Kinh tế", "D8")][4] == 1500.0 and got[("Xã hội", "G8")] == (
         "trained_labour_share", "20", "2026", "target", 72.0)
     assert not any(sheet == "Nháp" for sheet, _ in got)
+    assert ("sheet_left_out", "Nháp", "") in problems(plan)  # said, not silent
+    other = foreign.dry_run(read_engine, actor(read_engine, "dpi"), workbook(economy), "khac.xlsx", proposal.mapping)
+    assert [p.code for p in other.problems] == ["mapping_of_another_file"] and not other.ok
 
 
 def test_a_file_with_no_table_and_a_sender_nobody_knows(read_engine):

@@ -262,6 +262,22 @@ def _scaled(reading: numbers.Parsed, factor: float) -> numbers.Parsed:
                                ambiguous=(sc(amb[0]), sc(amb[1])) if amb is not None else None)
 
 
+def _report_sheets_left_out(report: Report, mapping: Mapping, without: list[str]) -> None:
+    """Sheets not read: hidden ones the user did not include, and sheets with no table found."""
+    for s in mapping.sheets:
+        if not s.include:
+            why_vi, why_en = ("trang bị ẩn trong Excel", "a sheet hidden in Excel") if s.hidden else \
+                ("bạn đã chọn không nhập", "you chose not to import it")
+            report.warning("sheet_left_out", f"Trang '{s.title}' không được đọc: {why_vi}.",
+                           f"Sheet '{s.title}' was not read: {why_en}.", sheet=s.title)
+    for title in without:
+        report.warning("no_table_on_sheet",
+                       f"Trang '{title}' không có bảng số liệu nhận ra được (dòng tiêu đề có cột 'Chỉ tiêu' và cột "
+                       "số liệu như 'Thực hiện 2024'): trang này không được đọc.",
+                       f"Sheet '{title}' has no recognisable table (a header row with a 'Chỉ tiêu' column and "
+                       "figure columns such as 'Thực hiện 2024'): it was not read.", sheet=title)
+
+
 def _source(mapping: Mapping, upload: reader.Upload) -> str:
     who = mapping.sender.get("agency_name") or mapping.sender.get("unit_name") or mapping.sender.get("text") or ""
     profile = f", hồ sơ '{mapping.profile['name']}'" if mapping.profile else ""
@@ -277,11 +293,21 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
     try:
         upload = _open(source, file_name)
         with reader.Book(upload) as book:
-            tables = {t.title: t for t in find_tables(book)[0]}
+            found, without = find_tables(book)
+            tables = {t.title: t for t in found}
     except reader.FileRefused as exc:
         report.error(exc.code, exc.message_vi, exc.message_en, sheet=exc.sheet)
         return Plan("unknown", Path(str(file_name or "tep")).name, None, 0, {}, report.problems,
                     checked_by=actor.username)
+    if mapping.sha256 and mapping.sha256 != upload.sha256:
+        report.error("mapping_of_another_file",
+                     f"Cách đọc này được lập cho tệp {mapping.file_name}, không phải tệp {upload.name} (nội dung khác). "
+                     "Hãy tải tệp lên lại để hệ thống đề xuất cách đọc cho chính tệp này.",
+                     f"This reading was made for file {mapping.file_name}, not for {upload.name} (their contents "
+                     "differ). Upload the file again to get a reading of this file.")
+        return Plan("unknown", upload.name, upload.sha256, upload.size, {}, report.problems,
+                    checked_by=actor.username)
+    _report_sheets_left_out(report, mapping, without)
     meta = {"kind": "values", "foreign": "1", "sender": mapping.unit_code or "", "source": _source(mapping, upload)}
     plan = Plan("values", upload.name, upload.sha256, upload.size, meta, report.problems, checked_by=actor.username)
     lookups = load_lookups(engine, None, LEVELS)

@@ -50,7 +50,7 @@ _IGNORED: tuple[tuple[tuple[str, ...], str, str], ...] = (
 _PERCENT_OF = (("%",), ("ty", "le"), ("dat",))  # with "so" / "kh" and no kind of their own: a ratio
 
 _ESTIMATE = (("uoc",), ("du", "uoc"), ("uth",), ("estimate",))
-_TARGET = (("ke", "hoach"), ("kh",), ("muc", "tieu"), ("target",), ("plan",), ("nhiem", "vu"))
+_TARGET = (("ke", "hoach"), ("kh",), ("muc", "tieu"), ("target",), ("plan",), ("nhiem", "vu"), ("du", "toan"))
 _ACTUAL = (("thuc", "hien"), ("th",), ("actual",), ("tth",))
 
 

@@ -160,9 +160,9 @@ def _joined_headings(grid: dict[int, list[Cell]], rows: list[int], width: int) -
     return out
 
 
-def find_table(book: Book, ws) -> Table | None:
+def find_table(book: Book, ws, grid: dict[int, list[Cell]] | None = None) -> Table | None:
     """The table of one sheet, or None when no header row is found."""
-    grid = _read_grid(book, ws)
+    grid = _read_grid(book, ws) if grid is None else grid
     if not grid:
         return None
     ranges, filled = _merged_fill(book, ws, grid)
@@ -246,11 +246,15 @@ def _read_rows(table: Table, grid: dict[int, list[Cell]], ranges, hidden: set[in
 
 
 def find_tables(book: Book) -> tuple[list[Table], list[str]]:
-    """The tables of every sheet (hidden sheets too, marked), and the sheets with no table found."""
+    """The tables of every sheet (hidden sheets too, marked), and the sheets with content but no table found
+    (empty sheets are neither)."""
     tables, without = [], []
     for name in book.sheet_names[:MAX_SHEETS]:
         ws = book.wb[name]
-        table = find_table(book, ws)
+        grid = _read_grid(book, ws)
+        if not grid:
+            continue
+        table = find_table(book, ws, grid)
         if table is None:
             without.append(name)
             continue
