@@ -223,10 +223,10 @@ def test_from_upload_to_committed_figures_then_one_confirmation_next_month(demo_
             IndicatorValue.admin_unit_code == "06004")).all()
     assert len(rows) == 6 and {r.file_name for r in rows} == {"quoc-khanh-2025.xlsx"}
     assert all(plan.sha256 in r.source and r.unit_id is not None for r in rows)
-    saved = profiles.save_profile(demo_engine, dpi, name="Xã Quốc Khánh – Biểu 01",
-                                  sender_key=proposal.mapping.sender["key"], sender_text=proposal.mapping.sender["text"],
-                                  agency_code=None, unit_code="06004", fingerprint=proposal.mapping.fingerprint,
-                                  mapping=profiles.body_of(proposal.mapping))
+    m = proposal.mapping
+    saved = profiles.save_profile(demo_engine, dpi, name="Xã Quốc Khánh – Biểu 01", sender_key=m.sender["key"],
+                                  sender_text=m.sender["text"], agency_code=None, unit_code="06004",
+                                  fingerprint=m.fingerprint, mapping=profiles.body_of(m))
     assert saved["version"] == 1
     # next month: the header row moved down, an extra "Cùng kỳ" column, one row the catalogue lacks
     later = Sheet(sender=COMMUNE_BIEU_01.sender, report_title=COMMUNE_BIEU_01.report_title, blank_rows_before_header=2,

@@ -35,6 +35,7 @@ from . import foreign
 from .commit import commit
 from .common import Problem
 from .plan import Plan, dry_run, summary
+from .profiles import body_of, profile_named, save_profile
 from .reader import MAX_BYTES, MAX_DATA_ROWS, FileRefused
 from .task_checks import TaskRow
 from .tasks_io import tasks_template
@@ -126,8 +127,6 @@ def _arguments(args) -> argparse.Namespace:
 
 def _foreign_plan(engine: Engine, actor: Actor, path: Path, ns: argparse.Namespace, out):
     """A sender's own workbook: the named profile (or the one that fits), the proposal, the dry run."""
-    from .profiles import profile_named
-
     profile = None
     if ns.profile:
         profile = profile_named(engine, ns.profile)
@@ -202,8 +201,6 @@ def cli_import(args: argparse.Namespace | str | Path | Sequence[str], *, engine:
     written = result.get("written", result.get("updated", 0))
     out(f"Đã ghi {written} dòng từ {plan.file_name}. / Wrote {written} rows from {plan.file_name}.")
     if ns.save_profile and mapping is not None:
-        from .profiles import body_of, save_profile
-
         save_profile(engine, actor, name=ns.save_profile, sender_key=mapping.sender.get("key", ""),
                      sender_text=mapping.sender.get("text"), agency_code=mapping.agency_code,
                      unit_code=mapping.unit_code, fingerprint=mapping.fingerprint, mapping=body_of(mapping))

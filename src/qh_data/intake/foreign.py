@@ -301,8 +301,8 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
                     checked_by=actor.username)
     if mapping.sha256 and mapping.sha256 != upload.sha256:
         report.error("mapping_of_another_file",
-                     f"Cách đọc này được lập cho tệp {mapping.file_name}, không phải tệp {upload.name} (nội dung khác). "
-                     "Hãy tải tệp lên lại để hệ thống đề xuất cách đọc cho chính tệp này.",
+                     f"Cách đọc này được lập cho tệp {mapping.file_name}, không phải tệp {upload.name} (nội dung "
+                     "khác). Hãy tải tệp lên lại để hệ thống đề xuất cách đọc cho chính tệp này.",
                      f"This reading was made for file {mapping.file_name}, not for {upload.name} (their contents "
                      "differ). Upload the file again to get a reading of this file.")
         return Plan("unknown", upload.name, upload.sha256, upload.size, {}, report.problems,
