@@ -140,3 +140,35 @@ def test_a_lone_decimal_mark_of_the_other_style_clashes():
     assert numbers.parse_text("2 345 678").value == 2345678.0
     pct = numbers.parse_text("12,45%")
     assert pct.value == 12.45 and pct.percent
+
+
+def test_a_sender_line_names_a_unit_and_the_report_year_picks_among_namesakes():
+    import datetime as dt
+
+    from qh_data.intake.senders import Directory, read_sender
+
+    units = [
+        {"code": "20", "name": "Lạng Sơn", "level": "province", "valid_from": None, "valid_to": None,
+         "parent_code": None},
+        {"code": "180", "name": "Huyện Tràng Định", "level": "district", "valid_from": None,
+         "valid_to": dt.date(2025, 6, 30), "parent_code": "20"},
+        {"code": "06100", "name": "Xã Hùng Sơn", "level": "commune", "valid_from": None,
+         "valid_to": dt.date(2025, 6, 30), "parent_code": "180"},
+        {"code": "06101", "name": "Xã Hùng Sơn", "level": "commune", "valid_from": dt.date(2025, 7, 1),
+         "valid_to": None, "parent_code": "20"},
+    ]
+    agencies = [{"code": "LS-UBND-180", "name": "UBND huyện Tràng Định", "kind": "ubnd_huyen", "province_code": "20",
+                 "admin_unit_code": "180"},
+                {"code": "LS-STC", "name": "Sở Tài chính tỉnh Lạng Sơn", "kind": "so", "province_code": "20",
+                 "admin_unit_code": "20"}]
+    d = Directory(units, agencies)
+    lines = ["ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN", "UBND XÃ HÙNG SƠN"]
+    assert read_sender(lines, d, year=2024).unit_code == "06100"
+    assert read_sender(lines, d, year=2026).unit_code == "06101"
+    unsure = read_sender(lines, d)
+    assert unsure.unit_code is None and {c for c, _ in unsure.candidates} == {"06100", "06101"}
+    district = read_sender(["UBND HUYỆN TRÀNG ĐỊNH\nPHÒNG TÀI CHÍNH - KẾ HOẠCH"], d)
+    assert (district.unit_code, district.agency_code) == ("180", "LS-UBND-180")
+    department = read_sender(["UBND TỈNH LẠNG SƠN", "SỞ TÀI CHÍNH"], d)
+    assert (department.unit_code, department.agency_code, department.level) == ("20", "LS-STC", "province")
+    assert read_sender(["CÔNG TY CỔ PHẦN"], d).unit_code is None

@@ -36,6 +36,7 @@ from .match_rows import Matcher
 from .measures import conversion
 from .plan import Plan
 from .profiles import apply, find_profile, fingerprint
+from .headings import context_year
 from .recognise import Table, find_tables
 from .senders import Directory, read_sender
 from .validate import settle
@@ -112,7 +113,7 @@ def propose(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
         return Proposal(Mapping(name, "", {}, None, None, []), report.problems)
     directory = Directory.load(engine)
     lines = [line for t in tables for line in t.title_lines]
-    sender = read_sender(lines, directory, _actor_province(directory, actor))
+    sender = read_sender(lines, directory, _actor_province(directory, actor), context_year(lines))
     lookups = load_lookups(engine, None, LEVELS)
     matcher = Matcher(lookups.indicators)
     fp = fingerprint([(c.heading, c.meaning.role) for c in t.columns] for t in tables) if tables else ""

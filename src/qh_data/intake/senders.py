@@ -15,13 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import datetime as dt
+
 from sqlalchemy import Engine, select
 
-from ..models import AdminUnit, Agency
+from ..models import Agency, AdminUnitVersion
 from .headings import words_of
 
-UNITS = select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code).where(
-    AdminUnit.level.in_(("province", "district", "commune")))
+_V = AdminUnitVersion.__table__
+_PARENT = _V.alias("parent")
+# Unit versions (units.versions' table): a name belongs to a version, in force between two dates.
+UNITS = (select(_V.c.code, _V.c.name, _V.c.level, _V.c.valid_from, _V.c.valid_to,
+                _PARENT.c.code.label("parent_code"))
+         .select_from(_V.outerjoin(_PARENT, _PARENT.c.id == _V.c.parent_id))
+         .where(_V.c.level.in_(("province", "district", "commune"))))
 AGENCIES = select(Agency.code, Agency.name, Agency.kind, Agency.province_code, Agency.admin_unit_code)
 
 _LOCAL = {"huyen": "district", "thanh pho": "district", "thi xa": "district", "quan": "district",
@@ -83,11 +90,12 @@ class Directory:
             return cls([dict(r) for r in c.execute(UNITS).mappings()],
                        [dict(r) for r in c.execute(AGENCIES).mappings()])
 
-    def units_named(self, level: str, folded_name: str, province: str | None) -> list[dict]:
-        """Units of ``level`` whose name, folded and without its type word, is ``folded_name``'s."""
+    def units_named(self, level: str, folded_name: str, province: str | None, year: int | None = None) -> list[dict]:
+        """Units of ``level`` whose name, folded and without its type word, is ``folded_name``'s (one per
+        code); when several, those in force in ``year`` (the report's) if that tells them apart."""
         parents = {u["code"]: u["parent_code"] for u in self.units}
         want = _bare(folded_name)
-        out = []
+        out: dict[str, dict] = {}
         for u in self.units:
             if u["level"] != level or _bare(_fold(u["name"])) != want:
                 continue
@@ -95,8 +103,14 @@ class Directory:
                 up = u["parent_code"]
                 if up != province and parents.get(up) != province:
                     continue
-            out.append(u)
-        return out
+            out.setdefault(u["code"], u)
+        hits = list(out.values())
+        if len(hits) > 1 and year is not None:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            in_force = [u for u in hits if (u["valid_from"] is None or u["valid_from"] <= last)
+                        and (u["valid_to"] is None or u["valid_to"] >= first)]
+            hits = in_force or hits
+        return hits
 
 
 def _bare(folded: str) -> str:
@@ -106,8 +120,10 @@ def _bare(folded: str) -> str:
     return folded
 
 
-def read_sender(lines: list[str], directory: Directory, default_province: str | None = None) -> Sender:
-    """The sender named in a sheet's heading lines (the most local one wins)."""
+def read_sender(lines: list[str], directory: Directory, default_province: str | None = None,
+                year: int | None = None) -> Sender:
+    """The sender named in a sheet's heading lines (the most local one wins); ``year``, the report's, picks
+    among units of the same name."""
     province, found = None, Sender()
     department = None
     for raw in lines:
@@ -129,16 +145,16 @@ def read_sender(lines: list[str], directory: Directory, default_province: str | 
                 department = (line.strip(), folded)
     province = province or default_province
     if found.level is not None:
-        _resolve_local(found, directory, province)
+        _resolve_local(found, directory, province, year)
     elif department is not None:
         found = Sender(text=department[0], key=department[1], level="province")
         _resolve_department(found, directory, province)
     return found
 
 
-def _resolve_local(s: Sender, directory: Directory, province: str | None) -> None:
+def _resolve_local(s: Sender, directory: Directory, province: str | None, year: int | None) -> None:
     folded_name = s.unit_name or ""
-    hits = directory.units_named(s.level, folded_name, province)
+    hits = directory.units_named(s.level, folded_name, province, year)
     s.unit_name = None
     if len(hits) != 1:
         s.candidates = [(u["code"], u["name"]) for u in hits]
