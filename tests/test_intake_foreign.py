@@ -22,7 +22,7 @@ from tests.intake_helpers import actor, checksum
 SO_TC = Sheet(rows=[
     (1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "600,25", "1.300,5", 1400, "Số sơ bộ"),
     (2, "Tỷ lệ hộ nghèo đa chiều", "%", "12,45%", "11,2", "10,8", "9,5", None),
-    (3, "Dân số trung bình", "Người", "2 345 678", None, "2 350 000", None, None),
+    (3, "Dân số trung bình", "Người", "2 345 678", "-", "2 350 000", "x", None),
 ])
 F = first_row(SO_TC)
 

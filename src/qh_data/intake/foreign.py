@@ -51,7 +51,9 @@ SKIP_WORDS = {"total": ("dòng tổng", "a total row"), "section": ("dòng tiêu
               "no_name": ("dòng có số nhưng không có tên chỉ tiêu", "figures without an indicator name"),
               "hidden": ("dòng bị ẩn trong Excel", "a row hidden in Excel"),
               "blank": ("dòng trống", "a blank row")}
-WARNED_SKIPS = ("no_name", "hidden")  # skipped rows with figures: the dry run says so at the row
+WARNED_SKIPS = ("no_name", "hidden")
+# What senders type in a cell for "no figure" ("-", "x", "…"): read as blank, never as a problem.
+NO_FIGURE = frozenset({"-", "–", "—", "x", "X", "...", "…", "*", "/", "k/c", "không"})  # skipped rows with figures: the dry run says so at the row
 
 
 def skipped_text(sheet: SheetChoice, lang: str = "vi") -> str:
@@ -220,6 +222,8 @@ class _Builder:
         return out
 
     def _reading(self, title, row, col, cell, cached, where) -> numbers.Parsed | None:
+        if isinstance(cell.value, str) and cell.value.strip() in NO_FIGURE:
+            return None
         if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
             value = cached.get((title, row, col))
             if value is None:
