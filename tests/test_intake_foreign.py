@@ -418,3 +418,18 @@ def test_a_sender_of_another_province_and_percent_formatted_cells(read_engine):
     m.set_column("Biểu 01", "E", period="2025", kind="estimate")
     plan = foreign.dry_run(read_engine, actor(read_engine, "dpi"), buf.getvalue(), "bao-cao.xlsx", m)
     assert figures(plan)[("Biểu 01", "E8")] == ("health_insurance_share", "19", "2025", "estimate", 93.5)
+
+
+def test_a_profile_never_moves_figures_to_another_sender(demo_engine):
+    add_communes(demo_engine)
+    dpi = actor(demo_engine, "dpi")
+    proposal = foreign.propose(demo_engine, dpi, workbook(COMMUNE_BIEU_01), "qk.xlsx")
+    m = proposal.mapping
+    profiles.save_profile(demo_engine, dpi, name="QK", sender_key=m.sender["key"], sender_text=m.sender["text"],
+                          agency_code=None, unit_code="06004", fingerprint=m.fingerprint, mapping=profiles.body_of(m))
+    same_layout = Sheet(**{**COMMUNE_BIEU_01.__dict__, "sender": ("UBND TỈNH LẠNG SƠN", "UBND XÃ ĐOÀN KẾT")})
+    other = foreign.propose(demo_engine, dpi, workbook(same_layout), "dk.xlsx",
+                            profile=profiles.profile_named(demo_engine, "QK"))
+    assert other.mapping.unit_code == "06001"  # the file's own sender, not the profile's
+    assert [p.code for p in other.problems] == ["profile_of_another_sender"]
+    assert "06004" in other.problems[0].message_vi and "dk.xlsx" in other.problems[0].message_en

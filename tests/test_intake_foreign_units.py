@@ -51,7 +51,8 @@ def test_ignored_headings_say_why(heading):
 
 @pytest.mark.parametrize("heading, role", [("STT", "stt"), ("TT", "stt"), ("Chỉ tiêu", "name"),
                                            ("Tên chỉ tiêu", "name"), ("Nội dung", "name"), ("ĐVT", "unit"),
-                                           ("Đơn vị tính", "unit"), ("Ghi chú", "note")])
+                                           ("Đơn vị tính", "unit"), ("Đơn vị", "unit"), ("Ghi chú", "note"),
+                                           ("Đơn vị hành chính", "unknown")])
 def test_role_headings(heading, role):
     assert read_heading(heading).role == role
 

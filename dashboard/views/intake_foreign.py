@@ -124,6 +124,9 @@ def foreign_flow(v, upload, show_plan) -> None:
     st.caption(t("intake.f_intro", accept=fmt.number(ACCEPT, 0, v.lang)))
     if mapping.profile:
         st.info(t("intake.f_profile", name=esc_md(mapping.profile["name"])))
+    for p in proposal.problems:
+        if p.severity == "warning":
+            st.warning(esc_md(p.message(v.lang)))
     _sender(v, mapping)
     for index, sheet in enumerate(mapping.sheets):
         with st.expander(t("intake.f_sheet", title=sheet.title, rows=len(sheet.rows)), expanded=index == 0):

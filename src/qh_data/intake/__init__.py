@@ -139,7 +139,9 @@ def _foreign_plan(engine: Engine, actor: Actor, path: Path, ns: argparse.Namespa
         plan = Plan("unknown", path.name, proposal.mapping.sha256 or None, 0, {}, list(proposal.problems),
                     checked_by=actor.username)
         return plan, proposal.mapping
-    return foreign.dry_run(engine, actor, path, path.name, proposal.mapping), proposal.mapping
+    plan = foreign.dry_run(engine, actor, path, path.name, proposal.mapping)
+    plan.problems.extend(p for p in proposal.problems if p.severity == "warning")
+    return plan, proposal.mapping
 
 
 def cli_import(args: argparse.Namespace | str | Path | Sequence[str], *, engine: Engine | None = None,

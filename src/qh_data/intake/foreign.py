@@ -125,18 +125,26 @@ def propose(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
                       [_sheet_choice(t, matcher, known) for t in tables], fp)
     if found is not None:
         apply(mapping, found)
+        other = found.get("body", {}).get("unit_code")
+        if other and mapping.unit_code and other != mapping.unit_code:
+            report.warning("profile_of_another_sender",
+                           f"Hồ sơ '{found['name']}' được lập cho đơn vị mã {other}, nhưng tệp {upload.name} ghi đơn vị "
+                           f"gửi là '{shown(sender.text)}': số liệu được ghi cho đơn vị của tệp ({mapping.unit_code}).",
+                           f"Profile '{found['name']}' was made for unit {other}, but file {upload.name} names its "
+                           f"sender '{shown(sender.text)}': the figures go to the file's unit ({mapping.unit_code}).")
     if not tables:
         report.error("no_table",
-                     "Không tìm thấy bảng số liệu nào trong tệp: cần một dòng tiêu đề có cột 'Chỉ tiêu' (hoặc 'Nội "
-                     "dung') và ít nhất một cột số liệu như 'Thực hiện 2024', 'Kế hoạch 2026'.",
-                     "No table of figures was found: a header row needs a 'Chỉ tiêu' (or 'Nội dung') column and at "
-                     "least one figures column such as 'Thực hiện 2024' or 'Kế hoạch 2026'.")
+                     f"Không tìm thấy bảng số liệu nào trong tệp {upload.name}: cần một dòng tiêu đề có cột 'Chỉ "
+                     "tiêu' (hoặc 'Nội dung') và ít nhất một cột số liệu như 'Thực hiện 2024', 'Kế hoạch 2026'.",
+                     f"No table of figures was found in file {upload.name}: a header row needs a 'Chỉ tiêu' (or "
+                     "'Nội dung') column and at least one figures column such as 'Thực hiện 2024' or 'Kế hoạch "
+                     "2026'.")
     if not mapping.unit_code:
         report.error("unknown_sender",
-                     f"Không xác định được đơn vị gửi từ phần đầu tệp ('{shown(sender.text) or '—'}'): hãy chọn đơn "
-                     "vị hành chính của số liệu.",
-                     f"The sender cannot be told from the file's heading ('{shown(sender.text) or '—'}'): choose "
-                     "the administrative unit of the figures.")
+                     f"Không xác định được đơn vị gửi từ phần đầu tệp {upload.name} ('{shown(sender.text) or '—'}'): "
+                     "hãy chọn đơn vị hành chính của số liệu.",
+                     f"The sender cannot be told from the heading of file {upload.name} "
+                     f"('{shown(sender.text) or '—'}'): choose the administrative unit of the figures.")
     return Proposal(mapping, report.problems, without)
 
 

@@ -31,7 +31,7 @@ _ROLE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("stt",), "stt"), (("so", "tt"), "stt"), (("tt",), "stt"),
     (("ten", "chi", "tieu"), "name"), (("chi", "tieu"), "name"), (("noi", "dung"), "name"),
     (("danh", "muc"), "name"), (("indicator",), "name"),
-    (("dvt",), "unit"), (("don", "vi", "tinh"), "unit"), (("unit",), "unit"),
+    (("dvt",), "unit"), (("don", "vi", "tinh"), "unit"), (("unit",), "unit"), (("don", "vi"), "unit"),
     (("ghi", "chu"), "note"), (("note",), "note"),
 )
 
@@ -114,7 +114,8 @@ def _part(words: list[str], folded: str) -> tuple[str, int] | None | str:
 
 def _role_of(words: list[str]) -> str | None:
     for seq, role in _ROLE_WORDS:
-        if _has(words, seq) and (role != "stt" or len(words) <= 2):
+        short = seq in (("tt",), ("don", "vi"))  # "TT", "Đơn vị" only as the whole heading
+        if _has(words, seq) and (not short or len(words) <= 2) and (role != "stt" or len(words) <= 2):
             if role == "name" and _YEAR.search(" ".join(words)):
                 return None  # "Chỉ tiêu KH 2026": a value column, not the name column
             return role

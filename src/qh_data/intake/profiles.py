@@ -103,8 +103,9 @@ def list_profiles(engine: Engine) -> list[dict]:
 
 
 def apply(mapping: Mapping, profile: dict) -> None:
-    """Put a profile's choices on a proposal: headings it knows, the sender's unit and agency. (Row names
-    go through the matcher's ``known`` table, see ``foreign.propose``.)"""
+    """Put a profile's choices on a proposal: headings it knows, and the sender's unit and agency when the
+    file's heading does not name one (a file that names another sender keeps it: ``foreign.propose`` warns).
+    (Row names go through the matcher's ``known`` table, see ``foreign.propose``.)"""
     body = profile["body"]
     columns = body.get("columns", {})
     patterns = {pattern(k): v for k, v in columns.items() if v.get("role") == "ignored"}
@@ -115,10 +116,9 @@ def apply(mapping: Mapping, profile: dict) -> None:
                 known = patterns[pattern(c.heading)]
             if known is not None and known.get("role") in ("value", "ignored"):
                 c.role, c.period, c.kind, c.source = known["role"], known.get("period"), known.get("kind"), "profile"
-    if body.get("unit_code"):
+    if body.get("unit_code") and not mapping.unit_code:  # the file's own heading wins over the profile's
         mapping.unit_code = body["unit_code"]
-    if body.get("agency_code"):
-        mapping.agency_code = body["agency_code"]
+        mapping.agency_code = body.get("agency_code") or mapping.agency_code
     mapping.profile = {"id": profile["id"], "name": profile["name"], "version": profile["version"],
                        "exact": profile.get("exact", True)}
 
