@@ -146,3 +146,12 @@ def add_communes(engine) -> None:
         s.execute(update(AdminUnitVersion).where(AdminUnitVersion.level == "district",
                                                  AdminUnitVersion.code.in_(LANG_SON_DISTRICTS))
                   .values(valid_to=dt.date(2025, 6, 30)))
+
+
+# A commune of Lạng Sơn after the reform, the "Biểu 01" of issue 16's "done when".
+COMMUNE_BIEU_01 = Sheet(
+    sender=("UBND TỈNH LẠNG SƠN", "UBND XÃ QUỐC KHÁNH"), report_title="BÁO CÁO CÁC CHỈ TIÊU CHỦ YẾU NĂM 2025",
+    header=["STT", "Chỉ tiêu", "ĐVT", "Ước TH năm 2025", "Kế hoạch 2026", "Ghi chú"],
+    rows=[(1, "Dân số trung bình", "Người", "6.210", "6.300"),
+          (2, "Tỷ lệ hộ nghèo đa chiều", "%", "14,2", "12"),
+          (3, "Tỷ lệ lao động qua đào tạo", "%", "55,5", "58")])

@@ -16,7 +16,15 @@ from qh_data import intake
 from qh_data.db import read_session
 from qh_data.intake import foreign, profiles
 from qh_data.models import AuditEntry, IndicatorValue
-from tests.foreign_workbooks import HEADER, Sheet, add_communes, first_row, with_cached_value, workbook
+from tests.foreign_workbooks import (
+    COMMUNE_BIEU_01,
+    HEADER,
+    Sheet,
+    add_communes,
+    first_row,
+    with_cached_value,
+    workbook,
+)
 from tests.intake_helpers import actor, checksum
 
 SO_TC = Sheet(rows=[
@@ -199,14 +207,6 @@ def test_a_file_with_no_table_and_a_sender_nobody_knows(read_engine):
 
 
 # --- the commit, the profile, next month's file --------------------------------------------------------
-
-COMMUNE_BIEU_01 = Sheet(
-    sender=("UBND TỈNH LẠNG SƠN", "UBND XÃ QUỐC KHÁNH"), report_title="BÁO CÁO CÁC CHỈ TIÊU CHỦ YẾU NĂM 2025",
-    header=["STT", "Chỉ tiêu", "ĐVT", "Ước TH năm 2025", "Kế hoạch 2026", "Ghi chú"],
-    rows=[(1, "Dân số trung bình", "Người", "6.210", "6.300"),
-          (2, "Tỷ lệ hộ nghèo đa chiều", "%", "14,2", "12"),
-          (3, "Tỷ lệ lao động qua đào tạo", "%", "55,5", "58")])
-
 
 def test_from_upload_to_committed_figures_then_one_confirmation_next_month(demo_engine):
     add_communes(demo_engine)

@@ -229,3 +229,20 @@ def test_a_column_the_heading_cannot_tell_is_asked_on_the_page(store):
     clean(at)
     assert at.button(key="intake_confirm").label == tr("intake.confirm", n="2")
     assert at.selectbox(key="intake_f_col_0_E").value == "2025|estimate"
+
+
+def test_a_communes_biểu_01_from_upload_to_committed_figures(store):
+    """Issue 16's 'done when': a commune of Lạng Sơn's Biểu 01, upload -> read this way (1) -> write (2)."""
+    from tests.foreign_workbooks import COMMUNE_BIEU_01, add_communes, workbook
+
+    add_communes(store)
+    at = upload(signed_in(), "xa-quoc-khanh-bieu-01.xlsx", workbook(COMMUNE_BIEU_01))
+    clean(at)
+    assert any("Xã Quốc Khánh" in m.value for m in at.markdown)
+    at.toggle(key="intake_f_read").set_value(True).run()
+    at = at.button(key="intake_confirm").click().run()
+    clean(at)
+    with read_session(store) as s:
+        written = s.scalars(select(IndicatorValue.file_name).where(IndicatorValue.admin_unit_code == "06004")).all()
+    assert written == ["xa-quoc-khanh-bieu-01.xlsx"] * 6
+    assert tr("intake.nothing_to_write") in [i.value for i in at.info]  # checked again: all written
