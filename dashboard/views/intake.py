@@ -311,7 +311,7 @@ def _is_template(upload) -> bool:
 def show_plan(v: IntakeView, plan, after_commit=None) -> None:
     """The report, the dry run and the confirmation of a checked file (a template or a sender's own)."""
     lang = v.lang
-    kind = t(f"intake.kind_{plan.kind}")
+    kind = t("intake.f_heading_title") if plan.meta.get("foreign") else t(f"intake.kind_{plan.kind}")
     scope = plan.meta.get("scope_name") or ""
     st.markdown(f"**{components.esc(t('intake.scope_of_file', kind=kind, scope=scope) if scope else kind)}**",
                 unsafe_allow_html=True)

@@ -16,7 +16,7 @@ from dashboard.i18n import t
 from qh_data import intake, periods, permissions
 from qh_data.errors import QHError
 from qh_data.intake import foreign, profiles
-from qh_data.intake.match_rows import ACCEPT
+from qh_data.intake.match_rows import ACCEPT, SUGGEST
 
 PROPOSAL_KEY, PROPOSAL_ID_KEY = "intake_f_proposal", "intake_f_proposal_id"
 LEAVE_OUT = "—"
@@ -89,20 +89,25 @@ def _rows(v, sheet, index: int) -> None:
         if r.code is not None:
             return fmt.number(r.score, 0, v.lang)
         best = r.candidates[0] if r.candidates else None
-        return t("intake.f_suggest", score=fmt.number(best[1], 0, v.lang), name=labels.get(best[0], best[0])) \
-            if best else t("intake.f_no_match")
+        if best is None or best[1] < SUGGEST:  # below the suggestion threshold: nothing is offered
+            return t("intake.f_no_match")
+        return t("intake.f_suggest", score=fmt.number(best[1], 0, v.lang), name=labels.get(best[0], best[0]))
 
     frame = pd.DataFrame({
         t("intake.col_row"): [r.row for r in sheet.rows],
         t("intake.f_name"): [r.name for r in sheet.rows],
         t("intake.f_unit"): [r.unit_text for r in sheet.rows],
+        t("intake.f_score"): [shown_score(r) for r in sheet.rows],  # before the picker: seen on a tablet
         t("intake.col_indicator"): [labels.get(r.code, LEAVE_OUT) if r.code else None for r in sheet.rows],
-        t("intake.f_score"): [shown_score(r) for r in sheet.rows],
     })
     edited = st.data_editor(
         frame, hide_index=True, width="stretch", key=f"intake_f_rows_{index}",
         disabled=[t("intake.col_row"), t("intake.f_name"), t("intake.f_unit"), t("intake.f_score")],
-        column_config={t("intake.col_indicator"): st.column_config.SelectboxColumn(options=options, width="large")})
+        column_config={t("intake.col_row"): st.column_config.NumberColumn(width=48),
+                       t("intake.f_name"): st.column_config.TextColumn(width="medium"),
+                       t("intake.f_unit"): st.column_config.TextColumn(width=64),
+                       t("intake.f_score"): st.column_config.TextColumn(width="small"),
+                       t("intake.col_indicator"): st.column_config.SelectboxColumn(options=options, width="medium")})
     for r, chosen in zip(sheet.rows, edited[t("intake.col_indicator")], strict=True):
         code = by_label.get(chosen) if isinstance(chosen, str) else None
         if chosen == LEAVE_OUT:

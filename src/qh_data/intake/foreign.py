@@ -321,7 +321,9 @@ def dry_run(engine: Engine, actor: Actor, source: bytes | str | Path | BinaryIO,
         return Plan("unknown", upload.name, upload.sha256, upload.size, {}, report.problems,
                     checked_by=actor.username)
     _report_sheets_left_out(report, mapping, without)
-    meta = {"kind": "values", "foreign": "1", "sender": mapping.unit_code or "", "source": _source(mapping, upload)}
+    who = mapping.sender.get("agency_name") or mapping.sender.get("unit_name") or mapping.sender.get("text") or ""
+    meta = {"kind": "values", "foreign": "1", "scope_code": mapping.unit_code or "", "scope_name": who,
+            "source": _source(mapping, upload)}
     plan = Plan("values", upload.name, upload.sha256, upload.size, meta, report.problems, checked_by=actor.username)
     lookups = load_lookups(engine, None, LEVELS)
     if not mapping.unit_code or mapping.unit_code not in lookups.units:
