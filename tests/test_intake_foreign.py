@@ -15,6 +15,7 @@ from sqlalchemy import select
 from qh_data import intake
 from qh_data.db import read_session
 from qh_data.intake import foreign, profiles
+from qh_data.intake.mapping import Mapping
 from qh_data.models import AuditEntry, IndicatorValue
 from tests.foreign_workbooks import (
     COMMUNE_BIEU_01,
@@ -78,6 +79,7 @@ def test_a_department_biểu_01(read_engine):
     assert got[("Biểu 01", f"D{F + 2}")] == ("population_avg", "20", "2024", "actual", 2345678.0)
     assert len(got) == 10 and plan.counts["new"] == 10
     assert "SHA-256 " + plan.sha256 in plan.source and "Sở Tài chính" in plan.source
+    assert Mapping.from_dict(json.loads(json.dumps(m.as_dict()))) == m  # the page and the CLI carry it as JSON
 
 
 def test_a_district_report_from_before_the_reform(read_engine):

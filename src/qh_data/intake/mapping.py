@@ -104,12 +104,8 @@ class Mapping:
 
     def unsettled(self) -> list[tuple[str, int, str]]:
         """(sheet, row, name) of the rows with a suggestion not yet confirmed or no indicator."""
-        return [(s.title, r.row, r.name) for s in self.sheets if s.include for r in self.rows_of(s)
+        return [(s.title, r.row, r.name) for s in self.sheets if s.include for r in s.rows
                 if r.code is None and r.source not in ("user", "profile")]
-
-    @staticmethod
-    def rows_of(sheet: SheetChoice) -> list[RowChoice]:
-        return sheet.rows
 
     def as_dict(self) -> dict:
         return asdict(self)
