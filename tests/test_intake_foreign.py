@@ -336,6 +336,7 @@ REFUSED = [
     ("not_excel", "STT\tChỉ tiêu\tThực hiện 2024\n1\tDân số\t5.120\n".encode("utf-16")),
     ("damaged", workbook(SO_TC)[:3000]),
     ("empty_file", b""),
+    ("too_big", b"PK\x03\x04" + b"\x00" * (11 * 1024 * 1024)),  # over the 10 MB limit (a 50 MB file alike)
 ]
 
 
