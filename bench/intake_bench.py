@@ -38,7 +38,7 @@ from qh_data import demo, intake, schema  # noqa: E402
 from qh_data.auth import actor_of  # noqa: E402
 from qh_data.db import make_engine, read_session  # noqa: E402
 from qh_data.intake.template import write_values_workbook  # noqa: E402
-from qh_data.models import AdminUnit, Indicator, User  # noqa: E402
+from qh_data.models import AdminUnitVersion, Indicator, User  # noqa: E402
 
 PROVINCE = "20"
 
@@ -64,8 +64,8 @@ def make_rows(engine, n: int) -> tuple[list[dict], dict]:
     with read_session(engine) as s:
         indicators = list(s.scalars(select(Indicator).where(Indicator.owner_role.is_not(None))
                                     .order_by(Indicator.sort_order)))
-        districts = list(s.scalars(select(AdminUnit).where(AdminUnit.parent_code == PROVINCE,
-                                                           AdminUnit.level == "district").order_by(AdminUnit.code)))
+        districts = list(s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.parent_code == PROVINCE,
+                                                           AdminUnitVersion.level == "district").order_by(AdminUnitVersion.code)))
         pairs = [(i.code, i.name_vi, i.unit, i.decimals, i.min_value, i.max_value, d.code, d.name)
                  for i in indicators for d in districts]
     rows = []

@@ -185,3 +185,64 @@ def test_the_page_in_english(store):
     report = table(at, tr("intake.col_message", "en"))
     assert list(report.columns)[:2] == [tr("intake.col_severity", "en"), tr("intake.col_sheet", "en")]
     assert report.iloc[0][tr("intake.col_message", "en")].startswith("'12a' is not a number")
+
+
+def test_a_senders_own_workbook_in_three_confirmations(store):
+    """Issue 16: a Biểu 01 of Sở Tài chính, not the template: the proposed mapping is shown, the user reads
+    the file that way (1), confirms the write (2) with the profile kept; next time the profile is named."""
+    from qh_data.intake import profiles
+    from tests.foreign_workbooks import Sheet, workbook
+
+    data = workbook(Sheet(rows=[(1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "600,25",
+                                 "1.300,5", 1400, None)]))
+    at = upload(signed_in(), "so-tai-chinh-bieu-01.xlsx", data)
+    clean(at)
+    assert any(tr("intake.f_heading_title") in m.value for m in at.markdown)
+    assert any("Sở Tài chính tỉnh Lạng Sơn" in m.value for m in at.markdown)
+    at.toggle(key="intake_f_read").set_value(True).run()
+    clean(at)
+    confirm = at.button(key="intake_confirm")
+    assert confirm.label == tr("intake.confirm", n="4")
+    at = confirm.click().run()
+    clean(at)
+    with read_session(store) as s:
+        written = s.scalars(select(IndicatorValue).where(
+            IndicatorValue.file_name == "so-tai-chinh-bieu-01.xlsx")).all()
+        assert sorted((r.period, r.kind, r.value) for r in written) == [
+            ("2024", "actual", 1234.5), ("2025", "estimate", 1300.5), ("2025-H1", "estimate", 600.25),
+            ("2026", "target", 1400.0)]
+        assert all(r.admin_unit_code == "20" and "SHA-256" in r.source for r in written)
+    assert [p["name"] for p in profiles.list_profiles(store)] == ["SỞ TÀI CHÍNH"]
+
+
+def test_a_column_the_heading_cannot_tell_is_asked_on_the_page(store):
+    from tests.foreign_workbooks import Sheet, workbook
+
+    data = workbook(Sheet(header=["STT", "Chỉ tiêu", "ĐVT", "Thực hiện 2024", "Năm 2025", "Ghi chú"],
+                          rows=[(1, "Thu ngân sách nhà nước trên địa bàn", "Tỷ đồng", "1.234,5", "1.300,5")]))
+    at = upload(signed_in(), "so-tai-chinh.xlsx", data)
+    clean(at)
+    picker = at.selectbox(key="intake_f_col_0_E")
+    assert picker.value == "ignored"  # nothing is guessed: the column is left out until the user says
+    picker.select("2025|estimate").run()
+    at.toggle(key="intake_f_read").set_value(True).run()
+    clean(at)
+    assert at.button(key="intake_confirm").label == tr("intake.confirm", n="2")
+    assert at.selectbox(key="intake_f_col_0_E").value == "2025|estimate"
+
+
+def test_a_communes_biểu_01_from_upload_to_committed_figures(store):
+    """Issue 16's 'done when': a commune of Lạng Sơn's Biểu 01, upload -> read this way (1) -> write (2)."""
+    from tests.foreign_workbooks import COMMUNE_BIEU_01, add_communes, workbook
+
+    add_communes(store)
+    at = upload(signed_in(), "xa-quoc-khanh-bieu-01.xlsx", workbook(COMMUNE_BIEU_01))
+    clean(at)
+    assert any("Xã Quốc Khánh" in m.value for m in at.markdown)
+    at.toggle(key="intake_f_read").set_value(True).run()
+    at = at.button(key="intake_confirm").click().run()
+    clean(at)
+    with read_session(store) as s:
+        written = s.scalars(select(IndicatorValue.file_name).where(IndicatorValue.admin_unit_code == "06004")).all()
+    assert written == ["xa-quoc-khanh-bieu-01.xlsx"] * 6
+    assert tr("intake.nothing_to_write") in [i.value for i in at.info]  # checked again: all written

@@ -27,6 +27,7 @@ from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
 from qh_data.queries import meetings as meeting_reads
 from qh_data.services import agenda as agenda_svc
 from qh_data.services import conclusions as conclusion_svc
+from qh_data.services import intake_profiles as profile_service
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
 from qh_data.services import signers as signer_service
@@ -50,6 +51,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "conclusion.manage": {"dpi_editor", "admin"},
     "values.submit": {"agency_editor", "dpi_editor", "admin"},
     "values.import_any": {"dpi_editor", "admin"},
+    "intake.profile": {"dpi_editor", "admin"},
     "audit.view": {"dpi_editor", "admin"},
     "user.manage": {"admin"},
     "settings.manage": {"admin"},
@@ -179,6 +181,16 @@ def _with_meeting(w: World) -> None:
                  items=[i.id for i in full.agenda_items], conclusion=saved.conclusion_ids[0])
 
 
+def _save_profile(w: World, a: Actor, name: str = "Hồ sơ xã A") -> dict:
+    return profile_service.save_profile(w.engine, a, name=name, sender_key="ubnd xa a", sender_text="UBND XÃ A",
+                                        agency_code="T-A", unit_code="99", fingerprint="f1",
+                                        mapping={"columns": {}, "rows": {}})
+
+
+def _with_profile(w: World) -> None:
+    w.ids["profile"] = _save_profile(w, SYSTEM, "Hồ sơ có sẵn")["id"]
+
+
 def _issue_call(fn, key: str, **kw):
     return lambda w, a: fn(w.engine, a, w.ids[key], expected_version=1, **kw)
 
@@ -261,6 +273,11 @@ CASES = [
     ("signers.set_signer", {"admin"}, lambda w, a: signer_service.set_signer(
         w.engine, a, province="99", document="notice", draft=signer_service.SignerDraft(name="Nguyễn Văn A"),
         expected_version=None)),
+    ("intake_profiles.save_profile", DPI, lambda w, a: _save_profile(w, a)),
+    ("intake_profiles.update_profile", DPI, lambda w, a: profile_service.update_profile(
+        w.engine, a, w.ids["profile"], 1, name="Hồ sơ đổi tên"), _with_profile),
+    ("intake_profiles.delete_profile", DPI, lambda w, a: profile_service.delete_profile(
+        w.engine, a, w.ids["profile"], 1), _with_profile),
     ("users.change_own_password", SIGNED_IN, lambda w, a: user_service.change_own_password(
         w.engine, a, PASSWORD, "mat-khau-cua-toi-2")),
 ]

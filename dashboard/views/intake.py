@@ -15,8 +15,10 @@ from dashboard import components, data, downloads, fmt, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t, translate
 from dashboard.page import PageContext
+from dashboard.views import intake_foreign
 from qh_data import clock, intake, periods, permissions
 from qh_data.errors import QHError, StaleEdit
+from qh_data.intake import foreign
 from qh_data.intake.template import XLSX_MIME, slug
 from qh_data.permissions import Actor
 
@@ -237,7 +239,7 @@ def task_table(plan) -> tuple[pd.DataFrame, int]:
     return table, len(plan.rows)
 
 
-def confirm(v: IntakeView, plan) -> None:
+def confirm(v: IntakeView, plan, after_commit=None) -> None:
     lang = v.lang
     bar, update = _progress_bar()
     bar.progress(0.0, text=t("intake.stage_write"))
@@ -253,6 +255,8 @@ def confirm(v: IntakeView, plan) -> None:
         st.error(esc_md(exc.message(lang)))
         return
     bar.empty()
+    if after_commit is not None:
+        after_commit()  # a sender's own workbook: its mapping kept as a profile
     data.invalidate()
     if plan.kind == "tasks":
         message = t("intake.written_tasks", n=fmt.number(result["updated"], 0, lang),
@@ -284,13 +288,30 @@ def upload_tab(v: IntakeView) -> None:
         st.success(st.session_state.pop(RESULT_KEY), icon=":material/check_circle:")
     upload = st.file_uploader(t("intake.upload"), type=["xlsx", "xlsm", "xls"], key="intake_upload",
                               help=t("intake.upload_help"))
+    intake_foreign.profiles_section(v)
     if upload is None:
         st.caption(t("intake.upload_hint"))
         st.session_state.pop(PLAN_KEY, None)
         st.session_state.pop(PLAN_ID_KEY, None)
+        intake_foreign.forget()
         return
-    plan = _plan_of(v, upload)
-    kind = t(f"intake.kind_{plan.kind}")
+    if not _is_template(upload):
+        intake_foreign.foreign_flow(v, upload, lambda plan, after: show_plan(v, plan, after))
+        return
+    show_plan(v, _plan_of(v, upload))
+
+
+def _is_template(upload) -> bool:
+    key = f"intake_is_template:{getattr(upload, 'file_id', '')}:{upload.name}:{upload.size}"
+    if key not in st.session_state:
+        st.session_state[key] = foreign.is_template(upload.getvalue(), upload.name)
+    return st.session_state[key]
+
+
+def show_plan(v: IntakeView, plan, after_commit=None) -> None:
+    """The report, the dry run and the confirmation of a checked file (a template or a sender's own)."""
+    lang = v.lang
+    kind = t("intake.f_heading_title") if plan.meta.get("foreign") else t(f"intake.kind_{plan.kind}")
     scope = plan.meta.get("scope_name") or ""
     st.markdown(f"**{components.esc(t('intake.scope_of_file', kind=kind, scope=scope) if scope else kind)}**",
                 unsafe_allow_html=True)
@@ -327,7 +348,7 @@ def upload_tab(v: IntakeView) -> None:
             st.info(t("intake.nothing_to_write"))
         elif st.button(t("intake.confirm", n=fmt.number(n, 0, lang)), type="primary", key="intake_confirm",
                        help=t("intake.confirm_help"), icon=":material/save:"):
-            confirm(v, plan)
+            confirm(v, plan, after_commit)
 
 
 # --- 3. revision history ----------------------------------------------------------------------------

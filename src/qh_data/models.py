@@ -115,7 +115,7 @@ class AdminUnitVersion(Base):
     @classmethod
     def _parent_code_expression(cls):
         parent = aliased(cls)
-        return select(parent.code).where(parent.id == cls.parent_id).scalar_subquery()
+        return select(parent.code).where(parent.id == cls.parent_id).scalar_subquery().label("parent_code")
 
 
 class UnitLineage(Base):
@@ -160,7 +160,7 @@ class _OnProvince:
     @province_code.inplace.expression
     @classmethod
     def _province_code_expression(cls):
-        return _code_of(cls.province_unit_id)
+        return _code_of(cls.province_unit_id).label("province_code")
 
 
 class Agency(_OnProvince, Base):
@@ -191,7 +191,7 @@ class Agency(_OnProvince, Base):
     @admin_unit_code.inplace.expression
     @classmethod
     def _admin_unit_code_expression(cls):
-        return _code_of(cls.unit_id)
+        return _code_of(cls.unit_id).label("admin_unit_code")
 
 
 class Indicator(Base):
@@ -257,7 +257,7 @@ class IndicatorValue(Base):
     @admin_unit_code.inplace.expression
     @classmethod
     def _admin_unit_code_expression(cls):
-        return _code_of(cls.unit_id)
+        return _code_of(cls.unit_id).label("admin_unit_code")
 
 
 task_supporting_agency = Table(
@@ -521,6 +521,34 @@ class AuditEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
 
 
+class IntakeProfile(Base):
+    """A confirmed mapping of one sender's own workbook layout (issue 16, ``qh_data.intake.profiles``): which
+    column holds which (period, kind), which row name is which indicator, who sends it. Found again by
+    the sender's heading line and the layout's fingerprint; kept and changed by the DPI role.
+
+    ``unit_code`` is the sender's unit as a code, resolved to the version in force for each report's
+    period (``units.versions``) when a file is read: a profile outlives a unit version.
+    """
+
+    __tablename__ = "intake_profile"
+    __table_args__ = (UniqueConstraint("sender_key", "fingerprint", name="uq_intake_profile_layout"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    sender_key: Mapped[str] = mapped_column(String(300))  # the sender's heading line, folded ("" for none)
+    sender_text: Mapped[str | None] = mapped_column(String(300))
+    agency_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"))
+    unit_code: Mapped[str | None] = mapped_column(String(10))
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[str] = mapped_column(Text)  # JSON, ``intake.profiles.Mapping``
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, _fk("app_user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: ClassVar[dict] = versioned(version)
+
+
 # Rows whose ``version`` the ORM checks on every update (``qh_data.versioning``).
 # ``TaskUpdate.version`` is not among them: it records the task's version that a history line made.
-VERSIONED = (Task, Issue, Meeting, Conclusion, User, DocumentSigner)
+VERSIONED = (Task, Issue, Meeting, Conclusion, User, DocumentSigner, IntakeProfile)

@@ -25,6 +25,7 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "conclusion.manage": ("dpi_editor", False),
     "values.submit": ("agency_editor", True),
     "values.import_any": ("dpi_editor", False),
+    "intake.profile": ("dpi_editor", False),  # keep the senders' workbook profiles (issue 16)
     "audit.view": ("dpi_editor", False),
     "user.manage": ("admin", False),
     "settings.manage": ("admin", False),
@@ -44,6 +45,7 @@ ACTION_VI = {
     "conclusion.manage": "ghi kết luận cuộc họp",
     "values.submit": "gửi số liệu chỉ tiêu",
     "values.import_any": "nhập số liệu cho mọi cơ quan",
+    "intake.profile": "lưu, sửa, xóa hồ sơ nhận dạng tệp của đơn vị",
     "audit.view": "xem nhật ký thay đổi",
     "user.manage": "quản lý người dùng",
     "settings.manage": "thay đổi cài đặt (người ký văn bản)",
@@ -63,6 +65,7 @@ ACTION_EN = {
     "conclusion.manage": "record meeting conclusions",
     "values.submit": "submit indicator figures",
     "values.import_any": "import figures for any agency",
+    "intake.profile": "save, edit or delete the profiles of senders' workbooks",
     "audit.view": "view the audit trail",
     "user.manage": "manage users",
     "settings.manage": "change settings (document signers)",

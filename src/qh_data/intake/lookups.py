@@ -26,11 +26,16 @@ CURRENT_FIGURES = (select(_v.id, _v.indicator_code, _u.code, _v.period, _v.kind,
                    .where(_v.superseded_at.is_(None), _v.indicator_code.in_(bindparam("indicators", expanding=True)),
                           _u.code.in_(bindparam("units", expanding=True))))
 _parent = aliased(AdminUnitVersion)
+_grandparent = aliased(AdminUnitVersion)
+_LEVELS = bindparam("levels", expanding=True)
+# the province's versions and the units under them (a commune of a district included)
 _PROVINCE_UNITS = (select(_u).outerjoin(_parent, _parent.id == _u.parent_id)
-                   .where(_u.level.in_(("province", "district", "commune")),
+                   .outerjoin(_grandparent, _grandparent.id == _parent.parent_id)
+                   .where(_u.level.in_(_LEVELS),
                           or_(and_(_u.level == "province", _u.code == bindparam("province")),
-                              and_(_parent.level == "province", _parent.code == bindparam("province")))))
-_ALL_UNITS = select(_u).where(_u.level.in_(("province", "district", "commune")))
+                              and_(_parent.level == "province", _parent.code == bindparam("province")),
+                              and_(_grandparent.level == "province", _grandparent.code == bindparam("province")))))
+_ALL_UNITS = select(_u).where(_u.level.in_(_LEVELS))
 _PROVINCE_AGENCIES = select(Agency).where(Agency.province_unit_id.in_(
     select(_u.id).where(_u.level == "province", _u.code == bindparam("province"))))
 
@@ -64,10 +69,11 @@ def _by_name(names: dict[str, str]) -> dict[str, str | None]:
     return out
 
 
-def _read_catalogue(engine: Engine, province: str | None):
+def _read_catalogue(engine: Engine, province: str | None, levels: tuple[str, ...]):
     with read_session(engine) as s:
         indicators = {i.code: i for i in s.scalars(select(Indicator))}
-        found = s.scalars(_PROVINCE_UNITS, {"province": province}) if province else s.scalars(_ALL_UNITS)
+        found = (s.scalars(_PROVINCE_UNITS, {"province": province, "levels": list(levels)}) if province
+                 else s.scalars(_ALL_UNITS, {"levels": list(levels)}))
         units = {u.code: u for u in sorted(found, key=lambda u: u.valid_from or dt.date.min)}
         agencies = list(s.scalars(_PROVINCE_AGENCIES, {"province": province}) if province else s.scalars(select(Agency)))
         for obj in (*indicators.values(), *units.values(), *agencies):
@@ -75,9 +81,11 @@ def _read_catalogue(engine: Engine, province: str | None):
     return indicators, units, agencies
 
 
-def load_lookups(engine: Engine, province: str | None) -> Lookups:
-    """The catalogue, the areas of ``province`` (every area without one) and its agencies."""
-    indicators, units, agencies = _read_catalogue(engine, province)
+def load_lookups(engine: Engine, province: str | None,
+                 levels: tuple[str, ...] = ("district", "province")) -> Lookups:
+    """The catalogue, the areas of ``province`` (every area without one) and its agencies. The templates
+    name provinces and districts; the senders' own workbooks (``intake.foreign``) communes too."""
+    indicators, units, agencies = _read_catalogue(engine, province, levels)
     roles: dict[str, list[str]] = defaultdict(list)
     ubnd: dict[str, str] = {}
     for a in agencies:

@@ -5,7 +5,8 @@ narrow no-break space between thousands), ``85,3 %``, ``−5`` (Unicode minus), 
 
 One separator followed by exactly three digits (``1.234`` or ``1,234``) can be read both ways; such a
 number is returned with both readings (``ambiguous``) and the caller decides from the rest of the
-file (``file_style``), defaulting to the Vietnamese way (dot = thousands, comma = decimals).
+file (``file_style``), defaulting to the Vietnamese way (dot = thousands, comma = decimals). A lone
+decimal mark of the other convention (``10.8`` in a comma-decimal file) is flagged by ``clashes``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Parsed:
     percent: bool = False  # a percent sign, or a cell formatted as percent (value already × 100)
     ambiguous: tuple[float, float] | None = None  # (Vietnamese reading, English reading)
     style: str | None = None  # "vi" or "en" when the text shows its decimal convention unambiguously
+    lone_mark: bool = False  # one "." or "," read as the decimal mark ("10.8", "12,45"): see ``clashes``
 
     @property
     def blank(self) -> bool:
@@ -95,7 +97,8 @@ def _one_separator(text: str, sep: str, several: bool, sign: float, percent: boo
         as_thousands = float(integer + frac)
         vi, en = (as_decimal, as_thousands) if sep == "," else (as_thousands, as_decimal)
         return Parsed(percent=percent, ambiguous=(_clean(sign * vi), _clean(sign * en)))
-    return Parsed(value=_clean(sign * as_decimal), percent=percent, style="vi" if sep == "," else "en")
+    return Parsed(value=_clean(sign * as_decimal), percent=percent, style="vi" if sep == "," else "en",
+                  lone_mark=True)
 
 
 def parse_text(raw: str) -> Parsed:
@@ -159,6 +162,13 @@ def file_style(readings) -> str | None:
     if vi == en:
         return None
     return "vi" if vi > en else "en"
+
+
+def clashes(reading: Parsed, style: str | None) -> bool:
+    """A lone decimal mark of the other convention than the file's: ``10.8`` in a file that writes
+    decimals with a comma may be 10,8 or 108 typed with a stray dot. Templates take it as written; the
+    senders' own workbooks (``intake.foreign``) report it at its cell."""
+    return reading.lone_mark and style is not None and reading.style is not None and reading.style != style
 
 
 def fmt_num(value: float | None, lang: str = "vi") -> str:

@@ -70,6 +70,8 @@ class Plan:
 
     @property
     def source(self) -> str | None:
+        if self.meta.get("source"):  # a sender's own workbook (``intake.foreign``): sender, file and hash
+            return self.meta["source"]
         name = self.meta.get("scope_name")
         return f"{name} (biểu mẫu nhập số liệu)" if name else None
 

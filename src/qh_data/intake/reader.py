@@ -34,6 +34,10 @@ MAX_UNPACKED = 512 * 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^>]*>")
+_ROW_NUMBER = re.compile(rb"\sr=\"(\d+)\"")
+_HIDDEN = re.compile(rb"\shidden=\"(?:1|true)\"")
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class FileRefused(ValidationFailed):
@@ -144,6 +148,14 @@ def check_container(upload: Upload) -> None:
             unpacked = sum(i.file_size for i in infos)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise _damaged(name) from exc
+    if "mimetype" in names and "content.xml" in names and ODS_MIME in data[:200]:
+        raise FileRefused(
+            "ods",
+            f"Tệp {name} ở định dạng OpenDocument (.ods, LibreOffice Calc). Hãy mở tệp và lưu lại dưới dạng "
+            "Sổ làm việc Excel (.xlsx) rồi gửi lại.",
+            f"File {name} is an OpenDocument spreadsheet (.ods, LibreOffice Calc). Open it and save it as an "
+            "Excel Workbook (.xlsx), then send it again.",
+        )
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         raise FileRefused(
             "not_excel",
@@ -292,6 +304,25 @@ class Book:
         except READ_ERRORS as exc:
             raise _damaged(self.upload.name) from exc
         return list(dict.fromkeys(found))
+
+    def hidden_rows(self, ws) -> set[int]:
+        """Row numbers hidden in a sheet (read-only worksheets do not expose them: scan its XML part)."""
+        found: set[int] = set()
+        tail = b""
+        try:
+            path = self.sheet_paths.get(ws.title)
+            if not path:
+                return found
+            with zipfile.ZipFile(io.BytesIO(self.upload.data)) as zf, zf.open(path) as fh:
+                while chunk := fh.read(1 << 20):
+                    block = tail + chunk
+                    for tag in _ROW_TAG.findall(block):
+                        if _HIDDEN.search(tag) and (m := _ROW_NUMBER.search(tag)):
+                            found.add(int(m.group(1)))
+                    tail = block[-512:]
+        except READ_ERRORS as exc:
+            raise _damaged(self.upload.name) from exc
+        return found
 
     @functools.cached_property
     def sheet_paths(self) -> dict[str, str]:

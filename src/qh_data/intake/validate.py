@@ -32,7 +32,7 @@ from .outliers import outlier
 from .reader import Book
 from .sheet import check_identity, check_merged, check_sheet_and_headers
 from .value_checks import Accepted, RowChecker
-from .value_rows import LETTER, PROGRESS_EVERY, read_rows
+from .value_rows import PROGRESS_EVERY, read_rows
 
 Progress = Callable[[int, int, str], None]
 SAME_VALUE_TOLERANCE = 1e-9  # relative: a figure this close to the one in force is unchanged
@@ -57,6 +57,12 @@ class ValueRow:
     old_value: float | None = None
     old_revision: int | None = None
     old_id: int | None = None
+    sheet: str | None = None  # where the figure was read (the value cell)
+    column: str | None = None
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column}{self.row}" if self.column else str(self.row)
 
     @property
     def outcome(self) -> str:
@@ -111,13 +117,13 @@ def _report_far(report: Report, lookups: Lookups, title: str, a: Accepted) -> No
                    f"Figure {numbers.fmt_num(a.value, 'en')} is far from {area}'s previous figures (median "
                    f"{numbers.fmt_num(round(median, 4), 'en')} of the last {n_prev}). Check the unit and the "
                    "figure; it can still be imported.",
-                   sheet=title, row=a.raw.row, column=LETTER["value"], value=a.raw.raw_value)
+                   sheet=a.raw.sheet or title, row=a.raw.row, column=a.raw.letter("value"), value=a.raw.raw_value)
 
 
 def _compared(lookups: Lookups, a: Accepted) -> ValueRow:
     """The accepted figure with its status against the figure in force."""
     row = ValueRow(row=a.raw.row, indicator=a.ind.code, unit_code=a.unit, period=a.period, kind=a.kind,
-                   value=a.value, note=a.raw.note)
+                   value=a.value, note=a.raw.note, column=a.raw.letter("value"))
     cur = lookups.current.get((a.ind.code, a.unit, a.period, a.kind))
     if cur is None:
         row.status = "new"
@@ -150,9 +156,17 @@ def check_values(engine: Engine, actor: Actor, book: Book, meta: dict, report: R
         if (a := checker.check(raw)) is not None:
             accepted.append(a)
     progress(total, total, "check")
+    return settle(engine, lookups, report, accepted, title), data_rows
+
+
+def settle(engine: Engine, lookups: Lookups, report: Report, accepted: list[Accepted], title: str) -> list[ValueRow]:
+    """The accepted figures against the store: the far-from-previous warning and new / changed / unchanged.
+    Shared by the template and the senders' own workbooks (``intake.foreign``)."""
     load_current(engine, lookups, {(a.ind.code, a.unit) for a in accepted})
     out: list[ValueRow] = []
     for a in accepted:
         _report_far(report, lookups, title, a)
-        out.append(_compared(lookups, a))
-    return out, data_rows
+        row = _compared(lookups, a)
+        row.sheet = a.raw.sheet or title
+        out.append(row)
+    return out

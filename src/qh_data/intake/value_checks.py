@@ -23,7 +23,7 @@ from ..permissions import Actor, allowed
 from . import numbers
 from .common import KIND_WORDS, Report, kind_code, norm_key, shown
 from .lookups import Lookups, owners
-from .value_rows import LETTER, RawRow
+from .value_rows import RawRow
 
 KINDS_VI = ", ".join(KIND_WORDS.values())
 UNIT_CODE_WIDTHS = (3, 2, 5)  # a code typed as a number loses its leading zeros: 8 -> 008
@@ -91,10 +91,11 @@ def _check_indicator(checker: RowChecker, row: _Row) -> None:
             f"Mã chỉ tiêu '{shown(typed)}' không có trong danh mục chỉ tiêu. Hãy dùng đúng mã trong biểu mẫu tải "
             "từ hệ thống.",
             f"Indicator code '{shown(typed)}' is not in the catalogue. Use the codes of the template downloaded "
-            "from the system.", column=LETTER["indicator_code"], value=typed, **row.where)
+            "from the system.", column=row.raw.letter("indicator_code"), value=typed, **row.where)
     else:
         checker.report.error("missing_indicator", "Dòng có số liệu nhưng thiếu mã chỉ tiêu.",
-                             "The row has a figure but no indicator code.", column=LETTER["indicator_code"],
+                             "The row has a figure but no indicator code.",
+                             column=row.raw.letter("indicator_code"),
                              **row.where)
 
 
@@ -111,10 +112,11 @@ def _check_unit(checker: RowChecker, row: _Row) -> None:
             f"Mã đơn vị hành chính '{shown(typed)}' không phải một huyện, thành phố (hay tỉnh) {province}. Hãy "
             "dùng mã trong biểu mẫu.",
             f"Area code '{shown(typed)}' is not a district (or the province) of {province}. Use the codes of the "
-            "template.", column=LETTER["unit_code"], value=typed, **row.where)
+            "template.", column=row.raw.letter("unit_code"), value=typed, **row.where)
     else:
         checker.report.error("missing_unit", "Dòng có số liệu nhưng thiếu mã đơn vị hành chính.",
-                             "The row has a figure but no area code.", column=LETTER["unit_code"], **row.where)
+                             "The row has a figure but no area code.", column=row.raw.letter("unit_code"),
+                             **row.where)
 
 
 def _check_period(checker: RowChecker, row: _Row) -> None:
@@ -123,7 +125,7 @@ def _check_period(checker: RowChecker, row: _Row) -> None:
         checker.report.error("missing_period",
                              "Dòng có số liệu nhưng thiếu kỳ số liệu (ví dụ 2025, 2026-H1, 2026-Q3).",
                              "The row has a figure but no period (e.g. 2025, 2026-H1, 2026-Q3).",
-                             column=LETTER["period"], **row.where)
+                             column=row.raw.letter("period"), **row.where)
         return
     row.period = checker.period_codes.get(typed)
     if row.period is not None:
@@ -131,7 +133,7 @@ def _check_period(checker: RowChecker, row: _Row) -> None:
     try:
         row.period = checker.period_codes[typed] = periods.validate(typed)
     except ValidationFailed as exc:
-        checker.report.error("unknown_period", exc.message_vi, exc.message_en, column=LETTER["period"],
+        checker.report.error("unknown_period", exc.message_vi, exc.message_en, column=row.raw.letter("period"),
                              value=typed, **row.where)
 
 
@@ -144,7 +146,7 @@ def _check_kind(checker: RowChecker, row: _Row) -> None:
     checker.report.error(
         "bad_kind", f"Loại số liệu '{shown(typed)}' không hợp lệ: hãy chọn {KINDS_VI}.",
         f"Kind '{shown(typed)}' is not valid: choose Thực hiện (actual), Ước thực hiện (estimate) or Mục tiêu "
-        "(target).", column=LETTER["kind"], value=typed, **row.where)
+        "(target).", column=row.raw.letter("kind"), value=typed, **row.where)
 
 
 FIELD_CHECKS: tuple[Callable[[RowChecker, _Row], None], ...] = (
@@ -235,7 +237,7 @@ def _indicator_name_differs(checker: RowChecker, row: _Row) -> None:
         f"('{ind.name_vi}'); số liệu được ghi theo mã.",
         f"Indicator name '{shown(raw.indicator_name)}' differs from the catalogue's name for code '{ind.code}' "
         f"('{ind.name_en}'); the figure is recorded by its code.",
-        column=LETTER["indicator_name"], value=raw.indicator_name, **row.where)
+        column=row.raw.letter("indicator_name"), value=raw.indicator_name, **row.where)
 
 
 def _unit_name_differs(checker: RowChecker, row: _Row) -> None:
@@ -249,7 +251,7 @@ def _unit_name_differs(checker: RowChecker, row: _Row) -> None:
         "name_mismatch",
         f"Tên đơn vị '{shown(raw.unit_name)}' khác tên của mã '{row.unit}' ('{name}'); số liệu được ghi theo mã.",
         f"Area name '{shown(raw.unit_name)}' differs from the name of code '{row.unit}' ('{name}'); the figure "
-        "is recorded by its code.", column=LETTER["unit_name"], value=raw.unit_name, **row.where)
+        "is recorded by its code.", column=row.raw.letter("unit_name"), value=raw.unit_name, **row.where)
 
 
 def _number_reads_two_ways(checker: RowChecker, row: _Row) -> None:
@@ -281,15 +283,15 @@ class RowChecker:
     def __init__(self, actor: Actor, lookups: Lookups, report: Report, sheet: str, style: str | None):
         self.actor, self.lookups, self.report, self.sheet, self.style = actor, lookups, report, sheet, style
         self.period_codes: dict[str, str] = {}
-        self.first_row: dict[tuple, int] = {}
+        self.first_row: dict[tuple, int | str] = {}
         self.may_any = allowed(actor, "values.import_any")
         self.permitted: dict[tuple[str, str], bool] = {}
 
     def check(self, raw: RawRow) -> Accepted | None:
-        row = _Row(raw=raw, where={"sheet": self.sheet, "row": raw.row})
+        row = _Row(raw=raw, where={"sheet": raw.sheet or self.sheet, "row": raw.row})
         for field_check in FIELD_CHECKS:
             field_check(self, row)
-        row.value_where = {"column": LETTER["value"], "value": raw.raw_value, **row.where}
+        row.value_where = {"column": raw.letter("value"), "value": raw.raw_value, **row.where}
         if raw.reading.error:
             report_number_error(self.report, raw.reading.error, raw.raw_value, row.value_where)
             return None
@@ -310,14 +312,15 @@ class RowChecker:
         key = (row.ind.code, row.unit, row.period, row.kind)
         first = self.first_row.get(key)
         if first is None:
-            self.first_row[key] = row.raw.row
+            raw = row.raw  # a sender's workbook has several sheets: the first row is named with its sheet
+            self.first_row[key] = f"{raw.row} ('{raw.sheet}')" if raw.sheet else raw.row
             return False
         self.report.error(
             "duplicate",
             f"Dòng này trùng với dòng {first}: cùng chỉ tiêu, đơn vị hành chính, kỳ và loại số liệu. Hãy giữ lại "
             "một dòng.",
             f"This row repeats row {first}: same indicator, area, period and kind. Keep one of them.",
-            column=LETTER["indicator_code"], value=row.ind.code, **row.where)
+            column=row.raw.letter("indicator_code"), value=row.ind.code, **row.where)
         return True
 
     def _permitted(self, row: _Row) -> bool:
@@ -338,5 +341,5 @@ class RowChecker:
             f"Tài khoản {self.actor.username} ({own}) không được gửi số liệu chỉ tiêu '{ind.name_vi}' của {area}: "
             f"chỉ tiêu này do {who} gửi.",
             f"Account {self.actor.username} ({own}) may not submit '{ind.name_en}' for {area}: it is sent by "
-            f"{who}.", column=LETTER["indicator_code"], value=ind.code, **row.where)
+            f"{who}.", column=row.raw.letter("indicator_code"), value=ind.code, **row.where)
         return False

@@ -38,6 +38,14 @@ class RawRow:
     reading: numbers.Parsed
     raw_value: object
     note: str | None
+    sheet: str | None = None  # a sender's own workbook (``intake.foreign``): the row's sheet
+    letters: dict[str, str] | None = None  # and its columns (key -> letter); None: the template's
+
+    def letter(self, key: str) -> str | None:
+        """The column letter of ``key`` ("value", "indicator_code", ...) where this row was read."""
+        if self.letters is None:
+            return LETTER[key]
+        return self.letters.get(key) or None
 
 
 def code_text(value) -> str:
