@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import components, data, fmt, state, theme
 from dashboard.components_text import esc_md
+from dashboard.safe_text import md
 from dashboard.i18n import t
 from dashboard.page import PageContext
 from qh_data import clock, permissions, reports
@@ -134,7 +135,7 @@ def summary(v: MeetingsView, m) -> None:
             st.caption(t("meetings.invitees_line", n=len(m.invitees), names=esc_md(names)))
         else:
             with st.expander(t("meetings.invitees_count", n=len(m.invitees))):
-                st.caption(names)
+                st.caption(md(names))
     else:
         st.caption(t("meetings.no_invitees"))
 
@@ -189,10 +190,10 @@ def conclusion_line(v: MeetingsView, c: dict) -> str:
         bits.append(t("meetings.target_all", n=len(v.members)))
     if c["lead_agency_code"]:
         bits.append(
-            t("meetings.lead_line", name=v.agency_names.get(c["lead_agency_code"], c["lead_agency_code"]))
+            t("meetings.lead_line", name=md(v.agency_names.get(c["lead_agency_code"], c["lead_agency_code"])))
         )
     if c["supporting"]:
-        bits.append(t("meetings.supporting_line", names=", ".join(a["name"] for a in c["supporting"])))
+        bits.append(t("meetings.supporting_line", names=md(", ".join(a["name"] for a in c["supporting"]))))
     bits.append(
         t("meetings.due_line", date=fmt.date(c["due_on"], v.lang)) if c["due_on"] else t("meetings.no_due")
     )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import components, fmt, state
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from dashboard.views.meetings_common import (
     MeetingsView,
     done,
@@ -117,7 +118,7 @@ def agenda_editor(v: MeetingsView, m) -> None:
             with cols[0]:
                 extra = []
                 if item.get("presenter_name"):
-                    extra.append(t("meetings.presenter", name=item["presenter_name"]))
+                    extra.append(t("meetings.presenter", name=md(item["presenter_name"])))
                 if item.get("minutes"):
                     extra.append(t("meetings.minutes", n=item["minutes"]))
                 st.markdown(
@@ -182,7 +183,7 @@ def suggestions(v: MeetingsView, m) -> None:
             c1.markdown(f"{kind_badge(s.kind)} {components.esc(s.title)}", unsafe_allow_html=True)
             bits = [reason]
             if s.presenter_code:
-                bits.append(v.agency_names.get(s.presenter_code, s.presenter_code))
+                bits.append(md(v.agency_names.get(s.presenter_code, s.presenter_code)))
             if s.severity:
                 bits.append(t(f"status.severity.{s.severity}"))
             c1.caption(" · ".join(bits))

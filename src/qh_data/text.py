@@ -1,4 +1,7 @@
-"""Cleaning of free text and names: Unicode NFC, no invisible or direction-changing characters."""
+"""Cleaning of free text and names: Unicode NFC, no invisible or direction-changing characters.
+
+``clean_text`` is the door every stored text passes (forms, services, intake, loaders, restores);
+``inert`` is the display side: what is already stored is shown without its direction controls."""
 
 from __future__ import annotations
 
@@ -10,6 +13,16 @@ from .errors import ValidationFailed
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def inert(value) -> str:
+    """Stored text as it may be shown: NFC, with zero-width characters and direction controls removed.
+
+    The forms and loaders refuse direction controls (``clean_text``); text that reached the store some
+    other way (an old backup, a direct load) is made harmless here at display time, so an override can
+    never reorder what a reader sees."""
+    text = "" if value is None else str(value)
+    return BIDI_CONTROLS.sub("", nfc(text).translate(ZERO_WIDTH))
 
 
 def nfc(value: str) -> str:
