@@ -12,8 +12,9 @@ import streamlit as st
 
 from dashboard import components, data, fmt, state, theme
 from dashboard.components_text import esc_md
-from dashboard.safe_text import md
+from dashboard.downloads import document_button
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from dashboard.page import PageContext
 from qh_data import clock, permissions, reports
 from qh_data.errors import QHError, StaleEdit
@@ -146,26 +147,13 @@ def downloads(v: MeetingsView, m, *, past_pack: bool) -> None:
     slug = m.held_on.strftime("%Y-%m-%d")
     c1, c2 = st.columns(2)
     with c1:
-        st.download_button(
-            t("meetings.download_pack"),
-            data=lambda: reports.build_meeting_pack(data.engine(), mid),
-            file_name=f"tai-lieu-hop-BCD-{slug}.docx",
-            mime=DOCX,
-            key=f"dl_pack_{mid}",
-            icon=":material/description:",
-            width="stretch",
-        )
+        document_button(t("meetings.download_pack"), lambda: reports.build_meeting_pack(data.engine(), mid),
+                        key=f"dl_pack_{mid}", file_name=f"tai-lieu-hop-BCD-{slug}.docx", mime=DOCX,
+                        icon=":material/description:")
     with c2:
-        st.download_button(
-            t("meetings.download_notice"),
-            data=lambda: reports.build_conclusions_notice(data.engine(), mid),
-            file_name=f"thong-bao-ket-luan-{slug}.docx",
-            mime=DOCX,
-            key=f"dl_notice_{mid}",
-            icon=":material/gavel:",
-            width="stretch",
-            disabled=not m.conclusions,
-        )
+        document_button(t("meetings.download_notice"), lambda: reports.build_conclusions_notice(data.engine(), mid),
+                        key=f"dl_notice_{mid}", file_name=f"thong-bao-ket-luan-{slug}.docx", mime=DOCX,
+                        icon=":material/gavel:", disabled=not m.conclusions)
     day = m.held_on if past_pack else v.today
     st.caption(
         t("meetings.pack_as_of_past", date=fmt.date(m.held_on, v.lang))
