@@ -16,13 +16,15 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def inert(value) -> str:
-    """Stored text as it may be shown: NFC, with zero-width characters and direction controls removed.
+    """Text made harmless without refusing it: NFC, with zero-width, control (but tab and line break)
+    and direction-control characters removed; nothing else changes (no trimming, no length limit).
 
-    The forms and loaders refuse direction controls (``clean_text``); text that reached the store some
-    other way (an old backup, a direct load) is made harmless here at display time, so an override can
-    never reorder what a reader sees."""
+    People's input is refused when it holds direction controls (``clean_text``, one sentence naming the
+    field). What arrives in bulk from a file the project trusts (a restored backup, the reference CSVs)
+    goes through this instead, and so does stored text at display time (``dashboard.safe_text``, the
+    documents, the maps): a text that reached the store some other way can never reorder what a reader sees."""
     text = "" if value is None else str(value)
-    return BIDI_CONTROLS.sub("", nfc(text).translate(ZERO_WIDTH))
+    return BIDI_CONTROLS.sub("", CONTROL.sub("", nfc(text).translate(ZERO_WIDTH)))
 
 
 def nfc(value: str) -> str:

@@ -29,6 +29,7 @@ from qh_data.maps.classify import NO_DATA_BORDER, Classification, default_number
 from qh_data.maps.elements import NO_DATA_FILL, MapDecorations, MapFixes, ValueLabels, map_css
 from qh_data.maps.geometry import bounds, compact_geometry, label_point, polygons, ring_area
 from qh_data.maps.join import feature_code
+from qh_data.text import inert
 
 DEFAULT_ASSET_PREFIX = "/app/static/vendor"
 LEAFLET_VERSION = "1.9.3"  # the version folium 0.20 links to; vendored from npm
@@ -56,8 +57,8 @@ _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 
 def esc(value: Any) -> str:
-    """HTML-escape any value for element content or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape any value for element content or a quoted attribute (direction controls dropped)."""
+    return html.escape(inert(value), quote=True)
 
 
 def vendor_assets(asset_prefix: str = DEFAULT_ASSET_PREFIX) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
