@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard import auth, components, data, fmt, state, style  # noqa: E402
 from dashboard.components_text import esc_md  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard.i18n import current_lang, t  # noqa: E402
 from qh_data.errors import QHError  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -103,10 +103,11 @@ def main() -> None:
         st.stop()
     ignored = state.init_filters(valid)
     style.inject(bool(st.session_state.get("f_present")))
+    style.document_language(current_lang())
     auth.gate()  # sign-in form and st.stop() when QH_AUTH asks for it and nobody is signed in
     sidebar(valid)
     if ignored:
-        st.toast(t("common.ignored_params", names=", ".join(ignored)), icon=":material/info:")
+        st.toast(t("common.ignored_params", names=esc_md(", ".join(ignored))), icon=":material/info:")
         st.session_state["_ignored_params"] = ignored
     page = navigation()
     state.sync_url(state.current(), state.page_params_of_url())

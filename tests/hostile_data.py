@@ -79,6 +79,7 @@ class Planted:
     proposals: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     held_meeting_id: int = 0
+    long_meeting_id: int = 0  # set by tests that give another meeting a 5,000-character title
     held_title: str = ""
     conclusions: list[str] = field(default_factory=list)
     upcoming_meeting_id: int = 0

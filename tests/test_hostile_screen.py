@@ -8,7 +8,8 @@ Streamlit renders as Markdown (markdown, captions, headings, alerts, toasts, exp
 metric labels, widget labels, radio options, ``st.table`` cells) is checked two ways:
 
 - nothing of a payload is left in Markdown's reach: with the character references taken out, no
-  fragment of a payload remains (no ``](``, ``![``, ``$``, ``:red[``, ``<img``, ``evil.invalid``, ...);
+  fragment of a payload remains (no ``](``, ``![``, ``$``, ``:red[``, ``<img``, ``evil.invalid``, ...),
+  and the decoded text holds no bare URL or e-mail address that GFM would turn into a link;
 - what the reader sees (the character references read back) holds each planted text the page shows,
   the very same characters (direction controls removed).
 
@@ -27,6 +28,7 @@ from reliability_helpers import actor
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
+from dashboard.safe_text import WORD_JOINER
 from qh_data import clock
 from qh_data.db import make_engine
 
@@ -36,6 +38,8 @@ PAYLOAD_FRAGMENTS = ("<script", "<img", "<svg", "<iframe", "<b>", "<a ", "](", "
                      ":material/home", ":smile:", "evil.invalid", "`mã`", "~~gạch", "**đậm", "_nghiêng_", "\\*thoát",
                      "# Tiêu đề", "- mục", "> trích", "[r]", "javascript:", "\u202e", "\u2067")
 CHAR_REF = re.compile(r"&#\d+;")
+# What GFM's autolink literal takes in decoded text (mdast-util-gfm-autolink-literal): a URL, www., an e-mail.
+AUTOLINK = re.compile(r"(?i)https?://[-.\w]|www\.|[-.\w+]@[-\w]+\.")
 
 
 @pytest.fixture
@@ -89,14 +93,18 @@ def plain_options(at: AppTest) -> list[str]:
 
 
 def shown(sources: list[str]) -> str:
-    """What a reader sees of those strings (character references read, line breaks as new lines)."""
-    return "\n".join(html.unescape(s.replace("<br>", "\n").replace("  \n", "\n")) for s in sources)
+    """What a reader sees of those strings (character references read, line breaks as new lines, the
+    invisible word joiners that keep bare URLs from turning into links left out)."""
+    text = "\n".join(html.unescape(s.replace("<br>", "\n").replace("  \n", "\n")) for s in sources)
+    return text.replace(WORD_JOINER, "")
 
 
 def check(at: AppTest, where: str, expected: list[str]) -> str:
     sources = markdown_sources(at)
     left = [(f, s[:160]) for s in sources for f in PAYLOAD_FRAGMENTS if f in CHAR_REF.sub("\u2400", s)]
     assert left == [], (where, left)
+    autolinks = [s[:160] for s in sources if AUTOLINK.search(html.unescape(s))]
+    assert autolinks == [], (where, autolinks)  # GFM links bare URLs in the decoded text
     seen = shown(sources)
     missing = [e for e in expected if e not in seen]
     assert missing == [], (where, missing)

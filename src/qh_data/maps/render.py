@@ -16,12 +16,14 @@ the page can cache the map or its HTML under (indicator, period, view, data vers
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
+from branca.element import Element
 from folium.utilities import JsCode
 
 from qh_data.maps.boundaries import BOUNDARY_ATTRIBUTION
@@ -67,6 +69,33 @@ def vendor_assets(asset_prefix: str = DEFAULT_ASSET_PREFIX) -> tuple[list[tuple[
     return ([("leaflet", f"{p}/leaflet/leaflet.js")], [("leaflet_css", f"{p}/leaflet/leaflet.css")])
 
 
+class ZoomableMap(folium.Map):
+    """A folium.Map whose page lets the reader zoom (WCAG 1.4.4): folium's own header sets
+    ``<meta name="viewport" ... maximum-scale=1.0, user-scalable=no>``, which blocks pinch-zoom on the
+    committee's tablets. After folium renders the map, its header entry (named after the map) is
+    replaced, through branca's public ``add_child``, by the same styles with a viewport that allows zoom."""
+
+    def render(self, **kwargs: Any) -> None:
+        super().render(**kwargs)
+        self.get_root().header.add_child(Element(self.header_html()), name=self.get_name())
+
+    def header_html(self) -> str:
+        """folium 0.20's map header (the map's size and position, full-page body, the global switches)
+        with a viewport that allows zoom."""
+        w, h, left, top = self.width, self.height, self.left, self.top
+        switches = self.global_switches
+        return (
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0" />\n'
+            f"<style>#{self.get_name()} {{position: {self.position}; width: {w[0]}{w[1]}; height: {h[0]}{h[1]};"
+            f" left: {left[0]}{left[1]}; top: {top[0]}{top[1]};}}\n"
+            f".leaflet-container {{ font-size: {self.font_size}; }}</style>\n"
+            "<style>html, body {width: 100%; height: 100%; margin: 0; padding: 0;}</style>\n"
+            "<style>#map {position: absolute; top: 0; bottom: 0; right: 0; left: 0;}</style>\n"
+            f"<script>L_NO_TOUCH = {json.dumps(bool(switches.no_touch))};"
+            f" L_DISABLE_3D = {json.dumps(bool(switches.disable_3d))};</script>\n"
+        )
+
+
 def local_map(*, asset_prefix: str = DEFAULT_ASSET_PREFIX, **kwargs: Any) -> folium.Map:
     """A folium.Map that loads only the vendored Leaflet, with no tile layer unless ``tiles`` is given.
 
@@ -74,7 +103,7 @@ def local_map(*, asset_prefix: str = DEFAULT_ASSET_PREFIX, **kwargs: Any) -> fol
     left alone, so other maps in the process are not affected.
     """
     kwargs.setdefault("tiles", None)
-    m = folium.Map(**kwargs)
+    m = ZoomableMap(**kwargs)
     js, css = vendor_assets(asset_prefix)
     m.default_js = js
     m.default_css = css
