@@ -270,3 +270,50 @@ def test_the_map_frame_lets_a_tablet_zoom(page_at, hostile):
     assert contents, "the pages declare a viewport"
     blocking = [c for c in contents if re.search(r"user-scalable\s*=\s*(no|0)|maximum-scale\s*=\s*1(\.0)?\b", c)]
     assert blocking == [], blocking
+
+
+# --- axe-core (WCAG 2.1 A and AA) on every page, the map's frame included --------------------------------
+AXE = Path(__file__).resolve().parents[2] / "test-artifacts" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# Streamlit's own markup, outside what the app writes: its page navigation puts <li> in a <div> inside the
+# <ul> ("list", "listitem"; Streamlit 1.67's SidebarNav).
+STREAMLIT_OWN = '[data-testid="stSidebarNav"], [data-testid="stSidebarNavItems"]'
+AXE_RUN = """async (own) => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  const found = [];
+  for (const v of r.violations) for (const n of v.nodes) {
+    const el = n.target.length === 1 ? document.querySelector(n.target[0]) : null;
+    if (el && el.closest(own)) continue;
+    found.push(`${v.id}: ${n.target.join(' ')} ${n.html.slice(0, 120)}`);
+  }
+  return found;
+}"""
+AXE_PAGES = [("", {}), ("progress", {}), ("tasks", {}), ("issues", {}), ("meetings", {"view": "prepare"}),
+             ("meetings", {"view": "during"}), ("meetings", {"view": "past"}), ("slideshow", {}),
+             ("slideshow", {"slide": 3}), ("map", {}), ("indicators", {}), ("indicators", {"view": "explain"})]
+
+
+def axe_violations(qp) -> list[str]:
+    assert AXE.exists(), f"{AXE} missing: `make browser` (.ci/ensure-axe) installs axe-core from npm"
+    found = []
+    for frame in qp.page.frames:
+        if frame.is_detached() or frame.url in ("", "about:blank"):
+            continue
+        frame.add_script_tag(path=str(AXE))
+        found += [f"{frame.url[:50]}: {v}" for v in frame.evaluate(AXE_RUN, STREAMLIT_OWN)]
+    return found
+
+
+@pytest.mark.parametrize("size", ["projector_1080", "tablet_portrait"])
+def test_axe_finds_no_violation_in_the_apps_markup(page_at, hostile, size):
+    server, _planted = hostile
+    qp = page_at(size, server.url)
+    pages = AXE_PAGES if size == "projector_1080" else [("", {}), ("map", {}), ("meetings", {"view": "past"})]
+    found = []
+    for path, params in pages:
+        qp.open(path, **params)
+        if path == "map":  # the map's frame draws after the page
+            qp.page.wait_for_selector("iframe", timeout=30_000)
+            qp.page.wait_for_timeout(1500)
+        found += [f"{path or 'overview'} {params}: {v}" for v in axe_violations(qp)]
+    assert found == [], "\n".join(found)
+    assert qp.blocked == []
