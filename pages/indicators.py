@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from dashboard.views import mapview
 from qh_data import periods
 from qh_data.maps import figures, number_or_none
@@ -148,8 +149,8 @@ counts = ov["status"].value_counts().to_dict()
 components.figures([(t(f"status.progress.{s}"), fmt.number(counts.get(s, 0), lang=lang), theme.PROGRESS_COLORS[s])
                     for s in PROGRESS_STATUSES], columns=5)
 st.caption(t("indicators.counts_caption", n=fmt.number(len(ov), lang=lang),
-             area=t("indicators.area_province", name=ctx.province_name()) if district is None
-             else district_names.get(district, district)))
+             area=t("indicators.area_province", name=md(ctx.province_name())) if district is None
+             else md(district_names.get(district, district))))
 
 
 def explain(r: dict) -> None:
