@@ -1,7 +1,8 @@
 """Cleaning of free text and names: Unicode NFC, no invisible or direction-changing characters.
 
-``clean_text`` is the door every stored text passes (forms, services, intake, loaders, restores);
-``inert`` is the display side: what is already stored is shown without its direction controls."""
+``clean_text`` is the door for what people write (forms, services, the Excel import, the lineage CSV):
+direction controls refused with one sentence. ``inert`` is the same normalisation without the refusal,
+for bulk files the project trusts (backup restore, reference CSVs) and for every display of stored text."""
 
 from __future__ import annotations
 
