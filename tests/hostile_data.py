@@ -1,10 +1,13 @@
 """Hostile text planted in a seeded demo store, in every free-text field people or imports fill.
 
-``plant(engine)`` writes script and HTML payloads through the services (task notes, conclusions and the
-tasks they create, issue titles, descriptions, proposals and decisions, meeting titles, venues, notes
-and agenda items) and straight into the tables for names that arrive by import (an agency, an
-indicator, a district, task titles). Every payload carries a marker ``XSS-<n>`` so a test can find it.
-It returns what it planted and where, for the page and browser tests.
+``plant(engine)`` writes script, HTML and Markdown payloads (emphasis, links, images from another host,
+bare URLs, ``$`` math, ``:red[]`` directives, icons; multi-line text whose lines start Markdown blocks in
+an issue description and an agenda note) through the services (task notes, conclusions and the tasks
+they create, issue titles, descriptions, proposals and decisions, meeting titles, venues, notes and
+agenda items) and straight into the tables for names that arrive by import (an agency and its short
+name, which also carries direction controls, an indicator, a district, task titles). Every payload
+carries a marker ``XSS-<n>`` so a test can find it. It returns what it planted and where, for the page
+(tests/test_hostile_screen.py), document and browser tests.
 """
 
 from __future__ import annotations
