@@ -23,14 +23,16 @@ import re
 
 import pytest
 from apptest_helpers import APP
-from hostile_data import BIDI_SHOWN, BIDI_TEXT, MULTILINE, PAYLOADS, plant
+from hostile_data import BIDI_SHOWN, BIDI_TEXT, MULTILINE, PAYLOADS, PROVINCE, plant
 from reliability_helpers import actor
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
+from dashboard import auth, data
 from dashboard.safe_text import WORD_JOINER
-from qh_data import clock
+from qh_data import clock, queries
 from qh_data.db import make_engine
+from qh_data.queries import meetings as meeting_reads
+from qh_data.services import meetings as meeting_service
 
 # Fragments only the payloads contain: one left outside a character reference means Markdown or HTML
 # could read it.
@@ -168,6 +170,15 @@ def test_meetings_every_view(planted_app):
         check(at, f"past {who}", [P.held_title, *P.conclusions, P.agency_name])
     at = run(engine, "meetings.py", {"view": "during", "meeting": P.held_meeting_id}, who="dpi")
     check(at, "during, held meeting", [P.held_title, *P.conclusions])
+    # more than eight invitees: their names go in an expander's caption
+    meeting = meeting_reads.get_meeting(engine, P.upcoming_meeting_id)
+    others = [a["code"] for a in queries.agencies(engine, PROVINCE) if a["code"] != P.agency_code][:9]
+    meeting_service.update_meeting(engine, actor(engine, "dpi"), meeting.id, meeting.version,
+                                   invitees=[P.agency_code, *others])
+    data.clear_caches()  # the app's data version is cached for a few seconds in this process
+    at = run(engine, "meetings.py", {"view": "prepare", "meeting": P.upcoming_meeting_id})
+    assert at.expander, "the invitees are listed in an expander"
+    check(at, "prepare, ten invitees", [P.meeting_title, short_shown(P)])
 
 
 def test_slideshow_every_slide(planted_app):
