@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import auth, components, data, fmt, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
-from dashboard.safe_text import md
+from dashboard.safe_text import md, plain
 from dashboard.views import signers
 from qh_data import clock
 from qh_data.errors import QHError
@@ -40,7 +40,7 @@ def role_word(role: str) -> str:
 
 
 def agency_word(code: str | None) -> str:
-    return t("users.no_agency") if code is None else agencies.get(code, code)
+    return t("users.no_agency") if code is None else plain(agencies.get(code, code))
 
 
 def done(message: str, clear: tuple[str, ...] = ()) -> None:

@@ -56,6 +56,7 @@ SQL_FRAGMENTS = ("20' OR '1'='1", "1; DROP TABLE task; --", "x' UNION SELECT pas
 
 PROVINCE = "20"
 AGENCY = "LS-SXD"  # its agency editor is the demo's editor.sxd
+BIDI_AGENCY = "LS-SKHDT"
 
 
 def marked(n: int, payload: str, prefix: str = "") -> str:
@@ -105,6 +106,8 @@ def plant(engine, *, count: int | None = None) -> Planted:
         agency = s.get(Agency, AGENCY)
         out.agency_name = agency.name = f"Sở Xây dựng {marked(1, payloads[1])}"
         out.agency_short_name = agency.short_name = f"{BIDI_TEXT} {payloads[0]}"
+        other = s.get(Agency, BIDI_AGENCY)  # a second name with direction controls, in every agency picker
+        other.name = f"{other.name} {BIDI_TEXT}"
         code = s.scalar(select(IndicatorValue.indicator_code)
                         .join(AdminUnit, AdminUnit.code == IndicatorValue.admin_unit_code)
                         .where(AdminUnit.level == "district", AdminUnit.parent_code == PROVINCE)

@@ -31,6 +31,7 @@ from dashboard import auth, data
 from dashboard.safe_text import WORD_JOINER
 from qh_data import clock, queries
 from qh_data.db import make_engine
+from qh_data.text import BIDI_CONTROLS
 from qh_data.queries import meetings as meeting_reads
 from qh_data.services import meetings as meeting_service
 
@@ -112,6 +113,8 @@ def check(at: AppTest, where: str, expected: list[str]) -> str:
     assert missing == [], (where, missing)
     escaped_options = [o for o in plain_options(at) if "XSS&#" in o]
     assert escaped_options == [], (where, escaped_options)  # plain-text places show the text as it is
+    live_controls = [o for o in plain_options(at) if BIDI_CONTROLS.search(o)]
+    assert live_controls == [], (where, live_controls)  # ... without its direction controls
     return seen
 
 
