@@ -24,6 +24,7 @@ run: $(STAMP)
 
 browser:
 	.ci/ensure-chromium
+	.ci/ensure-axe
 
 test: $(STAMP) browser
 	$(VENV)/bin/pytest -q -n 2 --dist worksteal

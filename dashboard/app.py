@@ -18,7 +18,8 @@ import streamlit as st  # noqa: E402
 
 from dashboard import auth, components, data, fmt, state, style  # noqa: E402
 from dashboard.components_text import esc_md  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard.i18n import current_lang, t  # noqa: E402
+from dashboard.safe_text import plain  # noqa: E402
 from qh_data.errors import QHError  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -59,15 +60,15 @@ def sidebar(valid: state.Valid) -> None:
                              selection_mode="single", required=True)  # a click on the chosen one keeps it
         names = {p["code"]: p["name"] for p in data.q("provinces")}
         st.selectbox(t("common.province"), options=list(valid.provinces), key="f_province",
-                     format_func=lambda c: names.get(c, c))
+                     format_func=lambda c: plain(names.get(c, c)))
         province = st.session_state["f_province"]
         district_names = {d["code"]: d["name"] for d in data.q("districts", province=province)}
         st.multiselect(t("common.districts"), options=list(valid.districts.get(province, ())),
-                       key="f_districts", format_func=lambda c: district_names.get(c, c),
+                       key="f_districts", format_func=lambda c: plain(district_names.get(c, c)),
                        placeholder=t("common.districts_all"))
         agency_names = {a["code"]: a["name"] for a in data.q("agencies", province=province)}
         st.selectbox(t("common.agency"), options=list(valid.agencies.get(province, ())), key="f_agency",
-                     format_func=lambda c: agency_names.get(c, c), placeholder=t("common.agency_all"))
+                     format_func=lambda c: plain(agency_names.get(c, c)), placeholder=t("common.agency_all"))
         st.date_input(t("common.as_of"), key="f_asof", value=st.session_state.get("f_asof"),
                       format=fmt.date_input_format(st.session_state.get("f_lang", "vi")))
         st.toggle(t("common.present"), key="f_present")
@@ -103,10 +104,11 @@ def main() -> None:
         st.stop()
     ignored = state.init_filters(valid)
     style.inject(bool(st.session_state.get("f_present")))
+    style.document_language(current_lang())
     auth.gate()  # sign-in form and st.stop() when QH_AUTH asks for it and nobody is signed in
     sidebar(valid)
     if ignored:
-        st.toast(t("common.ignored_params", names=", ".join(ignored)), icon=":material/info:")
+        st.toast(t("common.ignored_params", names=esc_md(", ".join(ignored))), icon=":material/info:")
         st.session_state["_ignored_params"] = ignored
     page = navigation()
     state.sync_url(state.current(), state.page_params_of_url())

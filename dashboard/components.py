@@ -12,13 +12,14 @@ from qh_data.errors import DatabaseUnavailable, QHError
 from . import theme
 from .components_text import esc_md
 from .i18n import current_lang, t
+from .safe_text import md_html
 
 log = logging.getLogger("qh.dashboard")
 
 
 def esc(value) -> str:
-    """Text made inert inside st.markdown(..., unsafe_allow_html=True): HTML and markdown neutralised."""
-    return esc_md(value).replace("  \n", "<br>")
+    """Text made inert inside st.markdown(..., unsafe_allow_html=True): ``safe_text.md_html``."""
+    return md_html(value)
 
 
 def figures(items: Iterable[tuple[str, str, str | None]], columns: int | None = None) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+LANG_KEY = "qh_document_lang"  # the container of the script that sets <html lang>, hidden
 BASE_CSS = """
 <style>
+.st-key-qh_document_lang {display: none;}
 .qh-figure {border-left: 8px solid #0B5394; background: #F1F4F8; border-radius: 6px;
   padding: 0.6rem 0.9rem; margin-bottom: 0.6rem; min-height: 6.2rem;}
 .qh-figure-value {font-size: clamp(1.5rem, 2.5vw, 2.6rem); font-weight: 700; line-height: 1.1;
@@ -74,3 +76,12 @@ def inject(present: bool) -> None:
     st.markdown(BASE_CSS, unsafe_allow_html=True)
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+
+
+def document_language(lang: str) -> None:
+    """Set ``<html lang>`` to the interface language (WCAG 3.1.1): Streamlit serves ``lang="en"`` and has
+    no setting for it. A fixed script, no user text in it; drawn again (and so run again) when the
+    language changes."""
+    code = "en" if lang == "en" else "vi"
+    with st.container(key=LANG_KEY):
+        st.html(f'<script>document.documentElement.lang = "{code}";</script>', unsafe_allow_javascript=True)

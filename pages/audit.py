@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, components, data, fmt, state
 from dashboard.i18n import catalogue, t
+from dashboard.safe_text import plain
 from qh_data import audit, clock
 
 auth.require_page("audit.view")
@@ -39,7 +40,7 @@ with st.container(border=True):
     user = c1.selectbox(t("audit.user"), [None, *options["users"]], key="audit_user",
                         format_func=lambda u: t("common.all") if u is None else u)
     agency = c2.selectbox(t("audit.agency"), [None, *options["agencies"]], key="audit_agency",
-                          format_func=lambda a: t("common.all") if a is None else agency_names.get(a, a))
+                          format_func=lambda a: t("common.all") if a is None else plain(agency_names.get(a, a)))
     entity = c3.selectbox(t("audit.entity"), [None, *options["entities"]], key="audit_entity",
                           format_func=lambda e: t("common.all") if e is None else entity_word(e))
     period = c4.date_input(t("audit.period"), value=(today - dt.timedelta(days=30), today),

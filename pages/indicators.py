@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
+from dashboard.safe_text import md, plain
 from dashboard.views import mapview
 from qh_data import periods
 from qh_data.maps import figures, number_or_none
@@ -84,11 +85,11 @@ with st.container(border=True):
                        format_func=lambda g: t("indicators.field_all") if g == ALL else group_word(g))
     _keep("ind_own", [ALL, *owner_roles], ALL)
     own = c2.selectbox(t("indicators.owner"), [ALL, *owner_roles], key="ind_own",
-                       format_func=lambda r: t("indicators.owner_all") if r == ALL else role_names.get(r, r))
+                       format_func=lambda r: t("indicators.owner_all") if r == ALL else plain(role_names.get(r, r)))
     _keep("ind_unit", units, units[0] if len(units) == 1 or not f.districts else units[1])
     unit = c3.selectbox(t("indicators.area"), units, key="ind_unit",
                         format_func=lambda c: t("indicators.area_province", name=ctx.province_name())
-                        if c == PROVINCE else district_names.get(c, c))
+                        if c == PROVINCE else plain(district_names.get(c, c)))
     _keep("ind_view", ["table", "explain"], "table")
     view = c4.radio(t("indicators.view"), ["table", "explain"], key="ind_view", horizontal=True,
                     format_func=lambda v: t(f"indicators.view_{v}"))
@@ -148,8 +149,8 @@ counts = ov["status"].value_counts().to_dict()
 components.figures([(t(f"status.progress.{s}"), fmt.number(counts.get(s, 0), lang=lang), theme.PROGRESS_COLORS[s])
                     for s in PROGRESS_STATUSES], columns=5)
 st.caption(t("indicators.counts_caption", n=fmt.number(len(ov), lang=lang),
-             area=t("indicators.area_province", name=ctx.province_name()) if district is None
-             else district_names.get(district, district)))
+             area=t("indicators.area_province", name=md(ctx.province_name())) if district is None
+             else md(district_names.get(district, district))))
 
 
 def explain(r: dict) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import auth, components, data, downloads, edits, fmt, page, state, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.safe_text import plain
 from qh_data import permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.models import ISSUE_STATUSES
@@ -139,7 +140,7 @@ def raise_form() -> None:
             t("issues.new_agency"),
             choices,
             index=choices.index(default),
-            format_func=lambda c: names.get(c, c),
+            format_func=lambda c: plain(names.get(c, c)),
             disabled=len(choices) == 1,
         )
         severity = c2.selectbox(
@@ -152,14 +153,14 @@ def raise_form() -> None:
             t("issues.new_units"),
             list(district_names),
             default=f.districts,
-            format_func=lambda c: district_names.get(c, c),
+            format_func=lambda c: plain(district_names.get(c, c)),
             placeholder=t("common.none"),
         )
         task = st.selectbox(
             t("issues.new_task"),
             [None, *task_names],
             placeholder=t("common.none"),
-            format_func=lambda i: t("common.none") if i is None else task_names[i],
+            format_func=lambda i: t("common.none") if i is None else plain(task_names[i]),
         )
         for_next = st.checkbox(t("issues.new_for_next"))
         if st.form_submit_button(t("issues.new_submit"), type="primary"):
@@ -385,7 +386,7 @@ if can_decide:
             options,
             key=f"decide_meeting_{issue_id}",
             index=options.index(default) if default in options else 0,
-            format_func=lambda m: t("issues.no_meeting") if m is None else meeting_names[m],
+            format_func=lambda m: t("issues.no_meeting") if m is None else plain(meeting_names[m]),
         )
         outcomes = ["resolved", "in_progress", "closed"]
         outcome = c2.selectbox(

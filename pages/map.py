@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from dashboard.views import mapview
 from qh_data import maps, periods
 from qh_data.errors import ConfigError
@@ -110,7 +111,7 @@ with st.container(border=True):
 
 info = mapmodel.indicator_info(q, indicator, f.province, ctx.as_of_dt) or {}
 name = names[indicator]
-st.subheader(name)
+st.subheader(md(name))
 
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
@@ -120,11 +121,11 @@ state.sync_url(f, state.page_params_of_url() | {
 
 def province_only_state() -> None:
     """No district figures at all: say so, and show the province's own figures when there are some."""
-    components.empty_state(t("map.no_district_data", name=name))
+    components.empty_state(t("map.no_district_data", name=md(name)))
     series = q("province_series", indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
     recs = figures.series_records(series, fmt.WORDS, lang, int(info.get("decimals") or 0))
     if recs:
-        st.markdown(f"**{t('map.province_series_heading', name=ctx.province_name())}**")
+        st.markdown(f"**{t('map.province_series_heading', name=md(ctx.province_name()))}**")
         st.dataframe(pd.DataFrame([{t("map.col_period"): r["period_label"], t("map.col_kind"): r["kind_word"],
                                     t("map.col_value"): r["value_text"],
                                     t("map.col_unit"): mapmodel.indicator_unit(info, lang),
@@ -137,7 +138,7 @@ if not any(avail.values()):
     ctx.footer()
     st.stop()
 if not options:
-    components.empty_state(t("map.no_periods_for_view", view=t(f"map.view_{view}"), name=name))
+    components.empty_state(t("map.no_periods_for_view", view=t(f"map.view_{view}"), name=md(name)))
     ctx.footer()
     st.stop()
 if view == "change" and not period2:
@@ -150,7 +151,7 @@ req = mapmodel.Request(indicator=indicator, province=f.province, period=period, 
 model = data.map_model(req)
 
 if model.empty:
-    components.empty_state(t("map.no_data_period", name=name, view=t(f"map.view_{view}").lower(),
+    components.empty_state(t("map.no_data_period", name=md(name), view=t(f"map.view_{view}").lower(),
                              period=mapmodel.period_text(period, lang)))
     ctx.footer()
     st.stop()

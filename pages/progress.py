@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts, components, data, downloads, page, tables
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.safe_text import plain
 
 ctx = page.context("progress")
 f, lang = ctx.filters, ctx.lang
@@ -51,7 +52,7 @@ st.altair_chart(charts.tasks_by_agency(counts, lang, big=f.present), width="stre
 st.subheader(t("progress.agency_heading"))
 names = dict(zip(counts["agency_code"], counts["agency_name"], strict=True))
 default = f.agency if f.agency in names else None
-chosen = st.selectbox(t("progress.pick_agency"), options=list(names), format_func=names.get,
+chosen = st.selectbox(t("progress.pick_agency"), options=list(names), format_func=lambda c: plain(names.get(c, c)),
                       index=list(names).index(default) if default else None,
                       placeholder=t("progress.pick_placeholder"))
 if chosen:

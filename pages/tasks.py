@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import auth, components, data, downloads, edits, fmt, page, state, tables
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.safe_text import plain
 from qh_data import permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.models import TASK_STATUSES
@@ -32,7 +33,7 @@ with st.container(border=True):
     meetings = data.q("list_meetings", province=f.province)
     meeting_names = {m["id"]: f"{fmt.date(m['held_on'], lang)} · {m['title']}" for m in meetings}
     meeting = c7.selectbox(t("tasks.meeting"), [None, *meeting_names], placeholder=t("common.all"),
-                           format_func=lambda m: t("common.all") if m is None else meeting_names[m])
+                           format_func=lambda m: t("common.all") if m is None else plain(meeting_names[m]))
     source = st.text_input(t("tasks.source"), placeholder=t("tasks.source_hint"))
 
 state.sync_url(f, state.page_params_of_url() | {"q": text, "tm": ",".join(timing)})

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import auth, components, data, fmt, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
+from dashboard.safe_text import md, plain
 from dashboard.views import signers
 from qh_data import clock
 from qh_data.errors import QHError
@@ -39,7 +40,7 @@ def role_word(role: str) -> str:
 
 
 def agency_word(code: str | None) -> str:
-    return t("users.no_agency") if code is None else agencies.get(code, code)
+    return t("users.no_agency") if code is None else plain(agencies.get(code, code))
 
 
 def done(message: str, clear: tuple[str, ...] = ()) -> None:
@@ -96,7 +97,7 @@ with create_tab, st.form("user_create", clear_on_submit=False):
             st.error(t("auth.passwords_differ"))
         elif attempt(user_service.create_user, engine, actor, username=username, display_name=display_name,
                      role=role, agency_code=agency, email=email or None, password=password or None):
-            done(t("users.created", username=username.strip().lower()), clear=CREATE_KEYS)
+            done(t("users.created", username=md(username.strip().lower())), clear=CREATE_KEYS)
 
 with edit_tab:
     if not accounts:
@@ -123,7 +124,7 @@ with edit_tab:
         if st.form_submit_button(t("users.save_role")) and attempt(
                 user_service.change_role, engine, actor, who["id"], new_role, new_agency,
                 expected_version=who["version"]):
-            done(t("users.role_saved", username=who["username"]))
+            done(t("users.role_saved", username=md(who["username"])))
 
     with col_password, st.form(f"user_password_{who['id']}", clear_on_submit=True):
         st.markdown(f"**{t('users.reset_password')}**")
@@ -133,7 +134,7 @@ with edit_tab:
             if new_password != new_again:
                 st.error(t("auth.passwords_differ"))
             elif attempt(user_service.reset_password, engine, actor, who["id"], new_password):
-                done(t("users.password_saved", username=who["username"]))
+                done(t("users.password_saved", username=md(who["username"])))
 
     with st.form(f"user_details_{who['id']}"):
         st.markdown(f"**{t('users.details')}**")
@@ -143,16 +144,16 @@ with edit_tab:
         if st.form_submit_button(t("users.save_details")) and attempt(
                 user_service.update_details, engine, actor, who["id"], display_name=new_name,
                 email=new_email or None, expected_version=who["version"]):
-            done(t("users.details_saved", username=who["username"]))
+            done(t("users.details_saved", username=md(who["username"])))
 
     c1, c2 = st.columns(2)
     if who["is_active"]:
         if not is_self and c1.button(t("users.deactivate"), key=f"deactivate_{who['id']}") and attempt(
                 user_service.deactivate_user, engine, actor, who["id"], expected_version=who["version"]):
-            done(t("users.deactivated", username=who["username"]))
+            done(t("users.deactivated", username=md(who["username"])))
     elif c1.button(t("users.reactivate"), key=f"reactivate_{who['id']}") and attempt(
             user_service.reactivate_user, engine, actor, who["id"], expected_version=who["version"]):
-        done(t("users.reactivated", username=who["username"]))
+        done(t("users.reactivated", username=md(who["username"])))
     if who["locked"] and c2.button(t("users.unlock"), key=f"unlock_{who['id']}") and attempt(
             user_service.unlock_user, engine, actor, who["id"]):
-        done(t("users.unlocked", username=who["username"]))
+        done(t("users.unlocked", username=md(who["username"])))

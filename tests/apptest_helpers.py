@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def open_page(page: str | None, params: dict | None = None, *, timeout: float = 
         at.switch_page(f"../pages/{page}")
         at.run()
     return at
+
+
+def read_back(value) -> str:
+    """What a reader sees of a string the page escaped with dashboard.safe_text.md: the character
+    references read, the invisible word joiners that keep bare URLs from becoming links left out."""
+    return html.unescape(str(value)).replace("\u2060", "")
 
 
 def texts(at: AppTest) -> list[str]:

@@ -1,10 +1,13 @@
 """Hostile text planted in a seeded demo store, in every free-text field people or imports fill.
 
-``plant(engine)`` writes script and HTML payloads through the services (task notes, conclusions and the
-tasks they create, issue titles, descriptions, proposals and decisions, meeting titles, venues, notes
-and agenda items) and straight into the tables for names that arrive by import (an agency, an
-indicator, a district, task titles). Every payload carries a marker ``XSS-<n>`` so a test can find it.
-It returns what it planted and where, for the page and browser tests.
+``plant(engine)`` writes script, HTML and Markdown payloads (emphasis, links, images from another host,
+bare URLs, ``$`` math, ``:red[]`` directives, icons; multi-line text whose lines start Markdown blocks in
+an issue description and an agenda note) through the services (task notes, conclusions and the tasks
+they create, issue titles, descriptions, proposals and decisions, meeting titles, venues, notes and
+agenda items) and straight into the tables for names that arrive by import (an agency and its short
+name, which also carries direction controls, an indicator, a district, task titles). Every payload
+carries a marker ``XSS-<n>`` so a test can find it. It returns what it planted and where, for the page
+(tests/test_hostile_screen.py), document and browser tests.
 """
 
 from __future__ import annotations
@@ -24,17 +27,26 @@ from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
 from qh_data.services import tasks as task_service
 
-# Script and HTML payloads (each must reach the screen and the documents as the very same text).
+# Script, HTML and Markdown payloads (each must reach the screen and the documents as the very same text).
+# Markdown: emphasis, links, images from another host (a reader's browser would fetch them), autolinks
+# and bare URLs, ``$``/``$$`` math, Streamlit's ``:color[]`` directives, icons and emoji shortcodes.
 PAYLOADS = (
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '<a href="javascript:alert(1)">bấm vào đây</a>',
-    "[bấm vào đây](javascript:alert(1))",
-    "<svg/onload=alert(1)>",
-    '<iframe src="javascript:alert(1)"></iframe>',
-    "**đậm** <b>in đậm</b> `mã` ~~gạch~~ $x^2$",
-    '"><img src=x onerror=alert(1)>',
+    "<script>alert(1)</script> ![ảnh](http://evil.invalid/0.png)",
+    "<img src=x onerror=alert(1)> ![ảnh](https://evil.invalid/1.png) **đậm**",
+    '<a href="javascript:alert(1)">bấm vào đây</a> ![x](//evil.invalid/2.png) $$x^2$$',
+    "[bấm vào đây](javascript:alert(1)) [trang](https://evil.invalid/3) https://evil.invalid/3b www.evil.invalid",
+    "<svg/onload=alert(1)> :red[đỏ] :material/home: :smile: :blue-background[nền]",
+    '<iframe src="javascript:alert(1)"></iframe> <https://evil.invalid/5> thư@evil.invalid',
+    "**đậm** <b>in đậm</b> `mã` ~~gạch~~ $x^2$ _nghiêng_ \\*thoát\\* &amp; &#36; 100%",
+    '"><img src=x onerror=alert(1)> ![x][r] [r]: https://evil.invalid/7.png',
 )
+# Text whose lines start Markdown blocks (headings, lists, quotes, indented code, tables), planted in the
+# long-text fields that keep line breaks.
+MULTILINE = ("dòng đầu\n# Tiêu đề\n- mục\n1. số\n> trích dẫn\n\n    mã thụt lề\n| a | b |\n|---|---|\n"
+             "![ảnh](https://evil.invalid/m.png)\n$$\nx\n$$")
+# Direction controls stored by a path other than the forms (a loaded CSV, a restored backup): shown without them.
+BIDI_TEXT = "SXD \u202eexe.txt\u202c \u2067ẩn\u2069"
+BIDI_SHOWN = "SXD exe.txt ẩn"
 # Cells a spreadsheet would run as formulas (each must be exported as text).
 FORMULAS = ('=HYPERLINK("http://example.invalid","bấm")', "+1+2", "-2+3", "@SUM(A1:A9)",
             "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0")
@@ -44,6 +56,7 @@ SQL_FRAGMENTS = ("20' OR '1'='1", "1; DROP TABLE task; --", "x' UNION SELECT pas
 
 PROVINCE = "20"
 AGENCY = "LS-SXD"  # its agency editor is the demo's editor.sxd
+BIDI_AGENCY = "LS-SKHDT"
 
 
 def marked(n: int, payload: str, prefix: str = "") -> str:
@@ -55,6 +68,7 @@ class Planted:
     texts: list[str] = field(default_factory=list)  # every hostile string written, as stored
     agency_code: str = AGENCY
     agency_name: str = ""
+    agency_short_name: str = ""  # carries direction controls (stored by a path other than the forms)
     indicator_code: str = ""
     indicator_name: str = ""
     district_code: str = ""
@@ -69,6 +83,7 @@ class Planted:
     proposals: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     held_meeting_id: int = 0
+    long_meeting_id: int = 0  # set by tests that give another meeting a 5,000-character title
     held_title: str = ""
     conclusions: list[str] = field(default_factory=list)
     upcoming_meeting_id: int = 0
@@ -90,7 +105,9 @@ def plant(engine, *, count: int | None = None) -> Planted:
     with session_scope(engine) as s:
         agency = s.get(Agency, AGENCY)
         out.agency_name = agency.name = f"Sở Xây dựng {marked(1, payloads[1])}"
-        agency.short_name = f"SXD {payloads[0]}"
+        out.agency_short_name = agency.short_name = f"{BIDI_TEXT} {payloads[0]}"
+        other = s.get(Agency, BIDI_AGENCY)  # a second name with direction controls, in every agency picker
+        other.name = f"{other.name} {BIDI_TEXT}"
         code = s.scalar(select(IndicatorValue.indicator_code)
                         .join(AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id)
                         .where(AdminUnitVersion.level == "district", AdminUnitVersion.parent_code == PROVINCE)
@@ -129,7 +146,7 @@ def plant(engine, *, count: int | None = None) -> Planted:
 
     for i, payload in enumerate(payloads):
         title = marked(30 + i, payload, "Vướng mắc ")
-        description = marked(40 + i, payload, "Mô tả ")
+        description = marked(40 + i, MULTILINE if i == 2 else payload, "Mô tả ")
         issue = issue_service.raise_issue(engine, editor, province=PROVINCE, title=title, raised_by=AGENCY,
                                           severity="critical" if i % 2 else "high", description=description,
                                           admin_units=[out.district_code], for_next_meeting=True)
@@ -168,7 +185,8 @@ def plant(engine, *, count: int | None = None) -> Planted:
                                               notes=meeting_notes, chair="Chủ tịch",
                                               invitees=[AGENCY])
     out.upcoming_meeting_id = upcoming.id
-    agenda = [agenda_svc.AgendaDraft(title=marked(100 + i, payload, "Mục "), notes=marked(110 + i, payload))
+    agenda = [agenda_svc.AgendaDraft(title=marked(100 + i, payload, "Mục "),
+                                     notes=marked(110 + i, MULTILINE if i == 1 else payload))
               for i, payload in enumerate(payloads)]
     out.agenda_notes = [a.notes for a in agenda]
     agenda_svc.add_agenda_items(engine, dpi, upcoming.id, agenda, upcoming.version)

@@ -13,7 +13,6 @@ SQLite locks are in ``test_faults_sqlite_lock.py``, broken boundary files in ``t
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import signal
 import subprocess
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apptest_helpers import open_page
+from apptest_helpers import open_page, read_back
 from pg_instance import PgInstance
 from reliability_helpers import actor, content, held_meeting, open_task, row_count
 from sqlalchemy import func, select
@@ -98,13 +97,13 @@ def test_app_says_one_sentence_during_an_outage_and_recovers_by_itself(running_p
     pg.stop()
     _run_until(at, lambda a: bool(a.error))
     assert not at.exception, [e.value for e in at.exception]
-    assert [html.unescape(e.value) for e in at.error] == [_outage_sentence(url)]  # one sentence, whichever run hit it
+    assert [read_back(e.value) for e in at.error] == [_outage_sentence(url)]  # one sentence, whichever run hit it
     assert not at.dataframe  # no figures from nowhere
 
     # still down: still one sentence, never a traceback; once the shell's own check notices, the page
     # is replaced by that sentence and a retry button
     _run_until(at, lambda a: [b.label for b in a.button] == ["Thử lại"])
-    assert [html.unescape(e.value) for e in at.error] == [_outage_sentence(url)] and not at.exception
+    assert [read_back(e.value) for e in at.error] == [_outage_sentence(url)] and not at.exception
     assert [b.label for b in at.button] == ["Thử lại"] and not at.title
 
     pg.start()

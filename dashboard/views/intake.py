@@ -283,7 +283,6 @@ def _plan_of(v: IntakeView, upload):
 
 
 def upload_tab(v: IntakeView) -> None:
-    lang = v.lang
     if RESULT_KEY in st.session_state:
         st.success(st.session_state.pop(RESULT_KEY), icon=":material/check_circle:")
     upload = st.file_uploader(t("intake.upload"), type=["xlsx", "xlsm", "xls"], key="intake_upload",

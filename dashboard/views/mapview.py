@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import components, data, fmt
 from dashboard.i18n import translate
+from dashboard.safe_text import md
 from qh_data.errors import ConfigError
 from qh_data.maps import figures
 from qh_data.maps.availability import KINDS
@@ -90,11 +91,11 @@ def presentation_map(ctx, indicator: str) -> None:
     f = ctx.filters
     info = indicator_info(data.q, indicator, f.province, ctx.as_of_dt)
     if info is None:
-        components.empty_state(translate("map.no_indicator", lang, code=indicator))
+        components.empty_state(translate("map.no_indicator", lang, code=md(indicator)))
         return
     req = presentation_request(data.q, indicator, f.province, ctx.as_of_dt, lang)
     if req is None:
-        components.empty_state(translate("map.no_district_data", lang, name=indicator_name(info, lang)))
+        components.empty_state(translate("map.no_district_data", lang, name=md(indicator_name(info, lang))))
         return
     try:
         m = data.map_model(req)

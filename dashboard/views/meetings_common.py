@@ -12,8 +12,10 @@ import streamlit as st
 
 from dashboard import components, data, fmt, state, theme
 from dashboard.components_text import esc_md
+from dashboard.downloads import document_button
 from dashboard.i18n import t
 from dashboard.page import PageContext
+from dashboard.safe_text import md
 from qh_data import clock, permissions, reports
 from qh_data.errors import QHError, StaleEdit
 from qh_data.permissions import Actor
@@ -134,7 +136,7 @@ def summary(v: MeetingsView, m) -> None:
             st.caption(t("meetings.invitees_line", n=len(m.invitees), names=esc_md(names)))
         else:
             with st.expander(t("meetings.invitees_count", n=len(m.invitees))):
-                st.caption(names)
+                st.caption(md(names))
     else:
         st.caption(t("meetings.no_invitees"))
 
@@ -145,26 +147,13 @@ def downloads(v: MeetingsView, m, *, past_pack: bool) -> None:
     slug = m.held_on.strftime("%Y-%m-%d")
     c1, c2 = st.columns(2)
     with c1:
-        st.download_button(
-            t("meetings.download_pack"),
-            data=lambda: reports.build_meeting_pack(data.engine(), mid),
-            file_name=f"tai-lieu-hop-BCD-{slug}.docx",
-            mime=DOCX,
-            key=f"dl_pack_{mid}",
-            icon=":material/description:",
-            width="stretch",
-        )
+        document_button(t("meetings.download_pack"), lambda: reports.build_meeting_pack(data.engine(), mid),
+                        key=f"dl_pack_{mid}", file_name=f"tai-lieu-hop-BCD-{slug}.docx", mime=DOCX,
+                        icon=":material/description:")
     with c2:
-        st.download_button(
-            t("meetings.download_notice"),
-            data=lambda: reports.build_conclusions_notice(data.engine(), mid),
-            file_name=f"thong-bao-ket-luan-{slug}.docx",
-            mime=DOCX,
-            key=f"dl_notice_{mid}",
-            icon=":material/gavel:",
-            width="stretch",
-            disabled=not m.conclusions,
-        )
+        document_button(t("meetings.download_notice"), lambda: reports.build_conclusions_notice(data.engine(), mid),
+                        key=f"dl_notice_{mid}", file_name=f"thong-bao-ket-luan-{slug}.docx", mime=DOCX,
+                        icon=":material/gavel:", disabled=not m.conclusions)
     day = m.held_on if past_pack else v.today
     st.caption(
         t("meetings.pack_as_of_past", date=fmt.date(m.held_on, v.lang))
@@ -189,10 +178,10 @@ def conclusion_line(v: MeetingsView, c: dict) -> str:
         bits.append(t("meetings.target_all", n=len(v.members)))
     if c["lead_agency_code"]:
         bits.append(
-            t("meetings.lead_line", name=v.agency_names.get(c["lead_agency_code"], c["lead_agency_code"]))
+            t("meetings.lead_line", name=md(v.agency_names.get(c["lead_agency_code"], c["lead_agency_code"])))
         )
     if c["supporting"]:
-        bits.append(t("meetings.supporting_line", names=", ".join(a["name"] for a in c["supporting"])))
+        bits.append(t("meetings.supporting_line", names=md(", ".join(a["name"] for a in c["supporting"]))))
     bits.append(
         t("meetings.due_line", date=fmt.date(c["due_on"], v.lang)) if c["due_on"] else t("meetings.no_due")
     )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import components, fmt, state
 from dashboard.i18n import t
+from dashboard.safe_text import plain
 from dashboard.views.meetings_common import (
     MeetingsView,
     conclusion_line,
@@ -137,7 +138,7 @@ def conclusion_fields(v: MeetingsView, prefix: str, c: dict | None, min_day: dt.
         t("meetings.concl_lead"),
         options,
         index=options.index(lead0) if lead0 in options else 0,
-        format_func=lambda x: t("common.none") if x is None else names[x],
+        format_func=lambda x: t("common.none") if x is None else plain(names[x]),
         key=f"{prefix}_lead",
     )
     due = c2.date_input(
@@ -151,7 +152,7 @@ def conclusion_fields(v: MeetingsView, prefix: str, c: dict | None, min_day: dt.
         t("meetings.concl_supporting"),
         list(names),
         default=[a["code"] for a in c["supporting"]] if c else [],
-        format_func=lambda x: names.get(x, x),
+        format_func=lambda x: plain(names.get(x, x)),
         placeholder=t("common.none"),
         key=f"{prefix}_supporting",
     )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import components, fmt, state
 from dashboard.i18n import t
+from dashboard.safe_text import md, plain
 from dashboard.views.meetings_common import (
     MeetingsView,
     done,
@@ -45,7 +46,7 @@ def create_form(v: MeetingsView, expanded: bool) -> None:
             t("meetings.field_invitees"),
             list(v.agency_names),
             default=v.members,
-            format_func=lambda c: v.agency_names.get(c, c),
+            format_func=lambda c: plain(v.agency_names.get(c, c)),
         )
         if st.form_submit_button(t("meetings.create_submit"), type="primary"):
             try:
@@ -82,7 +83,7 @@ def details_form(v: MeetingsView, m) -> None:
             t("meetings.field_invitees"),
             list(v.agency_names),
             default=[a["code"] for a in m.invitees if a["code"] in v.agency_names],
-            format_func=lambda c: v.agency_names.get(c, c),
+            format_func=lambda c: plain(v.agency_names.get(c, c)),
         )
         if st.form_submit_button(t("meetings.details_submit")):
             try:
@@ -117,7 +118,7 @@ def agenda_editor(v: MeetingsView, m) -> None:
             with cols[0]:
                 extra = []
                 if item.get("presenter_name"):
-                    extra.append(t("meetings.presenter", name=item["presenter_name"]))
+                    extra.append(t("meetings.presenter", name=md(item["presenter_name"])))
                 if item.get("minutes"):
                     extra.append(t("meetings.minutes", n=item["minutes"]))
                 st.markdown(
@@ -182,7 +183,7 @@ def suggestions(v: MeetingsView, m) -> None:
             c1.markdown(f"{kind_badge(s.kind)} {components.esc(s.title)}", unsafe_allow_html=True)
             bits = [reason]
             if s.presenter_code:
-                bits.append(v.agency_names.get(s.presenter_code, s.presenter_code))
+                bits.append(md(v.agency_names.get(s.presenter_code, s.presenter_code)))
             if s.severity:
                 bits.append(t(f"status.severity.{s.severity}"))
             c1.caption(" · ".join(bits))
@@ -205,7 +206,7 @@ def free_item_form(v: MeetingsView, m) -> None:
         presenter = c2.selectbox(
             t("meetings.free_presenter"),
             [None, *v.agency_names],
-            format_func=lambda c: t("common.none") if c is None else v.agency_names[c],
+            format_func=lambda c: t("common.none") if c is None else plain(v.agency_names[c]),
         )
         minutes = c3.number_input(t("meetings.free_minutes"), min_value=0, max_value=600, value=10, step=5)
         if st.form_submit_button(t("meetings.free_submit")):

@@ -8,6 +8,7 @@ from dashboard import charts, components, data, fmt, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.page import PageContext
+from dashboard.safe_text import plain
 
 SLIDES = ("overview", "progress", "map", "issues")
 
@@ -26,7 +27,7 @@ def pick_indicator(ctx: PageContext) -> str | None:
     default = "grdp_per_capita" if "grdp_per_capita" in codes else codes[0]
     return st.selectbox(t("slideshow.indicator"), codes, index=codes.index(st.session_state.get("slide_ind", default))
                         if st.session_state.get("slide_ind", default) in codes else 0,
-                        format_func=names.get, key="slide_ind")
+                        format_func=lambda c: plain(names.get(c, c)), key="slide_ind")
 
 
 def draw(name: str, ctx: PageContext, *, indicator: str | None = None) -> None:

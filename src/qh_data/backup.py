@@ -18,6 +18,7 @@ from sqlalchemy import Date, DateTime, Engine, func, insert, select, text
 from . import schema
 from .errors import QHError
 from .models import Base
+from .text import inert
 
 FORMAT = "qh-backup/1"
 
@@ -93,6 +94,8 @@ def _decode(table, row: dict) -> dict:
             value = dt.datetime.fromisoformat(value)
         elif value is not None and isinstance(col.type, Date):
             value = dt.date.fromisoformat(value)
+        elif isinstance(value, str):
+            value = inert(value)  # the cleaning every stored text has had (an old backup may predate it)
         out[col.name] = value
     return out
 

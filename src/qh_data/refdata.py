@@ -17,6 +17,7 @@ from . import config
 from .errors import ConfigError
 from .models import AdminUnitVersion, Agency, Indicator, IndicatorValue
 from .periods import period_type as _period_type
+from .text import inert
 
 PROVINCES = {"20": "Lạng Sơn", "19": "Thái Nguyên"}
 PREFIX = {"20": "LS", "19": "TN"}
@@ -50,7 +51,7 @@ def read_csv(name: str) -> list[dict[str, str]]:
     path = reference_dir() / name
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
+            return [{k: inert(v) if isinstance(v, str) else v for k, v in row.items()} for row in csv.DictReader(fh)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ConfigError(
             f"Không đọc được tệp dữ liệu {path}: {exc}. Hãy lấy lại thư mục data/ từ kho mã nguồn.",

@@ -9,13 +9,32 @@ shows them is opened in chromium with every non-loopback request blocked. A test
 - any payload element exists in the page or in any of its frames (the map's iframe included): an
   ``img[src=x]``, a ``<script>`` whose text is ``alert(1)``, an element with an ``on*`` attribute
   calling ``alert``, a ``javascript:`` URL in ``href``/``src``/``action``, a link to an outside host;
-- the planted text is not shown as the very same text (``innerText``) where the page shows it.
+- the planted text is not shown as the very same text (``innerText``) where the page shows it;
+- any request tried to leave the app (an image from a host named in the text, a link prefetch).
+
+The same store also carries a held meeting whose title is 5,000 hostile characters: its notice and
+pack download and open. And the page is readable by assistive technology: ``<html lang>`` follows the
+language switch, and the map's frame lets a tablet zoom (no ``user-scalable=no``).
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import docx
 import pytest
-from hostile_data import plant
+from hostile_data import MULTILINE, PAYLOADS, PROVINCE, plant
+from lxml import etree
+from sqlalchemy import select, update
+
+from qh_data.db import read_session, session_scope
+from qh_data.models import Conclusion, Meeting
+
+LONG_TITLE = ("Họp dài " + " ".join(PAYLOADS) + " \u202eđảo\u202c ") * 40
+LONG_TITLE = LONG_TITLE[:5000]
 
 PAYLOAD_ELEMENTS_JS = r"""() => {
   const bad = [];
@@ -47,8 +66,17 @@ def hostile(launch_app):
 
     def prepare(engine):
         box["planted"] = plant(engine)
+        with read_session(engine) as s:  # another held meeting with conclusions gets a 5,000-character title
+            mid = s.scalar(select(Conclusion.meeting_id).join(Meeting, Meeting.id == Conclusion.meeting_id)
+                           .where(Conclusion.meeting_id != box["planted"].held_meeting_id,
+                                  Meeting.province_code == PROVINCE, Meeting.status == "held")
+                           .order_by(Conclusion.meeting_id.desc()).limit(1))
+        with session_scope(engine) as s:
+            s.execute(update(Meeting).where(Meeting.id == mid).values(title=LONG_TITLE))
+        box["long_meeting"] = mid
 
     server = launch_app("hostile", prepare=prepare)
+    box["planted"].long_meeting_id = box["long_meeting"]
     return server, box["planted"]
 
 
@@ -72,6 +100,7 @@ def assert_safe(qp, where: str) -> None:
 
 
 def assert_literal(text: str, expected: list[str], where: str) -> None:
+    text = text.replace("\u2060", "")  # the invisible word joiners that keep bare URLs from becoming links
     missing = [e for e in expected if e not in text]
     assert missing == [], (where, missing)
 
@@ -96,6 +125,8 @@ CASES = [
      lambda P: [P.meeting_title, P.meeting_venue, *P.agenda_titles]),
     ("meetings-during", "meetings", lambda P: {"view": "during", "meeting": P.upcoming_meeting_id},
      lambda P: [P.agenda_titles[0], P.agenda_notes[0]]),
+    ("meetings-during-2", "meetings", lambda P: {"view": "during", "meeting": P.upcoming_meeting_id, "step": 2},
+     lambda P: [P.agenda_titles[1], *[line.strip() for line in MULTILINE.splitlines() if line.strip()]]),
     ("meetings-past", "meetings", lambda P: {"view": "past", "meeting": P.held_meeting_id},
      lambda P: [P.held_title, *P.conclusions]),
     ("slideshow-overview", "slideshow", lambda P: {"slide": 0}, lambda P: [P.held_title]),
@@ -146,7 +177,7 @@ def test_a_hostile_task_expanded_on_the_progress_page(page_at, hostile):
         qp.wait_idle()
     assert_safe(qp, "progress expanded")
     # each detail names the lead agency, whose imported name carries a payload
-    assert qp.body_text().count(planted.agency_name) >= 1 + len(planted.task_titles)
+    assert qp.body_text().replace("\u2060", "").count(planted.agency_name) >= 1 + len(planted.task_titles)
     qp.screenshot("hostile-progress-expanded")
 
 
@@ -171,3 +202,118 @@ def test_map_tooltips_and_labels_show_names_literally(page_at, hostile):
     assert planted.district_name in shown, "the hostile district's name shows literally in its tooltip or label"
     qp.screenshot("hostile-map")
 
+
+
+def _download(qp, label: str) -> bytes:
+    with qp.page.expect_download(timeout=90_000) as info:
+        qp.page.locator('[data-testid="stDownloadButton"] button', has_text=label).first.click()
+    data = Path(info.value.path()).read_bytes()
+    qp.wait_idle()
+    return data
+
+
+def _valid_docx(data: bytes):
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(zf.read(name))  # every part is well-formed XML
+    document = docx.Document(io.BytesIO(data))
+    assert len(document.core_properties.title) <= 255
+    return document
+
+
+def test_a_meeting_with_a_5000_character_title_downloads_its_documents(page_at, hostile):
+    server, planted = hostile
+    qp = page_at("projector_1080", server.url)
+    qp.open("meetings", view="past", meeting=planted.long_meeting_id)
+    notice = _valid_docx(_download(qp, "Thông báo kết luận"))
+    assert notice.core_properties.title.startswith("Thông báo kết luận — Họp dài <script>alert(1)</script>")
+    assert notice.core_properties.title.endswith("…")
+    pack = _valid_docx(_download(qp, "Tài liệu phục vụ cuộc họp"))
+    assert "Ban Chỉ đạo" in "\n".join(p.text for p in pack.paragraphs)
+    assert qp.errors() == [] and qp.exceptions() == [], (qp.errors(), qp.exceptions())
+    assert_safe(qp, "long title")
+    assert qp.blocked == []
+
+
+def test_the_page_language_follows_the_switch(page_at, hostile):
+    server, _planted = hostile
+    qp = page_at("projector_1080", server.url)
+    qp.open("progress")
+    assert qp.page.evaluate("() => document.documentElement.lang") == "vi"
+    qp.page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button', has_text="English").click()
+    qp.wait_idle()
+    qp.page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=10_000)
+    qp.page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button', has_text="Tiếng Việt").click()
+    qp.wait_idle()
+    qp.page.wait_for_function("() => document.documentElement.lang === 'vi'", timeout=10_000)
+    qp.open("map", lang="en")
+    qp.page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=10_000)
+    assert qp.page_errors == [] and qp.exceptions() == []
+
+
+VIEWPORTS_JS = "() => [...document.querySelectorAll('meta[name=viewport]')].map(m => m.content)"
+
+
+def test_the_map_frame_lets_a_tablet_zoom(page_at, hostile):
+    server, planted = hostile
+    qp = page_at("tablet_portrait", server.url)
+    qp.open("map", ind=planted.indicator_code)
+    frame = None
+    for _ in range(60):
+        frame = next((f for f in qp.page.frames if f.query_selector("path.leaflet-interactive")), None)
+        if frame is not None:
+            break
+        qp.page.wait_for_timeout(500)
+    assert frame is not None, "the map draws its districts"
+    contents = [c for f in qp.page.frames for c in f.evaluate(VIEWPORTS_JS)]
+    assert contents, "the pages declare a viewport"
+    blocking = [c for c in contents if re.search(r"user-scalable\s*=\s*(no|0)|maximum-scale\s*=\s*1(\.0)?\b", c)]
+    assert blocking == [], blocking
+
+
+# --- axe-core (WCAG 2.1 A and AA) on every page, the map's frame included --------------------------------
+AXE = Path(__file__).resolve().parents[2] / "test-artifacts" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# Streamlit's own markup, outside what the app writes: its page navigation puts <li> in a <div> inside the
+# <ul> ("list", "listitem"; Streamlit 1.67's SidebarNav).
+STREAMLIT_OWN = '[data-testid="stSidebarNav"], [data-testid="stSidebarNavItems"]'
+AXE_RUN = """async (own) => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  const found = [];
+  for (const v of r.violations) for (const n of v.nodes) {
+    const el = n.target.length === 1 ? document.querySelector(n.target[0]) : null;
+    if (el && el.closest(own)) continue;
+    found.push(`${v.id}: ${n.target.join(' ')} ${n.html.slice(0, 120)}`);
+  }
+  return found;
+}"""
+AXE_PAGES = [("", {}), ("progress", {}), ("tasks", {}), ("issues", {}), ("meetings", {"view": "prepare"}),
+             ("meetings", {"view": "during"}), ("meetings", {"view": "past"}), ("slideshow", {}),
+             ("slideshow", {"slide": 3}), ("map", {}), ("indicators", {}), ("indicators", {"view": "explain"})]
+
+
+def axe_violations(qp) -> list[str]:
+    assert AXE.exists(), f"{AXE} missing: `make browser` (.ci/ensure-axe) installs axe-core from npm"
+    found = []
+    for frame in qp.page.frames:
+        if frame.is_detached() or frame.url in ("", "about:blank"):
+            continue
+        frame.add_script_tag(path=str(AXE))
+        found += [f"{frame.url[:50]}: {v}" for v in frame.evaluate(AXE_RUN, STREAMLIT_OWN)]
+    return found
+
+
+@pytest.mark.parametrize("size", ["projector_1080", "tablet_portrait"])
+def test_axe_finds_no_violation_in_the_apps_markup(page_at, hostile, size):
+    server, _planted = hostile
+    qp = page_at(size, server.url)
+    pages = AXE_PAGES if size == "projector_1080" else [("", {}), ("map", {}), ("meetings", {"view": "past"})]
+    found = []
+    for path, params in pages:
+        qp.open(path, **params)
+        if path == "map":  # the map's frame draws after the page
+            qp.page.wait_for_selector("iframe", timeout=30_000)
+            qp.page.wait_for_timeout(1500)
+        found += [f"{path or 'overview'} {params}: {v}" for v in axe_violations(qp)]
+    assert found == [], "\n".join(found)
+    assert qp.blocked == []

@@ -16,12 +16,14 @@ the page can cache the map or its HTML under (indicator, period, view, data vers
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
+from branca.element import Element
 from folium.utilities import JsCode
 
 from qh_data.maps.boundaries import BOUNDARY_ATTRIBUTION
@@ -29,6 +31,7 @@ from qh_data.maps.classify import NO_DATA_BORDER, Classification, default_number
 from qh_data.maps.elements import NO_DATA_FILL, MapDecorations, MapFixes, ValueLabels, map_css
 from qh_data.maps.geometry import bounds, compact_geometry, label_point, polygons, ring_area
 from qh_data.maps.join import feature_code
+from qh_data.text import inert
 
 DEFAULT_ASSET_PREFIX = "/app/static/vendor"
 LEAFLET_VERSION = "1.9.3"  # the version folium 0.20 links to; vendored from npm
@@ -56,14 +59,41 @@ _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 
 def esc(value: Any) -> str:
-    """HTML-escape any value for element content or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape any value for element content or a quoted attribute (direction controls dropped)."""
+    return html.escape(inert(value), quote=True)
 
 
 def vendor_assets(asset_prefix: str = DEFAULT_ASSET_PREFIX) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(js, css) links of the vendored files a map needs, as folium ``default_js``/``default_css`` lists."""
     p = asset_prefix.rstrip("/")
     return ([("leaflet", f"{p}/leaflet/leaflet.js")], [("leaflet_css", f"{p}/leaflet/leaflet.css")])
+
+
+class ZoomableMap(folium.Map):
+    """A folium.Map whose page lets the reader zoom (WCAG 1.4.4): folium's own header sets
+    ``<meta name="viewport" ... maximum-scale=1.0, user-scalable=no>``, which blocks pinch-zoom on the
+    committee's tablets. After folium renders the map, its header entry (named after the map) is
+    replaced, through branca's public ``add_child``, by the same styles with a viewport that allows zoom."""
+
+    def render(self, **kwargs: Any) -> None:
+        super().render(**kwargs)
+        self.get_root().header.add_child(Element(self.header_html()), name=self.get_name())
+
+    def header_html(self) -> str:
+        """folium 0.20's map header (the map's size and position, full-page body, the global switches)
+        with a viewport that allows zoom."""
+        w, h, left, top = self.width, self.height, self.left, self.top
+        switches = self.global_switches
+        return (
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0" />\n'
+            f"<style>#{self.get_name()} {{position: {self.position}; width: {w[0]}{w[1]}; height: {h[0]}{h[1]};"
+            f" left: {left[0]}{left[1]}; top: {top[0]}{top[1]};}}\n"
+            f".leaflet-container {{ font-size: {self.font_size}; }}</style>\n"
+            "<style>html, body {width: 100%; height: 100%; margin: 0; padding: 0;}</style>\n"
+            "<style>#map {position: absolute; top: 0; bottom: 0; right: 0; left: 0;}</style>\n"
+            f"<script>L_NO_TOUCH = {json.dumps(bool(switches.no_touch))};"
+            f" L_DISABLE_3D = {json.dumps(bool(switches.disable_3d))};</script>\n"
+        )
 
 
 def local_map(*, asset_prefix: str = DEFAULT_ASSET_PREFIX, **kwargs: Any) -> folium.Map:
@@ -73,7 +103,7 @@ def local_map(*, asset_prefix: str = DEFAULT_ASSET_PREFIX, **kwargs: Any) -> fol
     left alone, so other maps in the process are not affected.
     """
     kwargs.setdefault("tiles", None)
-    m = folium.Map(**kwargs)
+    m = ZoomableMap(**kwargs)
     js, css = vendor_assets(asset_prefix)
     m.default_js = js
     m.default_css = css

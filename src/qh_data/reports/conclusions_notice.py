@@ -148,6 +148,6 @@ def build_conclusions_notice(engine: Engine, meeting_id: int, options: NoticeOpt
     closing.paragraph_format.keep_with_next = True  # never a page with the signature alone
     signature = opts.signature or document_signer(engine, m.province, "notice", OFFICE_SIGNATURE)
     d.recipients_and_signature(doc, recipients(m, names, province), signature)
-    doc.core_properties.title = f"Thông báo kết luận — {m.title}"
-    doc.core_properties.subject = "Thông báo kết luận cuộc họp Ban Chỉ đạo lập Quy hoạch tỉnh"
+    d.set_properties(doc, title=f"Thông báo kết luận — {m.title}",
+                     subject="Thông báo kết luận cuộc họp Ban Chỉ đạo lập Quy hoạch tỉnh")
     return d.to_bytes(doc)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 from docx import Document
@@ -29,6 +30,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.shared import Cm, Mm, Pt, RGBColor, Twips
 
+from ..text import inert
 from . import docx_xml as x
 
 FONT = "Times New Roman"
@@ -41,6 +43,11 @@ TEXT_WIDTH_MM = 165  # A4 less the 30 mm and 15 mm margins
 MIN_GAP_PT = 6  # the decree: at least 6 pt between paragraphs
 TO_FILL = "………"  # what the clerk fills in by hand (a name the store does not hold)
 MOTTO_RULE_MM = 64  # the motto's width in bold 14 pt Times New Roman
+CORE_PROPERTY_MAX = 255  # python-docx refuses a longer title, subject, ... (the OOXML limit)
+LONG_CELL = 600  # a table row with a longer cell may break across pages (a taller row could not be laid out)
+# Characters XML 1.0 does not allow (python-docx refuses them): C0 controls but tab, line feed and
+# carriage return; lone surrogates; the two non-characters U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -145,8 +152,29 @@ def _page_numbers(section) -> None:
     x.page_field(run)
 
 
+def doc_text(value) -> str:
+    """Any stored text as a document may hold it: NFC, no direction controls or zero-width characters
+    (``text.inert``), no character XML refuses, line breaks as line feeds (a run writes them as breaks)."""
+    text = inert(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", text)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def set_properties(doc, *, title: str | None = None, subject: str | None = None) -> None:
+    """The document's title and subject (File > Properties), cleaned and cut to their limit."""
+    core = doc.core_properties
+    if title is not None:
+        core.title = cut(" ".join(doc_text(title).split()), CORE_PROPERTY_MAX)
+    if subject is not None:
+        core.subject = cut(" ".join(doc_text(subject).split()), CORE_PROPERTY_MAX)
+
+
 def run(par, text: str, *, bold=False, italic=False, underline=False, size: float | None = None):
-    r = par.add_run(text)
+    r = par.add_run(doc_text(text))
     r.bold, r.italic, r.underline = bold or None, italic or None, underline or None
     r.font.name = FONT
     if size:
@@ -343,8 +371,9 @@ def data_table(
     for cell_xml in x.cells(header_xml):
         x.shade(cell_xml, "E7EEF7")
     x.repeat_as_header(header_xml)
-    for row_xml in rows_xml:
-        x.keep_on_one_page(row_xml)
+    for row_xml, values in zip(rows_xml, body_rows, strict=True):
+        if max((len(str(v or "")) for v in values), default=0) <= LONG_CELL:
+            x.keep_on_one_page(row_xml)
     for r, values in enumerate(body_rows, start=1):
         is_total = total is not None and r == len(body_rows)
         for c, text in enumerate(values):

@@ -425,7 +425,5 @@ def build_meeting_pack(
     _write_issues(doc, data)
     signature = document_signer(engine, data.province, "pack", PACK_SIGNATURE)
     _write_closing(doc, data, agency_names(engine, data.province), signature)
-    doc.core_properties.title = (
-        f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {d.short_date(data.meeting.held_on)}"
-    )
+    d.set_properties(doc, title=f"Tài liệu phục vụ cuộc họp Ban Chỉ đạo ngày {d.short_date(data.meeting.held_on)}")
     return d.to_bytes(doc)

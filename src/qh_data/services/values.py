@@ -195,6 +195,8 @@ def import_figures(engine: Engine, actor: Actor, figures: Sequence[NewFigure], *
     since, nothing is written (``StaleEdit``).
     """
     require(actor, "values.submit")
+    file_name = clean_text(file_name, field="tên tệp / file name", max_len=300)  # stored beside each figure
+    source = clean_text(source, field="nguồn / source", max_len=500)
     figures = list(figures)
     if not figures:
         raise ValidationFailed("Không có số liệu mới nào để ghi.", "There is no new figure to write.")
