@@ -1,4 +1,5 @@
-"""The district boundary files shipped in ``data/geo`` and the attribution their licence requires."""
+"""The boundary files shipped in ``data/geo`` (districts before 1/7/2025, communes from then on) and the
+attribution their licences require."""
 
 from __future__ import annotations
 
@@ -19,8 +20,15 @@ BOUNDARY_ATTRIBUTION = (
     "to 5 decimals, national layer simplified."
 )
 
+# The attribution of the 2025 layers (data/geo/SOURCES.md, "Attribution text for these four layers"), verbatim.
+COMMUNE_ATTRIBUTION = ("Ranh giới hành chính 2025: sapnhap.bando.com.vn, qua thanglequoc/vietnamese-provinces-database "
+                       "(MIT)")
+ATTRIBUTION = {"district": BOUNDARY_ATTRIBUTION, "commune": COMMUNE_ATTRIBUTION}
+
 PROVINCE_FILES = {"20": "lang_son_districts.geojson", "19": "thai_nguyen_districts.geojson"}
 NATIONAL_FILE = "vietnam_districts.geojson"
+PROVINCE_COMMUNE_FILES = {"20": "lang_son_communes_2025.geojson", "19": "thai_nguyen_communes_2025.geojson"}
+NATIONAL_COMMUNE_FILE = "vietnam_communes_2025.geojson"
 
 
 def geo_dir() -> Path:
@@ -76,4 +84,26 @@ def province_districts(province_code: str | None = None) -> dict:
     if not feats:
         raise ConfigError(f"Không có ranh giới huyện cho tỉnh mã {code}.",
                           f"No district boundaries for province code {code}.")
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def unit_boundaries(province_code: str | None, level: str, codes=None) -> dict:
+    """The boundaries of one geography: ``district`` (the districts of before 1/7/2025) or ``commune`` (the
+    communes from 1/7/2025) of a province, or of the whole country when ``province_code`` is None. A
+    province without its own commune file is cut from the national commune layer by ``codes`` (the
+    national layer names no province)."""
+    if level == "district":
+        return province_districts(province_code)
+    if level != "commune":
+        raise ValueError(f"level {level!r}")
+    if province_code is not None and str(province_code) in PROVINCE_COMMUNE_FILES:
+        return load_geojson(geo_dir() / PROVINCE_COMMUNE_FILES[str(province_code)])
+    national = load_geojson(geo_dir() / NATIONAL_COMMUNE_FILE)
+    if province_code is None:
+        return national
+    wanted = set(codes or ())
+    feats = [f for f in national["features"] if (f.get("properties") or {}).get("code") in wanted]
+    if not feats:
+        raise ConfigError(f"Không có ranh giới xã, phường cho tỉnh mã {province_code}.",
+                          f"No commune boundaries for province code {province_code}.")
     return {"type": "FeatureCollection", "features": feats}

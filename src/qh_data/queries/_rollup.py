@@ -43,20 +43,42 @@ def in_force(as_of: bool, v=IndicatorValue):
 
 
 
-DISTRICT_RANGES = select(U.code, U.valid_from, U.valid_to).where(U.parent_id.in_(PARENTS), U.level == "district")
+GEOGRAPHIES = ("district", "commune")  # the levels a province's figures are drawn and rolled up on
+DISTRICT_RANGES = select(U.code, U.valid_from, U.valid_to, U.level).where(U.parent_id.in_(PARENTS),
+                                                                           U.level.in_(GEOGRAPHIES))
 
 
 def district_ranges(c: Connection, province: str) -> list[tuple]:
-    """(code, valid_from, valid_to) of the districts of every version of the province."""
+    """(code, valid_from, valid_to, level) of the districts and communes of every version of the province."""
     return c.execute(DISTRICT_RANGES, {"parent_ids": code_versions(c, province, ("province",))}).all()
 
 
-def districts_valid(district_rows: list[tuple], period_code: str) -> int:
+def districts_valid(district_rows: list[tuple], period_code: str, level: str | None = None) -> int:
+    """How many units of ``level`` (default: the period's geography, ``geography_of``) overlap the period."""
     if not periods.is_valid(period_code):
         return 0
     p = periods.parse(period_code)
-    return sum(1 for _, valid_from, valid_to in district_rows
-               if unit_validity.overlaps(valid_from, valid_to, p.start, p.end))
+    level = level or geography_of(district_rows, period_code)
+    return sum(1 for _, valid_from, valid_to, lvl in district_rows
+               if lvl == level and unit_validity.overlaps(valid_from, valid_to, p.start, p.end))
+
+
+def geographies(unit_rows: list[tuple], period_code: str) -> list[str]:
+    """The levels (district, commune) with units of the province in force during the period: one before
+    and one after a rearrangement, both for a period that straddles it (the year 2025)."""
+    if not periods.is_valid(period_code):
+        return []
+    p = periods.parse(period_code)
+    found = {lvl for _, valid_from, valid_to, lvl in unit_rows
+             if unit_validity.overlaps(valid_from, valid_to, p.start, p.end)}
+    return [lvl for lvl in GEOGRAPHIES if lvl in found]
+
+
+def geography_of(unit_rows: list[tuple], period_code: str) -> str:
+    """The geography a period is shown on by default: its only one, or for a period straddling a
+    rearrangement the one before it (the figures of such a period were collected on the old units)."""
+    found = geographies(unit_rows, period_code)
+    return found[0] if found else "district"
 
 
 def _value_filters(as_of: bool, by_period: bool, by_kind: bool, v=IndicatorValue) -> list:
@@ -80,7 +102,7 @@ def _rollup(as_of: bool, by_period: bool, by_kind: bool):
     pop = U.population_2019
     weighted = and_(v.value.is_not(None), pop.is_not(None), pop > 0)
     return (
-        select(v.indicator_code, v.period, v.kind, U.valid_from, U.valid_to,
+        select(v.indicator_code, v.period, v.kind, U.level, U.valid_from, U.valid_to,
                func.count(v.value).label("n"),
                cast(func.sum(v.value), Float).label("total"),
                cast(func.avg(v.value), Float).label("mean"),
@@ -90,8 +112,8 @@ def _rollup(as_of: bool, by_period: bool, by_kind: bool):
                func.max(case((v.is_demo.is_(True), 1), else_=0)).label("any_demo"),
                func.max(v.submitted_at).label("last_submitted"))
         .join(U, U.id == v.unit_id)
-        .where(*_value_filters(as_of, by_period, by_kind), U.parent_id.in_(PARENTS), U.level == "district")
-        .group_by(v.indicator_code, v.period, v.kind, U.valid_from, U.valid_to)
+        .where(*_value_filters(as_of, by_period, by_kind), U.parent_id.in_(PARENTS), U.level.in_(GEOGRAPHIES))
+        .group_by(v.indicator_code, v.period, v.kind, U.level, U.valid_from, U.valid_to)
     )
 
 
@@ -107,19 +129,19 @@ def _rollup_aggregates(c: Connection, province_ids: list[int], indicator_codes: 
     districts in SQL first, without a second pass to learn which periods occur."""
     values, shape = _value_values(indicator_codes, moment, period, kind)
     values["parent_ids"] = province_ids
-    out: dict[tuple, dict] = {}
-    for (code, period_code, kind_code, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
+    by_level: dict[tuple, dict] = {}
+    for (code, period_code, kind_code, level, valid_from, valid_to, n, total, mean, wsum, wpop, n_pop, any_demo,
          last_submitted) in c.execute(_rollup(*shape), values).all():
         if not periods.is_valid(period_code):  # an unreadable period code matches no district
             continue
         p = periods.parse(period_code)
         if not unit_validity.overlaps(valid_from, valid_to, p.start, p.end):
             continue
-        key = (code, period_code, kind_code)
-        acc = out.get(key)
+        key = (code, period_code, kind_code, level)
+        acc = by_level.get(key)
         if acc is None:
-            out[key] = {"n": n, "total": total, "mean": mean, "wsum": wsum, "wpop": wpop, "n_pop": n_pop,
-                        "any_demo": any_demo, "last_submitted": last_submitted}
+            by_level[key] = {"n": n, "total": total, "mean": mean, "wsum": wsum, "wpop": wpop, "n_pop": n_pop,
+                             "any_demo": any_demo, "last_submitted": last_submitted, "level": level}
             continue
         # a second validity range (a district split or merged): add its sums to the first
         acc["n"] = int(acc["n"] or 0) + int(n or 0)
@@ -131,7 +153,15 @@ def _rollup_aggregates(c: Connection, province_ids: list[int], indicator_codes: 
         acc["any_demo"] = max(int(acc["any_demo"] or 0), int(any_demo or 0))
         if last_submitted is not None and (acc["last_submitted"] is None or last_submitted > acc["last_submitted"]):
             acc["last_submitted"] = last_submitted
-    # a key whose every valid range had no values (all NULL) is still a group, as with SQL's GROUP BY
+    # a key whose every valid range had no values (all NULL) is still a group, as with SQL's GROUP BY.
+    # One geography per figure: where a period has figures on both (2025: districts to 30/6, communes from
+    # 1/7), the one holding more of them; they are never added together (the same territory twice).
+    out: dict[tuple, dict] = {}
+    for (code, period_code, kind_code, _level), acc in sorted(by_level.items(), key=lambda kv: GEOGRAPHIES.index(
+            kv[0][3])):
+        key = (code, period_code, kind_code)
+        if key not in out or int(acc["n"] or 0) > int(out[key]["n"] or 0):
+            out[key] = acc
     return out
 
 
@@ -191,13 +221,15 @@ def province_figures(c: Connection, province: str, indicators: dict[str, SimpleN
     aggs = _rollup_aggregates(c, province_ids, codes, moment, period=period, kind=kind)
     own = own_values(c, province_ids, codes, moment, period=period, kind=kind)
     district_rows = c.execute(DISTRICT_RANGES, {"parent_ids": province_ids}).all()
-    valid_per_period: dict[str, int] = {}
+    valid_per_period: dict[tuple, int] = {}
     out = {}
     for key in set(aggs) | set(own):
         ind = indicators[key[0]]
-        if key[1] not in valid_per_period:
-            valid_per_period[key[1]] = districts_valid(district_rows, key[1])
-        fig = combine(ind.aggregation, aggs.get(key), own.get(key), valid_per_period[key[1]])
+        level = aggs[key]["level"] if key in aggs else geography_of(district_rows, key[1])
+        if (key[1], level) not in valid_per_period:
+            valid_per_period[(key[1], level)] = districts_valid(district_rows, key[1], level)
+        fig = combine(ind.aggregation, aggs.get(key), own.get(key), valid_per_period[(key[1], level)])
+        fig["unit_level"] = level
         if fig["value"] is None and key not in own and fig["basis"] == "province":
             continue
         out[key] = fig

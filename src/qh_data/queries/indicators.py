@@ -28,10 +28,12 @@ from ._rollup import (
     combine,
     district_ranges,
     districts_valid,
+    geography_of,
     in_force,
     own_values,
     province_figures,
 )
+from ._rollup import geographies as _geographies
 
 KIND_ORDER = {"actual": 0, "estimate": 1, "target": 2}  # how a period's figures are listed
 
@@ -72,11 +74,12 @@ _UNIT_NAME = (select(AdminUnitVersion.name).where(AdminUnitVersion.code == bindp
 DISTRICT_VALUE_COLUMNS = ("code", "name", "population", "value", "source", "file_name", "is_demo",
                           "submitted_at", "revision", "note")
 PROVINCE_VALUE_COLUMNS = ("code", "name", "value", "basis", "method", "aggregation", "districts_contributing",
-                          "districts_total", "own_value", "source", "is_demo", "submitted_at", "revision")
+                          "districts_total", "own_value", "source", "is_demo", "submitted_at", "revision",
+                          "unit_level")
 
 
 @functools.cache
-def _district_values(as_of: bool):
+def _unit_values(as_of: bool):
     iv = IndicatorValue
     u = AdminUnitVersion
     v = (select(iv.unit_id, iv.value, iv.source, iv.file_name, iv.is_demo, iv.submitted_at, iv.revision,
@@ -88,7 +91,8 @@ def _district_values(as_of: bool):
                v.c.source, v.c.file_name, v.c.is_demo, v.c.submitted_at, v.c.revision, v.c.note)
         .select_from(u)
         .outerjoin(v, v.c.unit_id == u.id)
-        .where(u.parent_id.in_(bindparam("parent_ids", expanding=True)), u.level == "district", valid_during(u))
+        .where(u.parent_id.in_(bindparam("parent_ids", expanding=True)), u.level == bindparam("level"),
+               valid_during(u))
         .order_by(u.code)
     )
 
@@ -98,31 +102,34 @@ def indicator_values(engine: Engine, *, indicator: str, period: str, kind: str =
                      ) -> Records:
     """Figures of one indicator for one period and kind.
 
-    ``level='district'``: one row per district of the province valid during the period (also those
-    with no figure: value None, NaN in a frame), DISTRICT_VALUE_COLUMNS; ``attrs`` holds
-    ``districts_contributing`` and ``districts_total``.
+    ``level='district'`` / ``'commune'``: one row per district / commune of the province in force during
+    the period (also those with no figure: value None, NaN in a frame), DISTRICT_VALUE_COLUMNS; ``attrs``
+    holds ``districts_contributing`` and ``districts_total`` (of that level). Which levels a period has:
+    ``geographies``.
     ``level='province'``: one row, PROVINCE_VALUE_COLUMNS — the roll-up by the indicator's
     aggregation (see module notes) with how many districts contributed.
     """
     code = periods.validate(period)
     p = periods.parse(code)
     moment = moment_of(as_of)
-    if level not in ("district", "province"):
-        raise ValidationFailed(f"Cấp '{level}' không hợp lệ: district hoặc province.",
-                               f"Level '{level}' is not valid: district or province.")
+    if level not in ("district", "commune", "province"):
+        raise ValidationFailed(f"Cấp '{level}' không hợp lệ: district, commune hoặc province.",
+                               f"Level '{level}' is not valid: district, commune or province.")
     with read_connection(engine) as c:
         ind = _indicator(c, indicator)
         if level == "province":
             figs = province_figures(c, province, {ind.code: ind}, moment, period=code, kind=kind)
             name = c.scalar(_UNIT_NAME, {"code": province})
-            fig = figs.get((ind.code, code, kind)) or combine(
-                ind.aggregation, None, None,
-                districts_valid(district_ranges(c, province), code))
+            fig = figs.get((ind.code, code, kind))
+            if fig is None:
+                ranges = district_ranges(c, province)
+                fig = {**combine(ind.aggregation, None, None, districts_valid(ranges, code)),
+                       "unit_level": geography_of(ranges, code)}
             row = {"code": province, "name": name if name is not None else province,
                    "aggregation": ind.aggregation, **fig}
             return Records([row], PROVINCE_VALUE_COLUMNS)
-        rows = records(c, _district_values(moment is not None),
-                        {"indicator": ind.code, "period": code, "kind": kind, "moment": moment,
+        rows = records(c, _unit_values(moment is not None),
+                        {"indicator": ind.code, "period": code, "kind": kind, "moment": moment, "level": level,
                          "parent_ids": units.code_versions(c, province, ("province",)), "period_start": p.start,
                          "period_end": p.end})
     contributing = 0
@@ -142,7 +149,7 @@ SERIES_COLUMNS = ("period", "period_type", "year", "kind", "value", "source", "f
                   "submitted_at", "revision", "note")
 PROVINCE_SERIES_COLUMNS = ("period", "period_type", "year", "kind", "value", "basis", "method",
                            "districts_contributing", "districts_total", "own_value", "source", "is_demo",
-                           "submitted_at", "revision")
+                           "submitted_at", "revision", "unit_level")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -305,3 +312,9 @@ def value_history(engine: Engine, *, indicator: str, unit_code: str, period: str
         row["is_demo"] = bool(row["is_demo"])
     return Records(rows, VALUE_HISTORY_COLUMNS)
 
+
+def geographies(engine: Engine, *, province: str, period: str) -> list[str]:
+    """The levels (``district``, ``commune``) the province's units take during ``period``: districts before
+    1/7/2025, communes from then on, both for the year 2025. The first is the one shown by default."""
+    with read_connection(engine) as c:
+        return _geographies(district_ranges(c, province), periods.validate(period))

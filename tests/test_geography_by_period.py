@@ -1,0 +1,93 @@
+"""Geography follows the period (issue 14): on a store holding the 2025 reform, a period before 1/7/2025
+is on the districts, one after it on the communes, the year 2025 on both; figures and roll-ups read the
+units of the period, and the boundary layer and its attribution follow the geography. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from qh_data import maps, queries
+from qh_data.db import read_session, session_scope
+from qh_data.models import Indicator
+from qh_data.permissions import SYSTEM, Actor
+from qh_data.services import values as value_svc
+from qh_data.services.values import NewFigure, write_revisions
+from qh_data.units import lineage, store
+
+DPI = Actor(user_id=None, username="dpi", role="dpi_editor")
+NOW = dt.datetime(2026, 12, 6, 9, 0)
+
+
+@pytest.fixture
+def reform(demo_engine):
+    with session_scope(demo_engine) as s:
+        store.load(s, lineage.reference(), SYSTEM, source="test")
+    return demo_engine
+
+
+def _sum_indicator(engine) -> str:
+    with read_session(engine) as s:
+        return s.scalar(select(Indicator.code).where(Indicator.aggregation == "sum")
+                        .order_by(Indicator.code))
+
+
+def test_each_period_has_its_geography(reform):
+    assert queries.geographies(reform, province="20", period="2020") == ["district"]
+    assert queries.geographies(reform, province="20", period="2025-H1") == ["district"]
+    assert queries.geographies(reform, province="20", period="2025") == ["district", "commune"]
+    assert queries.geographies(reform, province="20", period="2025-H2") == ["commune"]
+    assert queries.geographies(reform, province="19", period="2026") == ["commune"]
+
+
+def test_commune_figures_are_read_and_rolled_up_on_the_communes(reform):
+    indicator = _sum_indicator(reform)
+    communes = [u["code"] for u in queries.units.units_of(reform, "20", dt.date(2026, 12, 6))]
+    assert len(communes) == 65
+    figures = [NewFigure(indicator, code, "2026", "actual", float(i + 1)) for i, code in enumerate(communes[:40])]
+    with session_scope(reform) as s:
+        write_revisions(s, DPI, figures, now=NOW, source="test")
+    rows = queries.indicator_values(reform, indicator=indicator, period="2026", kind="actual", level="commune",
+                                    province="20")
+    assert len(rows) == 65 and rows.attrs == {"districts_contributing": 40, "districts_total": 65}
+    assert {r["code"]: r["value"] for r in rows if r["value"] is not None}[communes[0]] == 1.0
+    # the same period on the districts: none of them exists in 2026
+    assert len(queries.indicator_values(reform, indicator=indicator, period="2026", kind="actual",
+                                        level="district", province="20")) == 0
+    province = queries.indicator_values(reform, indicator=indicator, period="2026", kind="actual",
+                                        level="province", province="20").to_frame().iloc[0]
+    assert province["value"] == pytest.approx(sum(range(1, 41)))
+    assert (province["basis"], province["unit_level"]) == ("districts", "commune")
+    assert (province["districts_contributing"], province["districts_total"]) == (40, 65)
+    # 2020 stays on the 11 districts of that time
+    old = queries.indicator_values(reform, indicator=indicator, period="2020", kind="actual", level="province",
+                                   province="20").to_frame().iloc[0]
+    assert (old["unit_level"], old["districts_total"]) == ("district", 11)
+
+
+def test_a_reused_code_keeps_its_two_units_apart(reform):
+    """05977 was Phường Vĩnh Trại (Thái Nguyên city) and is Phường Đông Kinh (Lạng Sơn): a 2026 figure on the
+    code lands on Đông Kinh; the 2024 one would have been Vĩnh Trại's, which no store here has figures for."""
+    indicator = _sum_indicator(reform)
+    value_svc.submit_value(reform, DPI, indicator=indicator, unit_code="05977", period="2026", kind="actual",
+                           value="12")
+    rows = queries.indicator_values(reform, indicator=indicator, period="2026", kind="actual", level="commune",
+                                    province="20")
+    assert {r["code"]: r["value"] for r in rows}["05977"] == 12.0
+    assert {r["code"]: r["name"] for r in rows}["05977"] == "Phường Đông Kinh"
+    assert all(r["value"] is None for r in queries.indicator_values(
+        reform, indicator=indicator, period="2026", kind="actual", level="commune", province="19"))
+
+
+def test_the_boundary_layer_follows_the_geography():
+    districts = maps.boundaries.unit_boundaries("20", "district")
+    communes = maps.boundaries.unit_boundaries("20", "commune")
+    assert len(districts["features"]) == 11 and len(communes["features"]) == 65
+    assert len(maps.boundaries.unit_boundaries("19", "commune")["features"]) == 92
+    cut = maps.boundaries.unit_boundaries("01", "commune", codes=["00004"])
+    assert [f["properties"]["name"] for f in cut["features"]] == ["Phường Ba Đình"]
+    assert maps.boundaries.ATTRIBUTION["commune"].startswith("Ranh giới hành chính 2025: sapnhap.bando.com.vn")
+    assert "Ranh giới huyện" in maps.boundaries.ATTRIBUTION["district"]
