@@ -91,3 +91,29 @@ def test_the_boundary_layer_follows_the_geography():
     assert [f["properties"]["name"] for f in cut["features"]] == ["Phường Ba Đình"]
     assert maps.boundaries.ATTRIBUTION["commune"].startswith("Ranh giới hành chính 2025: sapnhap.bando.com.vn")
     assert "Ranh giới huyện" in maps.boundaries.ATTRIBUTION["district"]
+
+
+def test_the_map_draws_the_units_of_its_period(reform):
+    from test_map_offline import decoded
+
+    from dashboard.fmt import WORDS
+    from qh_data.maps import draw
+    from qh_data.maps import model as mapmodel
+
+    indicator = _sum_indicator(reform)
+    communes = [u["code"] for u in queries.units.units_of(reform, "20", dt.date(2026, 12, 6))]
+    with session_scope(reform) as s:
+        write_revisions(s, DPI, [NewFigure(indicator, c, "2026", "actual", 1.0 + i) for i, c in enumerate(communes)],
+                        now=NOW, source="test")
+    q = mapmodel.direct_q(reform)
+    now = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2026", "actual"), WORDS)
+    assert (now.level, now.levels, now.n_units, now.n_values) == ("commune", ["commune"], 65, 65)
+    doc = decoded(draw.map_document(q, now, WORDS, labels_on=False))
+    assert "sapnhap.bando.com.vn" in doc and "Phường Đông Kinh" in doc and "Ranh giới huyện" not in doc
+    before = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2020", "actual"), WORDS)
+    assert (before.level, before.n_units) == ("district", 11)
+    assert "Ranh giới huyện" in decoded(draw.map_document(q, before, WORDS, labels_on=False))
+    straddling = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2025", "actual"), WORDS)
+    assert (straddling.level, straddling.levels) == ("district", ["district", "commune"])
+    switched = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2025", "actual", level="commune"), WORDS)
+    assert (switched.level, switched.n_units) == ("commune", 65)

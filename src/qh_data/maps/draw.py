@@ -17,7 +17,9 @@ from qh_data.maps.model import MapModel, Q, Words
 from qh_data.maps.render import map_html, render_choropleth
 
 
-def boundary_file(province: str) -> str:
+def boundary_file(province: str, level: str = "district") -> str:
+    if level == "commune":
+        return boundaries.PROVINCE_COMMUNE_FILES.get(str(province), boundaries.NATIONAL_COMMUNE_FILE)
     return boundaries.PROVINCE_FILES.get(str(province), boundaries.NATIONAL_FILE)
 
 
@@ -26,15 +28,16 @@ def _corrupt(words: Words, name: str) -> ConfigError:
                        words.translate("map.boundary_corrupt", "en", file=name))
 
 
-def boundaries_for(q: Q, province: str, unit_codes: list[str], words: Words) -> dict:
-    """The province's district boundaries, reduced to ``unit_codes`` (the units valid in the period).
+def boundaries_for(q: Q, province: str, unit_codes: list[str], words: Words, level: str = "district") -> dict:
+    """The province's boundaries of one geography (``level``), reduced to ``unit_codes`` (the units valid
+    in the period).
 
     A missing or unreadable file, or codes that do not match the units, raise ``ConfigError`` with one
     sentence naming the file or the codes.
     """
-    name = boundary_file(province)
+    name = boundary_file(province, level)
     try:
-        geo = boundaries.province_districts(province)
+        geo = boundaries.unit_boundaries(province, level, codes=unit_codes)
     except ConfigError:
         raise
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -42,7 +45,8 @@ def boundaries_for(q: Q, province: str, unit_codes: list[str], words: Words) -> 
     feats = geo.get("features") if isinstance(geo, dict) else None
     if not isinstance(feats, list) or not all(isinstance(f, dict) for f in feats):
         raise _corrupt(words, name)
-    all_codes = {str(d["code"]) for d in q("districts", province=province)}
+    all_codes = ({str(d["code"]) for d in q("districts", province=province)} if level == "district"
+                 else set(unit_codes))
     geo_codes = {str((f.get("properties") or {}).get("code")) for f in feats}
     # every unit valid in the period needs its boundary; a boundary may belong to a unit of the province
     # that is not valid in the period (it is left out), never to a code that is no unit at all; one
@@ -83,14 +87,14 @@ def render_map(q: Q, model: MapModel, words: Words, *, labels_on: bool, label_na
     """The folium map of a model (boundaries joined by GSO code), with the fixes a map in st_folium's
     iframe needs. ``present``: larger type and short names (the projector)."""
     lang = model.request.lang
-    geo = boundaries_for(q, model.request.province, [r["code"] for r in model.rows], words)
+    geo = boundaries_for(q, model.request.province, [r["code"] for r in model.rows], words, model.level)
     rows = [{**r, "name": short_name(r["name"])} for r in model.rows] if present else model.rows
     return render_choropleth(
         geo, rows, classes=model.classes, palette=model.palette, legend_title=model.legend_title,
         legend_labels=model.legend_labels, labels_on=labels_on, label_names=label_names,
         tile_url=tile_url, tile_attribution=tile_attribution, lang=lang,
         highlight_code=highlight, legend_unit=model.legend_unit, texts=map_texts(words, lang),
-        iframe_fixes=True, present=present,
+        iframe_fixes=True, present=present, attribution=boundaries.ATTRIBUTION[model.level],
     )
 
 

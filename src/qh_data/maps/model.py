@@ -98,6 +98,7 @@ class Request:
     method: str = DEFAULT_METHOD
     as_of: dt.datetime | None = None
     lang: str = "vi"
+    level: str | None = None  # the geography (district | commune); None: the period's own (geography_of)
 
     def key(self) -> tuple:
         return tuple(asdict(self).values())
@@ -119,6 +120,8 @@ class MapModel:
     province: dict[str, Any]
     n_values: int = 0
     notes: list[str] = field(default_factory=list)
+    level: str = "district"  # the geography drawn: districts before 1/7/2025, communes from then on
+    levels: list[str] = field(default_factory=list)  # the geographies the period has (two for 2025)
 
     @property
     def n_units(self) -> int:
@@ -171,8 +174,15 @@ def presentation_request(q: Q, indicator: str, province: str, as_of, lang: str) 
 
 # --- the figures of one period ---------------------------------------------------------------------
 
+def map_levels(q: Q, req: Request) -> tuple[str, list[str]]:
+    """(the geography drawn, the geographies the period has): the one asked for when the period has it,
+    else the period's first (the units the figures of a period straddling 1/7/2025 were collected on)."""
+    found = list(q("geographies", province=req.province, period=req.period)) or ["district"]
+    return (req.level if req.level in found else found[0]), found
+
+
 def _district_frame(q: Q, req: Request, period: str, kind: str):
-    return q("indicator_values", indicator=req.indicator, period=period, kind=kind, level="district",
+    return q("indicator_values", indicator=req.indicator, period=period, kind=kind, level=map_levels(q, req)[0],
              province=req.province, as_of=req.as_of)
 
 
@@ -403,6 +413,8 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
 
     province_name = next((p["name"] for p in q("provinces") if p["code"] == req.province), req.province)
     province.update({"name": province_name, "unit": out_unit, "decimals": out_dec})
+    level, levels = map_levels(q, req)
     return MapModel(request=req, indicator=info, rows=rows, classes=cls, palette=list(palette),
                     legend_title=legend_title, legend_labels=list(labels), legend_unit=out_unit or None,
-                    decimals=out_dec, unit=unit, target_year=ty, province=province, n_values=n, notes=notes)
+                    decimals=out_dec, unit=unit, target_year=ty, province=province, n_values=n, notes=notes,
+                    level=level, levels=levels)
