@@ -77,8 +77,7 @@ def run_page(page: str, params: dict | None = None, actor=None, monkeypatch=None
         at.session_state["_auth_last_seen"] = clock.now()
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"../pages/{page}")
+    at.switch_page(f"../pages/{page}")  # the page's own address: one run (see apptest_helpers.open_page)
     return at.run()
 
 
