@@ -37,11 +37,14 @@ Fixtures and helpers (use them from any ``tests/browser/test_*.py``)
     static files (immutable, cached) are loaded once. The app keeps its state in the URL and the
     server's session, not in cookies or storage, so tabs do not see each other's state; a test that
     signs in asks ``page_at`` for a context of its own.
+``tab_pool`` (session)
+    A ``TabPool``: the tab of each kind of screen kept from test to test (a renderer that has
+    compiled the app's scripts), handed over blank with its session storage emptied.
 ``page_at`` (function)
     ``page_at(size, base_url=None, own_context=False) -> QHPage``. ``size`` is a key of ``SIZES``
     ("projector_1080", "projector_720", "tablet_landscape", "tablet_portrait") or a ``(width, height)``
-    tuple. A new tab with that viewport (touch enabled for the tablet sizes), in the shared context
-    or, with ``own_context=True``, in a fresh one. The ``QHPage`` records ``.console_errors`` (console
+    tuple. A tab with that viewport (touch enabled for the tablet sizes): the pool's, blank, in the
+    shared context, or, with ``own_context=True``, a new one in a fresh context. The ``QHPage`` records ``.console_errors`` (console
     messages of type error), ``.page_errors`` (uncaught exceptions), ``.dialogs`` (alert/confirm/prompt
     texts; each dismissed) and ``.blocked`` (URLs of requests to other hosts, which all fail), and has
     ``open(path="", **params)`` (navigate to the app's page and wait until the script has finished
@@ -294,26 +297,64 @@ IDLE_STATE_JS = """() => { const app = document.querySelector('[data-testid="stA
                  window.__qhIdle]; }"""
 
 
+class TabPool:
+    """The worker's tabs, lent to one ``QHPage`` at a time: one per kind of screen (touch or not) is
+    kept between tests, so a test's page loads in a renderer that has compiled the app's scripts
+    already (a new tab costs chromium ~2 s of CPU a load more). A tab is handed over on a blank
+    document with its session storage emptied: Streamlit keeps its session id there, so the next
+    load starts a session of its own, as in a new tab."""
+
+    def __init__(self, browser_context):
+        self.browser_context = browser_context
+        self.free: dict[bool, object] = {}
+
+    def take(self, touch: bool):
+        page = self.free.pop(touch, None)
+        if page is None or page.is_closed():
+            return self.browser_context(touch).new_page()
+        with contextlib.suppress(Exception):  # a blank or crashed document has no storage
+            page.evaluate("() => sessionStorage.clear()")
+        page.goto("about:blank")
+        return page
+
+    def give_back(self, touch: bool, page) -> None:
+        if page.is_closed():
+            return
+        if touch in self.free:
+            page.close()
+        else:
+            self.free[touch] = page
+
+
+@pytest.fixture(scope="session")
+def tab_pool(browser_context):
+    return TabPool(browser_context)
+
+
 class QHPage:
     """One browser tab on the app, with what went wrong recorded (see the module docstring)."""
 
     def __init__(self, context, base_url: str, viewport: tuple[int, int] | None = None,
-                 own_context: bool = False):
+                 own_context: bool = False, pool: TabPool | None = None, touch: bool = False):
         self.context = context
         self.own_context = own_context
+        self.pool, self.touch = pool, touch
         self.base_url = base_url.rstrip("/")
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
         self.blocked: list[str] = []
-        self.page = context.new_page()
+        self.page = pool.take(touch) if pool is not None else context.new_page()
         if viewport is not None:
             self.page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-        self.page.on("request", self._request)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        self.page.on("dialog", self._dialog)
+        self._listeners = [("request", self._request), ("console", self._console),
+                           ("pageerror", self._page_error), ("dialog", self._dialog)]
+        for event_name, listener in self._listeners:
+            self.page.on(event_name, listener)
         self.page.set_default_timeout(RUN_TIMEOUT_MS)
+
+    def _page_error(self, exc) -> None:
+        self.page_errors.append(str(exc))
 
     def _request(self, request) -> None:
         if not _is_local(request.url):
@@ -376,6 +417,10 @@ class QHPage:
     def close(self) -> None:
         if self.own_context:
             self.context.close()
+        elif self.pool is not None:
+            for event_name, listener in self._listeners:
+                self.page.remove_listener(event_name, listener)
+            self.pool.give_back(self.touch, self.page)
         else:
             self.page.close()
 
@@ -388,15 +433,17 @@ def viewport_of(size) -> tuple[tuple[int, int], bool]:
 
 
 @pytest.fixture
-def page_at(browser, browser_context, request):
+def page_at(browser, browser_context, tab_pool, request):
     opened: list[QHPage] = []
 
     def make(size, base_url: str | None = None, own_context: bool = False) -> QHPage:
         if base_url is None:
             base_url = request.getfixturevalue("app_server").url
         viewport, touch = viewport_of(size)
-        context = new_context(browser, touch) if own_context else browser_context(touch)
-        qp = QHPage(context, base_url, viewport, own_context=own_context)
+        if own_context:
+            qp = QHPage(new_context(browser, touch), base_url, viewport, own_context=True)
+        else:
+            qp = QHPage(browser_context(touch), base_url, viewport, pool=tab_pool, touch=touch)
         opened.append(qp)
         return qp
 

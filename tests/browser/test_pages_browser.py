@@ -260,13 +260,15 @@ SCROLL_TOP_JS = """() => {
 
 
 class Tabs:
-    def __init__(self, browser_context, base_url: str):
+    def __init__(self, browser_context, tab_pool, base_url: str):
         self.browser_context = browser_context
+        self.tab_pool = tab_pool
         self.base_url = base_url
         self.slot: tuple[tuple[str, bool, bool], str, QHPage] | None = None  # (page, present, touch), size, tab
 
     def _new(self, size: str) -> QHPage:
-        qp = QHPage(self.browser_context(size in TABLETS), self.base_url, SIZES[size])
+        touch = size in TABLETS
+        qp = QHPage(self.browser_context(touch), self.base_url, SIZES[size], pool=self.tab_pool, touch=touch)
         qp.failed_responses = _watch_responses(qp)
         return qp
 
@@ -295,8 +297,8 @@ class Tabs:
 
 
 @pytest.fixture(scope="module")
-def tabs(browser_context, app_server):
-    t = Tabs(browser_context, app_server.url)
+def tabs(browser_context, tab_pool, app_server):
+    t = Tabs(browser_context, tab_pool, app_server.url)
     yield t
     t.close()
 
@@ -406,13 +408,13 @@ GEOMETRY_JS = """([figSel]) => {
 }"""
 
 
-def test_turning_a_tablet_lays_out_as_opening_the_page_upright(browser_context, app_server):
+def test_turning_a_tablet_lays_out_as_opening_the_page_upright(browser_context, tab_pool, app_server):
     """The tablet tests open a page at 1024x768 and turn it to 768x1024: the sidebar, the main area,
     the title and the key figures land where they land when the page is opened at 768x1024 (Streamlit's
     frontend, the same for every page: checked on all eight when this was written, kept on one)."""
     key = "overview"
-    turned = Tabs(browser_context, app_server.url)
-    fresh = Tabs(browser_context, app_server.url)
+    turned = Tabs(browser_context, tab_pool, app_server.url)
+    fresh = Tabs(browser_context, tab_pool, app_server.url)
     try:
         turned.get(key, "tablet_landscape", present=False)
         by_turning = turned.get(key, "tablet_portrait", present=False)
