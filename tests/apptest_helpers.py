@@ -16,15 +16,15 @@ RAW_KEY = re.compile(r"\b(common|overview|progress|tasks|status|map|indicators|i
 
 
 def open_page(page: str | None, params: dict | None = None, *, timeout: float = 60) -> AppTest:
-    """Run the entrypoint, then the page file (e.g. "overview.py") with the URL parameters."""
+    """Run the entrypoint on the page file (e.g. "overview.py") with the URL parameters, as a browser
+    opening the page's own address does: one run, in which the entrypoint's navigation picks the page
+    (its url_path is the file's name, which is how AppTest names a page before the first run)."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
     if page:
         at.switch_page(f"../pages/{page}")
-        at.run()
-    return at
+    return at.run()
 
 
 def read_back(value) -> str:

@@ -17,10 +17,8 @@ import pytest
 from apptest_helpers import assert_clean, open_page
 from test_map_offline import LOCAL_PATH, STATIC, check_offline, decoded, external_references
 
-from dashboard import data
 from dashboard.fmt import WORDS
 from qh_data import maps
-from qh_data.db import make_engine
 from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
 
@@ -28,19 +26,18 @@ VENDORED = {"/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet
 
 
 @pytest.fixture
-def engine(sqlite_demo_url):
-    eng = make_engine(sqlite_demo_url)
-    yield eng
-    eng.dispose()
+def engine(read_store):
+    """The seeded SQLite demo shared read-only by the session (every connection refuses writes)."""
+    return read_store("sqlite", "demo")[0]
 
 
 @pytest.fixture
-def app_db(sqlite_demo_url, monkeypatch):
-    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+def app_db(engine, monkeypatch):
+    url = engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("QH_DATABASE_URL", url)
     monkeypatch.setenv("QH_AUTH", "none")
-    monkeypatch.delenv("QH_TILE_URL", raising=False)
-    data.clear_caches()
-    return sqlite_demo_url
+    monkeypatch.delenv("QH_TILE_URL", raising=False)  # the app's caches are keyed by the tile URL too
+    return url
 
 
 def _requests(q, province: str, indicator: str, methods: bool) -> list[mapmodel.Request]:

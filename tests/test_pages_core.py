@@ -14,15 +14,18 @@ from apptest_helpers import assert_clean, open_page, vietnamese_strings_in
 from sqlalchemy import and_, func, or_, select
 
 from qh_data import clock
-from qh_data.db import make_engine, read_session
+from qh_data.db import read_session
 from qh_data.models import AdminUnitVersion, Agency, Task, task_admin_unit
 
 
 @pytest.fixture
-def app_db(sqlite_demo_url, monkeypatch):
-    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+def app_db(read_store, monkeypatch):
+    """The seeded SQLite demo shared read-only by the session (every connection refuses writes); the
+    app's caches carry over from one test to the next as in a running app."""
+    engine = read_store("sqlite", "demo")[0]
+    monkeypatch.setenv("QH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("QH_AUTH", "none")
-    return make_engine(sqlite_demo_url)
+    return engine
 
 
 def _figure(at, label: str) -> str:

@@ -8,8 +8,10 @@ read-only kiosk (QH_AUTH=none).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
+import shutil
 
 import pytest
 from apptest_helpers import APP, assert_clean, texts, vietnamese_strings_in
@@ -34,12 +36,30 @@ def vi(key: str, **kw) -> str:
     return i18n.translate(key, "vi", **kw)
 
 
+@pytest.fixture(scope="module")
+def _seeded_pages(tmp_path_factory):
+    """The small province migrated and seeded once per module (a template copied by each test:
+    migrating and seeding per test cost more than the test)."""
+    path = tmp_path_factory.mktemp("pages") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        schema.upgrade(engine)
+        world = seed_pages(engine)
+    finally:
+        clock.freeze(None)
+        engine.dispose()  # the last connection folds the WAL into the file, which is then copied
+    return path, world
+
+
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'pages.sqlite3'}"
+def store(_seeded_pages, tmp_path, monkeypatch):
+    template, seeded = _seeded_pages
+    path = tmp_path / "pages.sqlite3"
+    shutil.copyfile(template, path)
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
-    schema.upgrade(engine)
-    world = seed_pages(engine)  # leaves the clock at NOW
+    world = copy.deepcopy(seeded)
+    clock.freeze(NOW)  # where seed_pages leaves it
     monkeypatch.setenv("QH_DATABASE_URL", url)
     monkeypatch.setenv("QH_AUTH", "none")
     monkeypatch.setenv("QH_PROVINCE", PROVINCE)
@@ -57,8 +77,7 @@ def run_page(page: str, params: dict | None = None, actor=None, monkeypatch=None
         at.session_state["_auth_last_seen"] = clock.now()
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"../pages/{page}")
+    at.switch_page(f"../pages/{page}")  # the page's own address: one run (see apptest_helpers.open_page)
     return at.run()
 
 

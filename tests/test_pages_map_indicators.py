@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from dashboard import data, i18n
 from dashboard.fmt import WORDS
 from qh_data import config, periods
-from qh_data.db import make_engine, read_session
+from qh_data.db import read_session
 from qh_data.maps import availability, draw
 from qh_data.maps import model as mapmodel
 from qh_data.models import AdminUnitVersion, Indicator, IndicatorValue
@@ -28,13 +28,22 @@ from qh_data.status import PROGRESS_STATUSES, TREND_STATUSES, percent_of_target
 
 
 @pytest.fixture
-def app_db(sqlite_demo_url, monkeypatch):
-    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+def app_db(read_store, monkeypatch):
+    """The seeded SQLite demo this session's read-only tests share (every connection to it refuses
+    writes, the app's own included). The app's caches, keyed by the database and its data version,
+    carry over from one test to the next as in a running app; a test that changes what the app
+    reads besides the store (the boundary files) clears them before and after (``fresh_caches``)."""
+    engine = read_store("sqlite", "demo")[0]
+    monkeypatch.setenv("QH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("QH_AUTH", "none")
+    return engine
+
+
+@pytest.fixture
+def fresh_caches():
     data.clear_caches()
-    eng = make_engine(sqlite_demo_url)
-    yield eng
-    eng.dispose()
+    yield
+    data.clear_caches()
 
 
 # --- reading the page ------------------------------------------------------------------------------
@@ -302,12 +311,11 @@ def test_english_map_page(app_db):
     assert "No data" in legend and "Demo data" in legend and "% of target" in legend
 
 
-def test_a_damaged_boundary_file_gives_one_clear_error(app_db, tmp_path, monkeypatch):
+def test_a_damaged_boundary_file_gives_one_clear_error(app_db, fresh_caches, tmp_path, monkeypatch):
     geo = tmp_path / "geo"
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    data.clear_caches()
     at = open_page("map.py", {"ind": "grdp_per_capita"})
     assert not at.exception
     assert len(at.error) == 1
@@ -316,7 +324,7 @@ def test_a_damaged_boundary_file_gives_one_clear_error(app_db, tmp_path, monkeyp
     assert len(table(at, "district")) == 11  # the rest of the page is there
 
 
-def test_boundary_codes_that_do_not_match_are_named(app_db, tmp_path, monkeypatch):
+def test_boundary_codes_that_do_not_match_are_named(app_db, fresh_caches, tmp_path, monkeypatch):
     from qh_data.maps import boundaries
 
     real = json.loads((boundaries.geo_dir() / "lang_son_districts.geojson").read_text(encoding="utf-8"))
@@ -325,7 +333,6 @@ def test_boundary_codes_that_do_not_match_are_named(app_db, tmp_path, monkeypatc
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text(json.dumps(real), encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    data.clear_caches()
     at = open_page("map.py", {"ind": "grdp_per_capita", "lang": "en"})
     assert not at.exception
     assert len(at.error) == 1

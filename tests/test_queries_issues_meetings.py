@@ -14,9 +14,21 @@ from qh_data.models import (
 )
 
 
-def test_open_issues(engine):
+def _seed_with_issues(engine) -> dict:
     ids = seed(engine)
     seed_issues(engine, ids)
+    return ids
+
+
+@pytest.fixture
+def issues_world(backend, read_store):
+    """(engine, ids): the small province with its issues, seeded once per session and backend and
+    shared read-only by the tests that only read."""
+    return read_store(backend, "query_world_issues", build=_seed_with_issues, seeded=False)
+
+
+def test_open_issues(issues_world):
+    engine, ids = issues_world
     df = queries.open_issues(engine, P, as_of=TODAY).to_frame()
     assert list(df.columns) == list(queries.ISSUE_COLUMNS)
     assert codes_of(df) == ["VM-2", "VM-1", "VM-3", "VM-6"]  # most severe first
@@ -50,9 +62,8 @@ def test_open_issues(engine):
         queries.open_issues(engine, P, age_bucket="old").to_frame()
 
 
-def test_issue_counts(engine):
-    ids = seed(engine)
-    seed_issues(engine, ids)
+def test_issue_counts(issues_world):
+    engine, ids = issues_world
     c = queries.issue_counts(engine, P, as_of=TODAY)
     assert c["open_total"] == 4
     by_status = [c[k] for k in ("open", "in_progress", "awaiting_decision", "resolved", "closed")]
@@ -64,8 +75,8 @@ def test_issue_counts(engine):
     assert queries.issue_counts(engine, "98")["open_total"] == 0
 
 
-def test_meetings(engine):
-    ids = seed(engine)
+def test_meetings(issues_world):
+    engine, ids = issues_world
     up = queries.upcoming_meeting(engine, P, TODAY)
     assert up["id"] == ids["m2"] and up["days_until"] == 14 and up["starts_at"] == "08:00"
     assert [a["code"] for a in up["invitees"]] == [KHDT, STC]

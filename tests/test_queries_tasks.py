@@ -19,12 +19,19 @@ COUNT_COLS = ("assigned", "done", "done_on_time", "done_late", "in_progress", "n
               "due_soon", "on_track", "no_deadline", "cancelled")
 
 
+@pytest.fixture
+def world(backend, read_store):
+    """(engine, ids): the small province, seeded once per session and backend and shared read-only
+    (every test here only reads; a write through it fails)."""
+    return read_store(backend, "query_world", build=seed, seeded=False)
+
+
 def _by_agency(df):
     return {r["agency_code"]: r for r in df.to_dict("records")}
 
 
-def test_task_counts_by_agency_match_python_rules(engine):
-    seed(engine)
+def test_task_counts_by_agency_match_python_rules(world):
+    engine = world[0]
     df = queries.task_counts_by_agency(engine, province=P, as_of=TODAY).to_frame()
     got = _by_agency(df)
     want = expected_counts()
@@ -50,8 +57,8 @@ def test_task_counts_by_agency_match_python_rules(engine):
     assert got[KHDT]["agency_name"] == "Sở Kế hoạch và Đầu tư" and got[KHDT]["short_name"] == "Sở KH&ĐT"
 
 
-def test_task_counts_filters(engine):
-    seed(engine)
+def test_task_counts_filters(world):
+    engine = world[0]
     # District 901: NV-11 is linked to it; NV-09 is led by its People's Committee.
     got = _by_agency(queries.task_counts_by_agency(engine, P, districts=["901"], as_of=TODAY).to_frame())
     assert {k: v["assigned"] for k, v in got.items()} == {KHDT: 1, UB1: 1}
@@ -73,8 +80,8 @@ def test_task_counts_filters(engine):
         queries.AGENCY_COUNT_COLUMNS)
 
 
-def test_task_totals(engine):
-    seed(engine)
+def test_task_totals(world):
+    engine = world[0]
     totals = queries.task_totals(engine, P, as_of=TODAY)
     want = Counter()
     for c in expected_counts().values():
@@ -91,8 +98,8 @@ def test_task_totals(engine):
     assert empty["total"] == 0 and empty["avg_days_late"] is None
 
 
-def test_list_tasks_columns_and_timing(engine):
-    seed(engine)
+def test_list_tasks_columns_and_timing(world):
+    engine = world[0]
     df = queries.list_tasks(engine, P, as_of=TODAY).to_frame()
     assert list(df.columns) == list(queries.TASK_COLUMNS)
     by_code = {r["code"]: r for r in df.to_dict("records")}
@@ -113,8 +120,8 @@ def test_list_tasks_columns_and_timing(engine):
     assert codes_of(df)[0] == "NV-09" and codes_of(df)[-1] == "NV-07"
 
 
-def test_list_tasks_filters(engine):
-    ids = seed(engine)
+def test_list_tasks_filters(world):
+    engine, ids = world
 
     def codes(**kw):
         return sorted(codes_of(queries.list_tasks(engine, P, **({"as_of": TODAY} | kw)).to_frame()))
@@ -143,8 +150,8 @@ def test_list_tasks_filters(engine):
         queries.list_tasks(engine, P, order="random").to_frame()
 
 
-def test_overdue_and_due_soon(engine):
-    seed(engine)
+def test_overdue_and_due_soon(world):
+    engine = world[0]
     over = queries.overdue_tasks(engine, province=P, as_of=TODAY).to_frame()
     assert codes_of(over) == ["NV-09", "NV-03"]  # 61 days, then 5 days
     assert list(over["days_late"]) == [61, 5]
@@ -153,8 +160,8 @@ def test_overdue_and_due_soon(engine):
     assert codes_of(queries.due_soon_tasks(engine, P, days=14, as_of=TODAY).to_frame()) == ["NV-04", "NV-05", "NV-06"]
 
 
-def test_task_history_and_changes(engine):
-    ids = seed(engine)
+def test_task_history_and_changes(world):
+    engine, ids = world
     hist = queries.task_history(engine, ids["NV-03"]).to_frame()
     assert list(hist.columns) == list(queries.HISTORY_COLUMNS)
     assert list(hist["percent_done"]) == [30, 0]

@@ -26,14 +26,27 @@ Fixtures and helpers (use them from any ``tests/browser/test_*.py``)
 ``browser`` (session)
     A playwright ``Browser``: chromium from ``/usr/bin/chromium`` (``QH_CHROMIUM`` overrides) with
     ``--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
-    --disable-component-update --disable-sync``. ``playwright install`` is never needed.
+    --disable-component-update --disable-sync``. ``playwright install`` is never needed. Its proxy is
+    a loopback port bound and never listened on, which every host but loopback (127.0.0.1, localhost,
+    ::1) goes through: a request to another host fails in the browser itself, whatever frame, worker
+    or element makes it (no request interception, which would turn off the HTTP cache and send every
+    request through Python).
+``browser_context`` (session)
+    ``browser_context(touch: bool)``: the worker's browser context without or with touch (locale
+    vi-VN, Asia/Ho_Chi_Minh, service workers blocked), shared by the tabs of the tests so the app's
+    static files (immutable, cached) are loaded once. The app keeps its state in the URL and the
+    server's session, not in cookies or storage, so tabs do not see each other's state; a test that
+    signs in asks ``page_at`` for a context of its own.
+``tab_pool`` (session)
+    A ``TabPool``: the tab of each kind of screen kept from test to test (a renderer that has
+    compiled the app's scripts), handed over blank with its session storage emptied.
 ``page_at`` (function)
-    ``page_at(size, base_url=None) -> QHPage``. ``size`` is a key of ``SIZES`` ("projector_1080",
-    "projector_720", "tablet_landscape", "tablet_portrait") or a ``(width, height)`` tuple. A fresh
-    browser context with that viewport (touch enabled for the tablet sizes) whose every request to a
-    host other than loopback (127.0.0.1, localhost, ::1) is aborted. The ``QHPage`` records
-    ``.console_errors`` (console messages of type error), ``.page_errors`` (uncaught exceptions),
-    ``.dialogs`` (alert/confirm/prompt texts; each dismissed) and ``.blocked`` (URLs aborted), and has
+    ``page_at(size, base_url=None, own_context=False) -> QHPage``. ``size`` is a key of ``SIZES``
+    ("projector_1080", "projector_720", "tablet_landscape", "tablet_portrait") or a ``(width, height)``
+    tuple. A tab with that viewport (touch enabled for the tablet sizes): the pool's, blank, in the
+    shared context, or, with ``own_context=True``, a new one in a fresh context. The ``QHPage`` records ``.console_errors`` (console
+    messages of type error), ``.page_errors`` (uncaught exceptions), ``.dialogs`` (alert/confirm/prompt
+    texts; each dismissed) and ``.blocked`` (URLs of requests to other hosts, which all fail), and has
     ``open(path="", **params)`` (navigate to the app's page and wait until the script has finished
     and the page is drawn), ``wait_idle()`` (after a click or input), ``screenshot(name)`` (a PNG under
     ``test-artifacts/screenshots/``), ``body_text()``, ``exceptions()`` (texts of Streamlit exception
@@ -215,15 +228,44 @@ def app_server(launch_app) -> AppServer:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _dead_proxy():
+    """A loopback port bound and never listened on: connecting to it is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture(scope="session")
+def browser(_dead_proxy):
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (make browser / .ci/ensure-chromium)")
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                               proxy={"server": _dead_proxy, "bypass": "127.0.0.1,localhost,[::1]"})
         yield b
         b.close()
+
+
+def new_context(browser, touch: bool):
+    width, height = SIZES["projector_1080"]
+    return browser.new_context(viewport={"width": width, "height": height}, has_touch=touch,
+                               locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", service_workers="block")
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    made: dict[bool, object] = {}
+
+    def get(touch: bool):
+        if touch not in made:
+            made[touch] = new_context(browser, touch)
+        return made[touch]
+
+    yield get
+    for context in made.values():
+        context.close()
 
 
 def _is_local(url: str) -> bool:
@@ -233,29 +275,90 @@ def _is_local(url: str) -> bool:
     return (parsed.hostname or "") in LOOPBACK
 
 
+# Streamlit's script run has finished (the frontend's own flag), the connection is up, the main area
+# holds at least one element and no skeleton placeholder, and the main area's element count and text
+# length have stayed the same for ``settleMs`` (a run may queue another one). Polled in the page.
+IDLE_JS = """([settleMs]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const w = window.__qhIdle || (window.__qhIdle = {sig: null, since: 0});
+  const ready = !!app && !!main && app.getAttribute('data-test-script-state') === 'notRunning'
+    && [null, 'CONNECTED'].includes(app.getAttribute('data-test-connection-state'))
+    && main.querySelector('[data-testid="stElementContainer"]') !== null
+    && document.querySelector('[data-testid="stSkeleton"]') === null;
+  if (!ready) { w.sig = null; return false; }
+  const sig = main.querySelectorAll('[data-testid="stElementContainer"]').length + ':' + main.innerText.length;
+  const now = performance.now();
+  if (sig !== w.sig) { w.sig = sig; w.since = now; return false; }
+  return now - w.since >= settleMs;
+}"""
+IDLE_STATE_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+  return app && [app.getAttribute('data-test-script-state'), app.getAttribute('data-test-connection-state'),
+                 window.__qhIdle]; }"""
+
+
+class TabPool:
+    """The worker's tabs, lent to one ``QHPage`` at a time: one per kind of screen (touch or not) is
+    kept between tests, so a test's page loads in a renderer that has compiled the app's scripts
+    already (a new tab costs chromium ~2 s of CPU a load more). A tab is handed over on a blank
+    document with its session storage emptied: Streamlit keeps its session id there, so the next
+    load starts a session of its own, as in a new tab."""
+
+    def __init__(self, browser_context):
+        self.browser_context = browser_context
+        self.free: dict[bool, object] = {}
+
+    def take(self, touch: bool):
+        page = self.free.pop(touch, None)
+        if page is None or page.is_closed():
+            return self.browser_context(touch).new_page()
+        with contextlib.suppress(Exception):  # a blank or crashed document has no storage
+            page.evaluate("() => sessionStorage.clear()")
+        page.goto("about:blank")
+        return page
+
+    def give_back(self, touch: bool, page) -> None:
+        if page.is_closed():
+            return
+        if touch in self.free:
+            page.close()
+        else:
+            self.free[touch] = page
+
+
+@pytest.fixture(scope="session")
+def tab_pool(browser_context):
+    return TabPool(browser_context)
+
+
 class QHPage:
     """One browser tab on the app, with what went wrong recorded (see the module docstring)."""
 
-    def __init__(self, context, base_url: str):
+    def __init__(self, context, base_url: str, viewport: tuple[int, int] | None = None,
+                 own_context: bool = False, pool: TabPool | None = None, touch: bool = False):
         self.context = context
+        self.own_context = own_context
+        self.pool, self.touch = pool, touch
         self.base_url = base_url.rstrip("/")
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
         self.blocked: list[str] = []
-        context.route("**/*", self._route)
-        self.page = context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        self.page.on("dialog", self._dialog)
+        self.page = pool.take(touch) if pool is not None else context.new_page()
+        if viewport is not None:
+            self.page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        self._listeners = [("request", self._request), ("console", self._console),
+                           ("pageerror", self._page_error), ("dialog", self._dialog)]
+        for event_name, listener in self._listeners:
+            self.page.on(event_name, listener)
         self.page.set_default_timeout(RUN_TIMEOUT_MS)
 
-    def _route(self, route) -> None:
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort("blockedbyclient")
+    def _page_error(self, exc) -> None:
+        self.page_errors.append(str(exc))
+
+    def _request(self, request) -> None:
+        if not _is_local(request.url):
+            self.blocked.append(request.url)  # it fails at the browser's dead proxy
 
     def _console(self, msg) -> None:
         if msg.type == "error":
@@ -271,7 +374,7 @@ class QHPage:
         query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
         url = f"{self.base_url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
         self.page.goto(url, wait_until="domcontentloaded")
-        self.wait_idle()
+        self.wait_idle(settle_ms=300)  # a new document: its first run cannot have finished before
         return self
 
     def wait_idle(self, settle_ms: int = 500) -> QHPage:
@@ -279,31 +382,18 @@ class QHPage:
 
         Finished: ``stApp``'s ``data-test-script-state`` is ``notRunning``, the connection is up, the
         main area holds at least one element and no skeleton placeholder; stopped changing: the main
-        area's text and element count are the same ``settle_ms`` apart (a run may queue another one).
+        area's text length and element count stayed the same for ``settle_ms``, watched from the
+        moment of the call (after a click the rerun starts within it).
         """
         page = self.page
         page.wait_for_selector('[data-testid="stApp"]', state="attached")
-        probe = """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            if (!app) return null;
-            const main = document.querySelector('[data-testid="stMain"]');
-            return [app.getAttribute('data-test-script-state'), app.getAttribute('data-test-connection-state'),
-                    main ? main.querySelectorAll('[data-testid="stElementContainer"]').length : 0,
-                    main ? main.innerText.length : 0,
-                    document.querySelectorAll('[data-testid="stSkeleton"]').length];
-        }"""
-        deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
-        last = None
-        while time.monotonic() < deadline:
-            now = page.evaluate(probe)
-            ready = (now is not None and now[0] == "notRunning" and now[1] in (None, "CONNECTED")
-                     and now[2] > 0 and now[4] == 0)
-            if ready and now == last:
-                return self
-            last = now if ready else None
-            page.wait_for_timeout(settle_ms)
-        raise TimeoutError(f"the app did not finish drawing {page.url} in {RUN_TIMEOUT_MS / 1000:.0f} s "
-                           f"(last state {last})")
+        page.evaluate("() => { window.__qhIdle = null; }")
+        try:
+            page.wait_for_function(IDLE_JS, arg=[settle_ms], polling=50, timeout=RUN_TIMEOUT_MS)
+        except Exception as exc:
+            raise TimeoutError(f"the app did not finish drawing {page.url} in {RUN_TIMEOUT_MS / 1000:.0f} s "
+                               f"(last state {page.evaluate(IDLE_STATE_JS)})") from exc
+        return self
 
     # --- reading the page ---
     def body_text(self) -> str:
@@ -325,22 +415,35 @@ class QHPage:
         return path
 
     def close(self) -> None:
-        self.context.close()
+        if self.own_context:
+            self.context.close()
+        elif self.pool is not None:
+            for event_name, listener in self._listeners:
+                self.page.remove_listener(event_name, listener)
+            self.pool.give_back(self.touch, self.page)
+        else:
+            self.page.close()
+
+
+def viewport_of(size) -> tuple[tuple[int, int], bool]:
+    """((width, height), touch) of a key of ``SIZES`` or a ``(width, height)`` tuple."""
+    if isinstance(size, str):
+        return SIZES[size], size.startswith("tablet")
+    return tuple(size), False
 
 
 @pytest.fixture
-def page_at(browser, request):
+def page_at(browser, browser_context, tab_pool, request):
     opened: list[QHPage] = []
 
-    def make(size, base_url: str | None = None) -> QHPage:
+    def make(size, base_url: str | None = None, own_context: bool = False) -> QHPage:
         if base_url is None:
             base_url = request.getfixturevalue("app_server").url
-        width, height = SIZES[size] if isinstance(size, str) else size
-        touch = isinstance(size, str) and size.startswith("tablet")
-        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch,
-                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                                      service_workers="block")
-        qp = QHPage(context, base_url)
+        viewport, touch = viewport_of(size)
+        if own_context:
+            qp = QHPage(new_context(browser, touch), base_url, viewport, own_context=True)
+        else:
+            qp = QHPage(browser_context(touch), base_url, viewport, pool=tab_pool, touch=touch)
         opened.append(qp)
         return qp
 

@@ -1,8 +1,9 @@
 """Every page in a real browser, at the projector's and the tablets' sizes (issue 8).
 
 One app server (``app_server``: the real ``streamlit run`` on a copy of the seeded demo SQLite
-database) and one chromium per test worker; each test opens a fresh tab. Every request to a host
-other than the app is aborted (the meeting room's network may be closed), so a page that needs the
+database) and one chromium per test worker; each page is opened once per kind of screen (projector,
+tablet) and resized between the two sizes of that kind (see "the tabs" below). Every request to a
+host other than the app fails (the meeting room's network may be closed), so a page that needs the
 internet fails here.
 
 For every page the default viewer sees, at 1920x1080, 1280x720, 1024x768 and 768x1024:
@@ -80,6 +81,28 @@ def test_every_page_of_the_app_is_covered():
     assert missing == [], f"pages without key figures in KEY_FIGURES: {missing}"
 
 
+def test_a_request_to_another_host_fails_and_is_recorded(page_at, app_server):
+    """What the pages below rely on when they find no request leaving the machine: the browser's
+    requests to other hosts (by name or by address, from the page or from a frame) fail, and the tab
+    records them; loopback still answers."""
+    qp = page_at("projector_1080")
+    qp.page.goto(app_server.page_url("_stcore/health"))
+    outcome = qp.page.evaluate("""async () => {
+      const f = document.createElement('iframe');
+      f.src = 'http://example.org/frame';
+      document.body.appendChild(f);
+      const out = [];
+      for (const url of ['https://example.org/x.js', 'http://93.184.215.14/tile.png', '/_stcore/health']) {
+        try { const r = await fetch(url); out.push(r.status); } catch (e) { out.push('failed'); }
+      }
+      return out;
+    }""")
+    assert outcome == ["failed", "failed", 200]
+    qp.page.wait_for_timeout(200)  # the frame's request is reported asynchronously
+    assert {"https://example.org/x.js", "http://93.184.215.14/tile.png", "http://example.org/frame"} <= set(qp.blocked)
+    assert not [u for u in qp.blocked if "127.0.0.1" in u]
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -89,20 +112,21 @@ def _watch_responses(qp) -> list[tuple[int, str]]:
     return failed
 
 
-DRAWN_JS = """() => {
+# Drawn: no skeleton, every chart has its canvas or svg, every table its canvas; settled: the main
+# area's element count and text length stayed the same for ``settleMs``. Polled in the page.
+SETTLED_JS = """([settleMs]) => {
   const main = document.querySelector('[data-testid="stMain"]');
-  if (!main) return false;
-  if (main.querySelector('[data-testid="stSkeleton"]')) return false;
-  for (const c of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-    if (!c.querySelector('canvas, svg')) return false;
-  for (const d of main.querySelectorAll('[data-testid="stDataFrame"]'))
-    if (!d.querySelector('canvas')) return false;
-  return true;
-}"""
-
-SIGNATURE_JS = """() => {
-  const main = document.querySelector('[data-testid="stMain"]');
-  return main ? main.querySelectorAll('*').length + ':' + main.innerText.length : '';
+  const w = window.__qhSettled || (window.__qhSettled = {sig: null, since: 0});
+  let drawn = !!main && !main.querySelector('[data-testid="stSkeleton"]');
+  if (drawn) for (const c of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    if (!c.querySelector('canvas, svg')) { drawn = false; break; }
+  if (drawn) for (const d of main.querySelectorAll('[data-testid="stDataFrame"]'))
+    if (!d.querySelector('canvas')) { drawn = false; break; }
+  if (!drawn) { w.sig = null; return false; }
+  const sig = main.querySelectorAll('*').length + ':' + main.innerText.length;
+  const now = performance.now();
+  if (sig !== w.sig) { w.sig = sig; w.since = now; return false; }
+  return now - w.since >= settleMs;
 }"""
 
 
@@ -112,16 +136,9 @@ def open_settled(qp, path: str, **params):
     return settle(qp)
 
 
-def settle(qp):
-    page = qp.page
-    page.wait_for_function(DRAWN_JS, timeout=60_000)
-    previous = None
-    for _ in range(40):
-        sig = page.evaluate(SIGNATURE_JS)
-        if sig == previous and page.evaluate(DRAWN_JS):
-            break
-        previous = sig
-        page.wait_for_timeout(250)
+def settle(qp, settle_ms: int = 250):
+    qp.page.evaluate("() => { window.__qhSettled = null; }")
+    qp.page.wait_for_function(SETTLED_JS, arg=[settle_ms], polling=50, timeout=60_000)
     return qp
 
 
@@ -227,10 +244,13 @@ def shot_name(key: str, size: str, suffix: str = "") -> str:
 
 # --- the tabs ---------------------------------------------------------------------------------------
 #
-# A fresh tab (its own browser context, like ``page_at``) per page and size, except that the two
-# projector sizes share one: the page opened at 1920x1080 is resized to 1280x720 (a projector's
-# resolution changed), which halves the number of page loads. Tablets always load afresh, with touch,
-# since the sidebar's initial state depends on the width the page was opened at.
+# A page is loaded once per kind of screen and then resized, as a projector's or a tablet's
+# resolution changes: opened at 1920x1080 and resized to 1280x720 (no touch), opened at 1024x768 and
+# turned to 768x1024 (touch). Streamlit lays the page out again on a resize without running the
+# script; narrowing to its mobile width (768 px) collapses the sidebar exactly as opening the page at
+# that width does (``test_turning_a_tablet_lays_out_as_opening_the_page_upright`` holds it to that).
+# The tests of one page follow each other, so each keeps the tab of the one before; a test that runs
+# alone (another worker took its neighbour) opens its page afresh at its own size.
 
 
 SCROLL_TOP_JS = """() => {
@@ -240,50 +260,45 @@ SCROLL_TOP_JS = """() => {
 
 
 class Tabs:
-    def __init__(self, browser, base_url: str):
-        self.browser = browser
+    def __init__(self, browser_context, tab_pool, base_url: str):
+        self.browser_context = browser_context
+        self.tab_pool = tab_pool
         self.base_url = base_url
-        self.slot: tuple[tuple[str, bool], object] | None = None
+        self.slot: tuple[tuple[str, bool, bool], str, QHPage] | None = None  # (page, present, touch), size, tab
 
-    def _new(self, size: str):
-        width, height = SIZES[size]
-        context = self.browser.new_context(viewport={"width": width, "height": height},
-                                           has_touch=size in TABLETS, locale="vi-VN",
-                                           timezone_id="Asia/Ho_Chi_Minh", service_workers="block")
-        qp = QHPage(context, self.base_url)
+    def _new(self, size: str) -> QHPage:
+        touch = size in TABLETS
+        qp = QHPage(self.browser_context(touch), self.base_url, SIZES[size], pool=self.tab_pool, touch=touch)
         qp.failed_responses = _watch_responses(qp)
         return qp
 
-    def get(self, key: str, size: str, present: bool):
+    def get(self, key: str, size: str, present: bool) -> QHPage:
         """A tab showing page ``key`` at ``size``, settled; what it recorded so far is forgotten."""
-        want = (key, present)
-        if size in PROJECTORS and self.slot and self.slot[0] == want:
-            qp = self.slot[1]
+        want = (key, present, size in TABLETS)
+        if self.slot and self.slot[0] == want and list(SIZES).index(self.slot[1]) < list(SIZES).index(size):
+            qp = self.slot[2]
             for recorded in (qp.console_errors, qp.page_errors, qp.dialogs, qp.blocked, qp.failed_responses):
                 recorded.clear()
             width, height = SIZES[size]
             qp.page.evaluate(SCROLL_TOP_JS)  # back at the top (the map test scrolled down to the map)
             qp.page.set_viewport_size({"width": width, "height": height})
             settle(qp)
-            return qp
-        self.close()
-        qp = self._new(size)
-        open_settled(qp, URL_PATH[key], **({"present": "1"} if present else {}))
-        if size in PROJECTORS:
-            self.slot = (want, qp)
         else:
-            self.slot = (("", False), qp)  # closed by the next get()
+            self.close()
+            qp = self._new(size)
+            open_settled(qp, URL_PATH[key], **({"present": "1"} if present else {}))
+        self.slot = (want, size, qp)
         return qp
 
     def close(self) -> None:
         if self.slot:
-            self.slot[1].close()
+            self.slot[2].close()
             self.slot = None
 
 
 @pytest.fixture(scope="module")
-def tabs(browser, app_server):
-    t = Tabs(browser, app_server.url)
+def tabs(browser_context, tab_pool, app_server):
+    t = Tabs(browser_context, tab_pool, app_server.url)
     yield t
     t.close()
 
@@ -375,3 +390,40 @@ def assert_map(qp, app_server) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, f"the map leaves the window: {box}"
     assert box["height"] <= viewport["height"], f"the map is taller than the screen: {box}"
     assert qp.blocked == [], f"the map asked for other hosts: {qp.blocked}"
+
+
+# --- the resize stands for a fresh load ----------------------------------------------------------------
+
+GEOMETRY_JS = """([figSel]) => {
+  const r = e => { if (!e) return null; const b = e.getBoundingClientRect();
+    return [Math.round(b.left), Math.round(b.top), Math.round(b.width), Math.round(b.height)]; };
+  const sidebar = document.querySelector('[data-testid="stSidebar"]');
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  return {
+    sidebar: sidebar ? [sidebar.getAttribute('data-collapsed'), r(sidebar)] : null,
+    main: r(main),
+    h1: r(document.querySelector('[data-testid="stMain"] h1')),
+    figures: [...document.querySelectorAll('[data-testid="stMain"] ' + figSel)].map(r),
+  };
+}"""
+
+
+def test_turning_a_tablet_lays_out_as_opening_the_page_upright(browser_context, tab_pool, app_server):
+    """The tablet tests open a page at 1024x768 and turn it to 768x1024: the sidebar, the main area,
+    the title and the key figures land where they land when the page is opened at 768x1024 (Streamlit's
+    frontend, the same for every page: checked on all eight when this was written, kept on one)."""
+    key = "overview"
+    turned = Tabs(browser_context, tab_pool, app_server.url)
+    fresh = Tabs(browser_context, tab_pool, app_server.url)
+    try:
+        turned.get(key, "tablet_landscape", present=False)
+        by_turning = turned.get(key, "tablet_portrait", present=False)
+        by_opening = fresh.get(key, "tablet_portrait", present=False)
+        assert by_opening is not by_turning
+        sel = KEY_FIGURES[key][0]
+        seen = by_turning.page.evaluate(GEOMETRY_JS, [sel])
+        assert seen["sidebar"][0] == "true", "turned upright, the sidebar is collapsed"
+        assert seen == by_opening.page.evaluate(GEOMETRY_JS, [sel])
+    finally:
+        turned.close()
+        fresh.close()

@@ -23,7 +23,7 @@ def _make_user(engine):
 
 def test_signing_in_leaves_no_password_or_token_in_the_server_log(launch_app, page_at):
     server = launch_app("signin", prepare=_make_user, env={"QH_AUTH": "password"})
-    qp = page_at("projector_1080", server.url)
+    qp = page_at("projector_1080", server.url, own_context=True)  # its cookies stay its own
     qp.open("")
     page = qp.page
     for password in (WRONG, PASSWORD):
