@@ -226,7 +226,7 @@ if view == "explain":
     _init("ind_pick", state.page_param("ind"))
     _keep("ind_pick", codes, codes[0])
     pick = st.selectbox(t("indicators.pick"), codes, key="ind_pick",
-                        format_func=lambda c: f"{group_word(by_code[c]['group'])} · {name_of(by_code[c])}")
+                        format_func=lambda c: f"{group_word(by_code[c]['group'])} · {plain(name_of(by_code[c]))}")
     state.sync_url(f, state.page_params_of_url() | params | {"ind": pick})
     explain(by_code[pick])
     ctx.footer()

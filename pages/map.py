@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
-from dashboard.safe_text import md
+from dashboard.safe_text import md, plain
 from dashboard.views import mapview
 from qh_data import maps, periods
 from qh_data.errors import ConfigError
@@ -69,7 +69,7 @@ with st.container(border=True):
     codes = [c for c in overview["code"] if grp == ALL or group_of[c] == grp]
     _keep("map_ind", codes, codes[0])
     indicator = c2.selectbox(t("map.indicator"), codes, key="map_ind",
-                             format_func=lambda c: f"{group_word(group_of[c])} · {names[c]}")
+                             format_func=lambda c: f"{group_word(group_of[c])} · {plain(names[c])}")
 
     _keep("map_view", list(availability.VIEWS), "actual")
     view = st.radio(t("map.view"), list(availability.VIEWS), key="map_view", horizontal=True,
@@ -251,7 +251,7 @@ def map_and_panel(req: mapmodel.Request, labels_on: bool, highlight: str | None)
     with right:
         st.markdown(f"#### {components.esc(t('map.district_heading'))}", unsafe_allow_html=True)
         code = st.selectbox(t("map.pick_district"), unit_codes, key="map_unit", index=None,
-                            format_func=lambda c: unit_names.get(c, c), placeholder=t("map.pick_placeholder"))
+                            format_func=lambda c: plain(unit_names.get(c, c)), placeholder=t("map.pick_placeholder"))
         district_panel(code)
     state.sync_url(f, state.page_params_of_url() | {"unit": code or ""})
 

@@ -15,6 +15,7 @@ from dashboard import components, data, downloads, fmt, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t, translate
 from dashboard.page import PageContext
+from dashboard.safe_text import plain
 from dashboard.views import intake_foreign
 from qh_data import clock, intake, periods, permissions
 from qh_data.errors import QHError, StaleEdit
@@ -95,14 +96,14 @@ def templates_tab(v: IntakeView) -> None:
             default = f.agency if f.agency in choices else None
             agency = st.selectbox(t("intake.pick_agency"), choices, key="intake_tpl_agency",
                                   index=choices.index(default) if default else None,
-                                  format_func=lambda c: agency_by_code[c]["name"],
+                                  format_func=lambda c: plain(agency_by_code[c]["name"]),
                                   placeholder=t("intake.choose_agency"))
         else:
             codes = list(district_names)
             default = f.districts[0] if f.districts else None
             district = st.selectbox(t("intake.pick_district"), codes, key="intake_tpl_district",
                                     index=codes.index(default) if default in codes else None,
-                                    format_func=district_names.get, placeholder=t("intake.choose_district"))
+                                    format_func=lambda c: plain(district_names.get(c, c)), placeholder=t("intake.choose_district"))
     elif own is not None:
         agency = own["code"]
         if own["kind"] == "ubnd_huyen" and own["admin_unit_code"]:
@@ -153,7 +154,7 @@ def templates_tab(v: IntakeView) -> None:
         default = f.agency if f.agency in codes else None
         task_agency = st.selectbox(t("intake.pick_agency"), codes, key="intake_task_agency",
                                    index=codes.index(default) if default else None,
-                                   format_func=lambda c: agency_by_code[c]["name"],
+                                   format_func=lambda c: plain(agency_by_code[c]["name"]),
                                    placeholder=t("intake.choose_agency"))
     else:
         task_agency = own["code"] if own else None
@@ -379,10 +380,10 @@ def history_tab(v: IntakeView) -> None:
     codes = [i["code"] for i in v.indicators]
     wanted = state.page_param("ind")
     ind = c1.selectbox(t("intake.pick_indicator"), codes, key="intake_hist_ind",
-                       index=codes.index(wanted) if wanted in codes else 0, format_func=ind_names.get)
+                       index=codes.index(wanted) if wanted in codes else 0, format_func=lambda c: plain(ind_names.get(c, c)))
     units = list(names)
     wanted_unit = state.page_param("unit") or (f.districts[0] if f.districts else None)
-    unit = c2.selectbox(t("intake.pick_area"), units, key="intake_hist_unit", format_func=names.get,
+    unit = c2.selectbox(t("intake.pick_area"), units, key="intake_hist_unit", format_func=lambda c: plain(names.get(c, c)),
                         index=units.index(wanted_unit) if wanted_unit in units else min(1, len(units) - 1))
     keys = data.read(intake.value_keys, indicator=ind, unit=unit) if ind and unit else []
     if not keys:
