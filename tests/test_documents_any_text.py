@@ -126,3 +126,16 @@ def test_a_paragraph_takes_any_text(text, expected):
     docx_base.body(document, text)
     _, shown_text, _ = valid_docx(docx_base.to_bytes(document))
     assert expected in shown_text
+
+
+def test_a_page_long_paragraph_is_not_kept_with_the_next(demo_engine):
+    """Word and LibreOffice push a 'keep with next' paragraph whole onto the next page: a 5,000-character
+    title kept with what follows left blank pages before it (seen in LibreOffice)."""
+    t = _plant_long(demo_engine)
+    for data in (reports.build_conclusions_notice(demo_engine, t["held"]),
+                 reports.build_meeting_pack(demo_engine, t["agenda_meeting"])):
+        document = docx.Document(io.BytesIO(data))
+        long_kept = [p.text[:40] for p in document.paragraphs
+                     if len(p.text) > docx_base.LONG_CELL and p.paragraph_format.keep_with_next]
+        short_kept = [p for p in document.paragraphs if p.text and p.paragraph_format.keep_with_next]
+        assert long_kept == [] and short_kept  # headings still keep with their text

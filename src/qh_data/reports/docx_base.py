@@ -204,7 +204,9 @@ def paragraph(
     if indent_first:
         fmt.first_line_indent = Cm(1.0)
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
-    fmt.keep_with_next = keep_with_next or None
+    # a paragraph longer than a table's long cell could fill a page: kept with the next one it would be
+    # pushed whole onto a new page, leaving blank pages before it (a 5,000-character meeting title)
+    fmt.keep_with_next = (keep_with_next and len(text or "") <= LONG_CELL) or None
     return par
 
 
