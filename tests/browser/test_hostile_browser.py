@@ -303,13 +303,20 @@ def axe_violations(qp) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("size", ["projector_1080", "tablet_portrait"])
-def test_axe_finds_no_violation_in_the_apps_markup(page_at, hostile, size):
+TABLET_AXE_PAGES = [("", {}), ("map", {}), ("meetings", {"view": "past"})]
+# one test per page (and size): the workers share the run instead of one worker taking 25 s for it
+AXE_CASES = ([("projector_1080", page) for page in AXE_PAGES]
+             + [("tablet_portrait", page) for page in TABLET_AXE_PAGES])
+
+
+@pytest.mark.parametrize(("size", "page"), AXE_CASES,
+                         ids=[f"{size}-{path or 'overview'}-{'-'.join(map(str, params.values())) or 'default'}"
+                              for size, (path, params) in AXE_CASES])
+def test_axe_finds_no_violation_in_the_apps_markup(page_at, hostile, size, page):
     server, _planted = hostile
     qp = page_at(size, server.url)
-    pages = AXE_PAGES if size == "projector_1080" else [("", {}), ("map", {}), ("meetings", {"view": "past"})]
     found = []
-    for path, params in pages:
+    for path, params in [page]:
         qp.open(path, **params)
         if path == "map":  # the map's frame draws after the page
             qp.page.wait_for_selector("iframe", timeout=30_000)
