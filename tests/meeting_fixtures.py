@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from seeding import seeding
 from seeding import units as unit_versions
 
+from qh_data.db import session_scope
 from qh_data.models import AdminUnitVersion, Agency, Indicator, IndicatorValue, Task, TaskUpdate, User
 from qh_data.permissions import Actor
 
@@ -24,7 +24,7 @@ T0 = dt.datetime(2026, 3, 2, 9, 0)
 
 
 def seed_small(engine) -> dict[str, Actor]:
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         s.add(AdminUnitVersion(code=PROVINCE, name="Lạng Sơn", level="province"))
         s.flush()
         U = unit_versions(s)
@@ -125,7 +125,7 @@ def add_value(
     """A new revision of a figure; the previous one is superseded at ``at``."""
     from sqlalchemy import func, select
 
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = unit_versions(s)
         prev = s.scalars(
             select(IndicatorValue).where(
@@ -177,7 +177,7 @@ def add_task(
     at: dt.datetime | None = None,
     units=(),
 ) -> int:
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = unit_versions(s)
         when = at or dt.datetime.combine(assigned, dt.time(8))
         task = Task(

@@ -8,9 +8,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from seeding import seeding, units
+from seeding import units
 
 from qh_data import status as rules
+from qh_data.db import session_scope
 from qh_data.models import (
     AdminUnitVersion,
     Agency,
@@ -67,7 +68,7 @@ TASKS = [
 
 def seed(engine) -> dict:
     ids: dict = {}
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add_all([AdminUnitVersion(code=P, name="Tỉnh Thử", level="province"),
                    AdminUnitVersion(code="98", name="Tỉnh Bên", level="province")])
@@ -173,7 +174,7 @@ def seed_indicators(engine, user_id: int | None = None) -> None:
                               submitted_at=submitted, superseded_at=superseded, is_demo=demo,
                               submitted_by_id=user_id, file_name=f"{indicator}.xlsx")
 
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add_all([ind("pop", "sum", order=1), ind("poor", "mean_pop", "lower", True, 2),
                    ind("school", "mean", order=3), ind("grdp_g", "not_additive", "higher", True, 4)])
@@ -216,7 +217,7 @@ def seed_issues(engine, ids) -> None:
         item.admin_units = [U[u] for u in units]
         return item
 
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add_all([
             issue("VM-1", KHDT, D(2026, 5, 1), "open", "high"),                        # 14 days

@@ -3,19 +3,9 @@ at it through their relationships (``province_unit``, ``unit``, ``parent``, ``ad
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from sqlalchemy import select
 
-from qh_data.db import session_scope
 from qh_data.models import AdminUnitVersion
-
-
-@contextmanager
-def seeding(engine):
-    """One transaction for a test world (``session_scope``)."""
-    with session_scope(engine) as s:
-        yield s
 
 
 def units(s) -> dict[str, AdminUnitVersion]:

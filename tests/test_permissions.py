@@ -15,12 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from seeding import seeding, units
+from seeding import units
 from sqlalchemy import select
 
 from qh_data import permissions
 from qh_data.auth import hash_password
-from qh_data.db import read_session
+from qh_data.db import read_session, session_scope
 from qh_data.errors import PermissionDenied
 from qh_data.models import ROLES, AdminUnitVersion, Agency, AuditEntry, Base, Indicator, Task, User
 from qh_data.permissions import KIOSK, SYSTEM, Actor, allowed, require
@@ -80,7 +80,7 @@ class World:
 
 def make_world(engine) -> World:
     now = dt.datetime(2026, 3, 2, 9, 0)
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add(AdminUnitVersion(code="99", name="Tỉnh Thử Nghiệm", level="province"))
         s.flush()
@@ -107,7 +107,7 @@ def make_world(engine) -> World:
         s.add_all([own, other])
         s.flush()
         world = World(engine=engine, task_own=own.id, task_other=other.id)
-    with seeding(engine) as s:  # users inserted with one precomputed hash: argon2 is slow on purpose
+    with session_scope(engine) as s:  # users inserted with one precomputed hash: argon2 is slow on purpose
         U = units(s)
         for username, role, agency in (("viewer.t", "viewer", "T-B"), ("editor.a", "agency_editor", "T-A"),
                                        ("dpi.t", "dpi_editor", "T-KHDT"), ("admin.t", "admin", None),
@@ -154,7 +154,7 @@ def _progress(task_attr: str):
 
 
 def _lock_target(w: World) -> None:
-    with seeding(w.engine) as s:
+    with session_scope(w.engine) as s:
         u = s.get(User, w.target_id)
         u.failed_attempts, u.locked_until = 5, dt.datetime(2099, 1, 1)
 

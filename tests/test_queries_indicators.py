@@ -7,10 +7,11 @@ import math
 
 import pytest
 from query_world import D, P, T, seed, seed_indicators
-from seeding import seeding, units
+from seeding import units
 
 from qh_data import queries
 from qh_data import status as rules
+from qh_data.db import session_scope
 from qh_data.errors import NotFound, ValidationFailed
 from qh_data.models import (
     IndicatorValue,
@@ -148,7 +149,7 @@ def test_indicator_overview_province(engine):
 def test_indicator_overview_district_and_estimates(engine):
     seed(engine)
     seed_indicators(engine)
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         # 2026 has only an estimate for the province's growth: it becomes the latest point, said so.
         s.add(IndicatorValue(indicator_code="grdp_g", unit=U[P], period="2026", period_type="year",

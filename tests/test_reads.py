@@ -11,18 +11,18 @@ import math
 import pickle
 
 import pytest
-from seeding import seeding, units
+from seeding import units
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from qh_data import queries
-from qh_data.db import make_engine
+from qh_data.db import make_engine, session_scope
 from qh_data.models import AdminUnitVersion, Meeting
 from qh_data.records import Records, frame
 
 
 def _units(engine) -> None:
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add(AdminUnitVersion(code="77", name="Tỉnh Đọc", level="province"))
         s.flush()
@@ -63,7 +63,7 @@ def test_connections_go_back_to_the_pool(read_engine):
 def test_a_read_sees_a_write_committed_after_the_previous_read(engine):
     _units(engine)
     assert queries.list_meetings(engine, province="77") == []
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add(Meeting(province_unit=U["77"], held_on=dt.date(2026, 5, 1), title="Phiên họp thử", kind="regular",
                       status="planned"))

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
-from seeding import seeding, units
+from seeding import units
 from sqlalchemy import func, select
 
 from qh_data import clock
+from qh_data.db import session_scope
 from qh_data.errors import PermissionDenied, StaleEdit, ValidationFailed
 from qh_data.models import AdminUnitVersion, Agency, AuditEntry, Task, TaskUpdate, User
 from qh_data.permissions import Actor
@@ -16,7 +17,7 @@ from qh_data.services.tasks import ProgressChange, update_progress
 @pytest.fixture
 def register(engine):
     now = dt.datetime(2026, 11, 1, 9, 0)
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         U = units(s)
         s.add(AdminUnitVersion(code="20", name="Lạng Sơn", level="province"))
         s.flush()
@@ -41,7 +42,7 @@ BINH = Actor(user_id=2, username="binh", role="dpi_editor", agency_code=None, di
 
 
 def _counts(engine):
-    with seeding(engine) as s:
+    with session_scope(engine) as s:
         return (s.scalar(select(func.count(TaskUpdate.id))), s.scalar(select(func.count(AuditEntry.id))))
 
 
@@ -52,7 +53,7 @@ def test_update_writes_history_and_audit_and_bumps_version(register):
     finally:
         clock.freeze(None)
     assert task.version == 2 and task.percent_done == 40
-    with seeding(register) as s:
+    with session_scope(register) as s:
         upd = s.scalars(select(TaskUpdate)).one()
         entry = s.scalars(select(AuditEntry)).one()
     assert (upd.status, upd.percent_done, upd.note, upd.user_id) == ("in_progress", 40, "Đã lập đề cương", 1)
@@ -74,7 +75,7 @@ def test_stale_edit_is_refused_and_names_who_changed_it(register):
     assert "Trần Thị Bình" in err.value.message_en
     assert err.value.current_version == 2
     assert _counts(register) == before
-    with seeding(register) as s:
+    with session_scope(register) as s:
         assert s.get(Task, 1).status == "in_progress"
 
 
