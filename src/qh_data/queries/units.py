@@ -93,12 +93,9 @@ def in_province_sql(unit=V):
                unit.parent_id.in_(select(middle.id).where(middle.parent_id.in_(scope))))
 
 
-_P = aliased(V)
 _UNITS_BY_CODE = (
     select(V.id, V.code, V.valid_from, V.valid_to)
-    .where(V.code.in_(bindparam("codes", expanding=True)), V.level != "province",
-           or_(V.parent_id.in_(bindparam("scope", expanding=True)),
-               V.parent_id.in_(select(_P.id).where(_P.parent_id.in_(bindparam("scope", expanding=True))))))
+    .where(V.code.in_(bindparam("codes", expanding=True)), V.level != "province", in_province_sql(V))
     .order_by(V.code, V.id))
 
 
@@ -110,7 +107,7 @@ def scope(c: Connection, province: str, day: dt.date, unit_codes: list[str] | No
     if not unit_codes or not province_ids:
         return {"province_ids": province_ids, "unit_ids": []}
     by_code: dict[str, list] = {}
-    for row in c.execute(_UNITS_BY_CODE, {"codes": unit_codes, "scope": province_ids}).mappings():
+    for row in c.execute(_UNITS_BY_CODE, {"codes": unit_codes, "province_ids": province_ids}).mappings():
         by_code.setdefault(row["code"], []).append(row)
     ids = []
     for versions in by_code.values():

@@ -49,9 +49,13 @@ def load(session: Session, lineage: Lineage, actor: Actor, *, source: str) -> Lo
     require(actor, "units.load")
     report = LoadReport()
     country = session.scalars(select(V.id).where(V.level == "country")).first()
+    # the versions already stored under the lineage's codes, read once: (level, code, start) -> row
+    stored_versions = {(v.level, v.code, v.valid_from): v for v in session.scalars(
+        select(V).where(V.code.in_({u.code for u in lineage.units})))}
     ids: dict[UnitKey, int] = {}
     for unit in sorted(lineage.units, key=lambda u: LEVELS.index(u.level)):  # parents first
-        ids[unit.key] = _write_version(session, unit, ids, country, source, report)
+        row = stored_versions.get((unit.level, unit.code, unit.valid_from))
+        ids[unit.key] = _write_version(session, unit, row, ids, country, source, report)
     stored = {(row.old_unit_id, row.new_unit_id) for row in session.execute(
         select(UnitLineage.old_unit_id, UnitLineage.new_unit_id))}
     for link in lineage.links:
@@ -75,10 +79,9 @@ def load(session: Session, lineage: Lineage, actor: Actor, *, source: str) -> Lo
     return report
 
 
-def _write_version(session: Session, unit: Unit, ids: dict[UnitKey, int], country: int | None, source: str,
-                   report: LoadReport) -> int:
-    start = V.valid_from.is_(None) if unit.valid_from is None else V.valid_from == unit.valid_from
-    row = session.scalars(select(V).where(V.level == unit.level, V.code == unit.code, start)).one_or_none()
+def _write_version(session: Session, unit: Unit, row: AdminUnitVersion | None, ids: dict[UnitKey, int],
+                   country: int | None, source: str, report: LoadReport) -> int:
+    """The id of ``unit``'s version: ``row`` (the one stored under the same key) brought up to date, or a new one."""
     if row is None:
         row = V(level=unit.level, code=unit.code, valid_from=unit.valid_from, valid_to=unit.valid_to,
                 parent_id=ids[unit.parent] if unit.parent else country, name=unit.name, type=unit.type,
