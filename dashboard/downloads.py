@@ -13,6 +13,7 @@ import streamlit as st
 
 from qh_data import export
 from qh_data.errors import QHError
+from qh_data.intake.template import XLSX_MIME
 
 from .i18n import current_lang, t
 from .safe_text import md
@@ -36,6 +37,16 @@ def xlsx_on_click(df: pd.DataFrame, sheet: str) -> Callable[[], bytes]:
 
 def csv_on_click(df: pd.DataFrame) -> Callable[[], bytes]:
     return lambda: csv(df)
+
+
+def table_buttons(df: pd.DataFrame, sheet: str, stem: str) -> None:
+    """The Excel and CSV buttons under a page's table. A download does not rerun the page: the table is
+    what is on screen, and a rerun racing the browser's fetch of the file could lose the download."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("common.download_xlsx"), xlsx_on_click(df, sheet), file_name=f"{stem}.xlsx",
+                       mime=XLSX_MIME, width="stretch", on_click="ignore")
+    c2.download_button(t("common.download_csv"), csv_on_click(df), file_name=f"{stem}.csv", mime="text/csv",
+                       width="stretch", on_click="ignore")
 
 
 # --- documents built on click: a failure is one sentence on the page, its cause in the log -----------

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, data, fmt, state
+from dashboard import auth, components, data, downloads, fmt, state
 from dashboard.i18n import catalogue, t
 from dashboard.safe_text import plain
 from qh_data import audit, clock
@@ -99,9 +99,9 @@ export = export.rename(columns={c: t(f"audit.export_{c}") for c in export.column
 stamp = today.strftime("%Y%m%d")
 c1, c2 = st.columns(2)
 c1.download_button(t("common.download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
-                   file_name=f"nhat-ky-thay-doi-{stamp}.csv", mime="text/csv", key="audit_csv")
+                   file_name=f"nhat-ky-thay-doi-{stamp}.csv", mime="text/csv", key="audit_csv", on_click="ignore")
 buffer = io.BytesIO()
 with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
     export.to_excel(writer, index=False, sheet_name=t("audit.sheet")[:31])
 c2.download_button(t("common.download_xlsx"), buffer.getvalue(), file_name=f"nhat-ky-thay-doi-{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="audit_xlsx")
+                   mime=downloads.XLSX_MIME, key="audit_xlsx", on_click="ignore")

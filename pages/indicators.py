@@ -299,14 +299,7 @@ export = pd.DataFrame({
     t("indicators.col_explanation"): [r["explanation_en"] if lang == "en" else r["explanation_vi"] for r in records],
     t("indicators.col_demo"): table["demo"],
 })
-c1, c2, _ = st.columns([1, 1, 4])
-with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("indicators.sheet")),
-                       file_name="chi-tieu-va-muc-tieu.xlsx", width="stretch",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-with c2:
-    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name="chi-tieu-va-muc-tieu.csv",
-                       mime="text/csv", width="stretch")
+downloads.table_buttons(export, t("indicators.sheet"), "chi-tieu-va-muc-tieu")
 
 rows = event.selection.rows if event and event.selection else []
 selected = codes[rows[0]] if rows else None

@@ -236,7 +236,8 @@ st.download_button(
     t("common.download_xlsx"),
     downloads.xlsx_on_click(export, t("issues.sheet")),
     file_name="kho-khan-vuong-mac.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=downloads.XLSX_MIME,
+    on_click="ignore",
 )
 
 selected = event.selection.rows if event and event.selection else []

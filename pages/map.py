@@ -312,11 +312,5 @@ export = table.rename(columns=labels)
 export.insert(0, t("map.col_indicator"), name)
 export.insert(1, t("map.col_unit"), value_unit)
 slug = f"ban-do-{indicator}-{period}-{view}".replace("_", "-").lower()
-c1, c2, _ = st.columns([1, 1, 4])
-with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("map.sheet")), file_name=f"{slug}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")
-with c2:
-    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name=f"{slug}.csv", mime="text/csv",
-                       width="stretch")
+downloads.table_buttons(export, t("map.sheet"), slug)
 ctx.footer()

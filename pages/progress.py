@@ -37,14 +37,7 @@ st.dataframe(
     },
 )
 export = tables.progress_export(table, lang)
-c1, c2, _ = st.columns([1, 1, 4])
-with c1:
-    st.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("progress.sheet")),
-                       file_name="tien-do-theo-co-quan.xlsx", width="stretch",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-with c2:
-    st.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name="tien-do-theo-co-quan.csv",
-                       mime="text/csv", width="stretch")
+downloads.table_buttons(export, t("progress.sheet"), "tien-do-theo-co-quan")
 
 st.subheader(t("progress.chart_heading"))
 st.altair_chart(charts.tasks_by_agency(counts, lang, big=f.present), width="stretch")

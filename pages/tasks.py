@@ -72,7 +72,7 @@ export = view[["code", "title", "lead_name", "supporting", "units", "due", "timi
 st.download_button(t("common.download_xlsx"),
                    downloads.xlsx_on_click(export.rename(columns=lambda c: t(f"tasks.export_{c}")), t("tasks.sheet")),
                    file_name="so-theo-doi-nhiem-vu.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                   mime=downloads.XLSX_MIME, on_click="ignore")
 
 rows = event.selection.rows if event and event.selection else []
 if not rows:

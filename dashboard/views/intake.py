@@ -144,7 +144,7 @@ def templates_tab(v: IntakeView) -> None:
 
         st.download_button(t("intake.download_values"), data=build_values, type="primary",
                            file_name=f"bieu-so-lieu-{slug(scope_name)}-{today:%Y%m%d}.xlsx", mime=XLSX_MIME,
-                           key="intake_dl_values", icon=":material/download:")
+                           key="intake_dl_values", icon=":material/download:", on_click="ignore")
 
     st.divider()
     st.subheader(t("intake.tasks_heading"))
@@ -176,7 +176,7 @@ def templates_tab(v: IntakeView) -> None:
 
             st.download_button(t("intake.download_tasks"), data=build_tasks, mime=XLSX_MIME,
                                file_name=f"tien-do-nhiem-vu-{slug(name)}-{today:%Y%m%d}.xlsx",
-                               key="intake_dl_tasks", icon=":material/download:")
+                               key="intake_dl_tasks", icon=":material/download:", on_click="ignore")
 
 
 # --- 2. upload, report, dry run, confirm ----------------------------------------------------------
@@ -335,7 +335,7 @@ def show_plan(v: IntakeView, plan, after_commit=None) -> None:
                      column_config={t("intake.col_message"): st.column_config.TextColumn(width="large")})
         st.download_button(t("intake.download_report"), downloads.xlsx(report, t("intake.report_sheet")),
                            file_name=f"bao-cao-kiem-tra-{slug(plan.file_name)}.xlsx", mime=XLSX_MIME,
-                           key="intake_dl_report")
+                           key="intake_dl_report", on_click="ignore")
     if plan.ok and plan.rows:
         st.subheader(t("intake.plan_heading"))
         table, total = task_table(plan) if plan.kind == "tasks" else value_table(v, plan)
