@@ -112,9 +112,12 @@ def main() -> None:
         st.session_state["_ignored_params"] = ignored
     page = navigation()
     state.sync_url(state.current(), state.page_params_of_url())
+    body = st.empty()  # a page that fails half way (the database went away mid-run) is replaced by its sentence
     try:
-        page.run()
+        with body.container():
+            page.run()
     except QHError as exc:
+        body.empty()
         components.show_error(exc)
     except Exception as exc:  # noqa: BLE001 - the user sees one sentence; the log keeps the traceback
         if _is_rerun_or_stop(exc):

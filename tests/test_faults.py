@@ -112,6 +112,28 @@ def test_app_says_one_sentence_during_an_outage_and_recovers_by_itself(running_p
     assert [t.value for t in at.title] == title_before
 
 
+def test_a_page_the_database_leaves_half_way_shows_only_the_sentence(sqlite_demo_url, monkeypatch):
+    """The server goes away between two queries of one run (the overview's overdue table is drawn,
+    the last meeting's query fails): nothing drawn before the failure stays beside the sentence."""
+    from sqlalchemy.exc import OperationalError
+
+    from qh_data import queries
+
+    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)  # a fresh copy: no cached answer to hide the failure
+    monkeypatch.setenv("QH_AUTH", "none")
+    at = open_page("overview.py")
+    assert at.dataframe and not at.error, "the overview draws its overdue table while the database is up"
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(queries, "last_meeting", gone)
+    at = open_page("overview.py", {"asof": "2026-11-30"})  # another day: every query of the page is asked again
+    assert not at.exception, [e.value for e in at.exception]
+    assert [read_back(e.value) for e in at.error] == [_outage_sentence(sqlite_demo_url)]
+    assert not at.dataframe and not at.metric
+
+
 def test_a_save_during_an_outage_is_one_sentence_and_works_once_the_server_is_back(running_pg):
     pg, url = running_pg
     engine = make_engine(url)
