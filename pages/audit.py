@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pandas as pd
 import streamlit as st
@@ -78,30 +77,14 @@ st.dataframe(table, hide_index=True, width="stretch",
 
 # --- export: every column, spreadsheet formulas neutralised --------------------------------------
 
-def _neutralise(value):
-    """A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is kept as plain text."""
-    try:
-        from qh_data.export import neutralise_formula
-    except ImportError:
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-        return value
-    return neutralise_formula(value)
-
-
 export = entries.drop(columns=["user_id"]).copy()
 export["at"] = export["at"].map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S"))
-for column in export.columns:
-    if export[column].dtype == object:
-        export[column] = export[column].map(_neutralise)
 export = export.rename(columns={c: t(f"audit.export_{c}") for c in export.columns})
 
 stamp = today.strftime("%Y%m%d")
 c1, c2 = st.columns(2)
-c1.download_button(t("common.download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
-                   file_name=f"nhat-ky-thay-doi-{stamp}.csv", mime="text/csv", key="audit_csv", on_click="ignore")
-buffer = io.BytesIO()
-with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-    export.to_excel(writer, index=False, sheet_name=t("audit.sheet")[:31])
-c2.download_button(t("common.download_xlsx"), buffer.getvalue(), file_name=f"nhat-ky-thay-doi-{stamp}.xlsx",
-                   mime=downloads.XLSX_MIME, key="audit_xlsx", on_click="ignore")
+c1.download_button(t("common.download_csv"), downloads.csv_on_click(export), file_name=f"nhat-ky-thay-doi-{stamp}.csv",
+                   mime="text/csv", key="audit_csv", on_click="ignore")
+c2.download_button(t("common.download_xlsx"), downloads.xlsx_on_click(export, t("audit.sheet")),
+                   file_name=f"nhat-ky-thay-doi-{stamp}.xlsx", mime=downloads.XLSX_MIME, key="audit_xlsx",
+                   on_click="ignore")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -134,6 +135,23 @@ def test_formulas_are_neutralised_in_exports():
     assert "'=HYPERLINK" in out and "'+1" in out and "'-2" in out and "'@SUM" in out
     assert "\r\n\"bình thường\"" in out
     assert export.neutralise_formula(5) == 5
+
+
+def test_an_excel_export_keeps_values_and_types_with_its_header_in_view():
+    import datetime as dt
+
+    import openpyxl
+    import pandas as pd
+
+    df = pd.DataFrame({"Mã": ["a", "=1+1"], "Giá trị": [1.5, None], "Ngày": [pd.Timestamp("2026-01-02"), pd.NaT],
+                       "Số": [3, 4]})
+    book = openpyxl.load_workbook(io.BytesIO(export.dataframe_to_xlsx_bytes(df, "Chỉ tiêu và mục tiêu 2021–2030")))
+    sheet = book.active
+    assert sheet.title == "Chỉ tiêu và mục tiêu 2021–2030"[:31]
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("Mã", "Giá trị", "Ngày", "Số"), ("a", 1.5, dt.datetime(2026, 1, 2), 3), ("'=1+1", None, None, 4)]
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"
 
 
 @pytest.mark.parametrize("url, words", [
