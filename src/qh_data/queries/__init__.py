@@ -8,6 +8,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
     changes.py      what changed since a day (counts, task updates)
+    carry.py        figures of a period before a rearrangement on the communes of a later day
     asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
     _common.py      running a read (``read_connection``, ``records``, ``one``) and shared helpers
 
@@ -25,8 +26,9 @@ re-exported here (``asof`` is a module of its own: ``from qh_data.queries import
 
 from ..errors import NotFound, ValidationFailed
 from ..rules.open_status import CLOSED_ISSUE_STATUSES
-from . import asof, units
+from . import asof, carry, units
 from ._common import read_connection
+from .carry import CARRY_COLUMNS, carried_values
 from .changes import CHANGE_COLUMNS, changes_since, task_changes_since
 from .indicators import (
     DISTRICT_VALUE_COLUMNS,
@@ -63,6 +65,7 @@ from .tasks import (
 
 __all__ = [
     "AGENCY_COUNT_COLUMNS",
+    "CARRY_COLUMNS",
     "AGE_BUCKETS",
     "CHANGE_COLUMNS",
     "CLOSED_ISSUE_STATUSES",
@@ -83,6 +86,8 @@ __all__ = [
     "ValidationFailed",
     "agencies",
     "asof",
+    "carried_values",
+    "carry",
     "changes_since",
     "data_version",
     "districts",
