@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
 from dashboard.safe_text import md, plain
-from dashboard.views import mapview
+from dashboard.views import mapview, unit_changes
 from qh_data import maps, periods
 from qh_data.errors import ConfigError
 from qh_data.maps import availability, figures
@@ -161,6 +161,7 @@ method_text = figures.province_method_text(model, fmt.WORDS)
 for line in [method_text, *model.notes]:
     if line:
         st.caption(line)
+unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures before/after 1/7/2025 on other territories
 
 rows_by_code = {r["code"]: r for r in model.rows}
 unit_codes = [r["code"] for r in model.rows]

@@ -7,6 +7,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     issues.py       the issue list and counts
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
+    units.py        units as versions; filter_units: the unit filter of a day (districts, then communes)
     changes.py      what changed since a day (counts, task updates)
     asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
     _common.py      running a read (``read_connection``, ``records``, ``one``) and shared helpers
@@ -60,6 +61,7 @@ from .tasks import (
     task_history,
     task_totals,
 )
+from .units import filter_units
 
 __all__ = [
     "AGENCY_COUNT_COLUMNS",
@@ -86,6 +88,7 @@ __all__ = [
     "changes_since",
     "data_version",
     "districts",
+    "filter_units",
     "due_soon_tasks",
     "indicator_overview",
     "indicator_series",
