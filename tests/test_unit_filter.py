@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from qh_data import queries
 from qh_data.collation import sort_key
 from qh_data.db import session_scope
+from qh_data.models import Indicator
 from qh_data.permissions import SYSTEM
 from qh_data.services import issues as issue_svc
+from qh_data.services.values import NewFigure, write_revisions
 from qh_data.units import lineage, store, territory
 
 TODAY = dt.date(2026, 12, 6)
@@ -23,13 +26,19 @@ REFORM = dt.date(2025, 7, 1)
 
 
 def load_reform(engine) -> dict:
-    """The demo with the 2025 reform loaded, and one issue of Lạng Sơn about a commune of today."""
+    """The demo with the 2025 reform loaded, one issue of Lạng Sơn about a commune of today, and 2026 figures
+    of a summed indicator on Thái Nguyên's 92 communes (so its province series has a year after the change)."""
     with session_scope(engine) as s:
         store.load(s, lineage.reference(), SYSTEM, source="test")
+        indicator = s.scalar(select(Indicator.code).where(Indicator.aggregation == "sum").order_by(Indicator.code))
     agency = queries.agencies(engine, "20")[0]["code"]
     issue = issue_svc.raise_issue(engine, SYSTEM, province="20", title="Vướng mắc về giải phóng mặt bằng",
                                   raised_by=agency, admin_units=["05977"], raised_on=TODAY)
-    return {"issue": issue.code}
+    communes = [u["code"] for u in queries.units.units_of(engine, "19", TODAY)]
+    with session_scope(engine) as s:
+        write_revisions(s, SYSTEM, [NewFigure(indicator, c, "2026", "actual", 1.0) for c in communes],
+                        now=dt.datetime(2026, 12, 6, 9), source="test")
+    return {"issue": issue.code, "indicator": indicator}
 
 
 @pytest.fixture
