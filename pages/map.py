@@ -112,6 +112,7 @@ with st.container(border=True):
 info = mapmodel.indicator_info(q, indicator, f.province, ctx.as_of_dt) or {}
 name = names[indicator]
 st.subheader(md(name))
+unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures before/after 1/7/2025 on other territories
 
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
@@ -161,7 +162,6 @@ method_text = figures.province_method_text(model, fmt.WORDS)
 for line in [method_text, *model.notes]:
     if line:
         st.caption(line)
-unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures before/after 1/7/2025 on other territories
 
 rows_by_code = {r["code"]: r for r in model.rows}
 unit_codes = [r["code"] for r in model.rows]
