@@ -67,7 +67,8 @@ def abolished_notice(valid: state.Valid) -> None:
     allowed = set(valid.districts.get(notice["province"], ()))
     successors = list({u["code"]: u for g in gone for u in g["successors"] if u["code"] in allowed}.values())
     with st.container(border=True, key="qh_abolished"):
-        st.warning(t("common.abolished_units", names=md(", ".join(g["name"] for g in gone)),
+        why = t("common.abolished_why_district") if all(g["level"] == "district" for g in gone) else ""
+        st.warning(t("common.abolished_units", names=md(", ".join(g["name"] for g in gone)), why=why,
                      date=fmt.date(min(g["ended_on"] for g in gone), lang), n=len(successors),
                      successors=md(", ".join(u["name"] for u in successors))), icon=":material/history:")
         c1, c2, c3 = st.columns([2, 2, 1])
