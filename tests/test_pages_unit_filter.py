@@ -127,3 +127,14 @@ def test_thai_nguyens_trend_chart_marks_the_change(reform_app):
     sides = {r["year"]: r["segment"] for r in rows if "segment" in r}
     assert sides.get(2026) == 1 and any(side == 0 for side in sides.values())
     assert any("Địa bàn thay đổi từ 01/07/2025" == r.get("label") for r in rows)
+
+
+def test_moving_the_as_of_day_past_the_reform_says_what_became_of_the_chosen_districts(reform_app):
+    at = open_page("tasks.py", {"p": "20", "d": "178", "asof": "2025-06-30"})
+    at.date_input(key="f_asof").set_value(dt.date(2026, 1, 15)).run()
+    assert_clean(at)
+    units = at.multiselect(key="f_districts")
+    assert (units.label, units.value) == ("Xã, phường", [])
+    assert "Thành phố Lạng Sơn" in _notice(at) and "Phường Đông Kinh" in _notice(at)
+    at.button(key="abolished_dismiss").click().run()
+    assert _notice(at) == "" and at.multiselect(key="f_districts").value == []
