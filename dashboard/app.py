@@ -20,6 +20,8 @@ from dashboard import auth, components, data, fmt, state, style  # noqa: E402
 from dashboard.components_text import esc_md  # noqa: E402
 from dashboard.i18n import current_lang, t  # noqa: E402
 from dashboard.safe_text import plain  # noqa: E402
+from dashboard.views import unit_changes  # noqa: E402
+from qh_data import clock  # noqa: E402
 from qh_data.errors import QHError  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -44,11 +46,14 @@ PAGES = [
 def valid_filters() -> state.Valid:
     provinces = data.q("provinces")
     codes = tuple(p["code"] for p in provinces)
+    day = state.units_day() or clock.today()  # the unit filter lists the units of the as-of day
+    units = {c: data.q("filter_units", province=c, day=day) for c in codes}
     return state.Valid(
         provinces=codes,
-        districts={c: tuple(d["code"] for d in data.q("districts", province=c)) for c in codes},
+        districts={c: tuple(u["code"] for u in rows) for c, rows in units.items()},
         agencies={c: tuple(a["code"] for a in data.q("agencies", province=c)) for c in codes},
         default_province=data.default_province(codes),
+        levels={c: rows[0]["level"] if rows else "district" for c, rows in units.items()},
     )
 
 
@@ -62,10 +67,13 @@ def sidebar(valid: state.Valid) -> None:
         st.selectbox(t("common.province"), options=list(valid.provinces), key="f_province",
                      format_func=lambda c: plain(names.get(c, c)))
         province = st.session_state["f_province"]
-        district_names = {d["code"]: d["name"] for d in data.q("districts", province=province)}
-        st.multiselect(t("common.districts"), options=list(valid.districts.get(province, ())),
-                       key="f_districts", format_func=lambda c: plain(district_names.get(c, c)),
-                       placeholder=t("common.districts_all"))
+        day = st.session_state.get("f_asof") or clock.today()
+        unit_names = {u["code"]: u["name"] for u in data.q("filter_units", province=province, day=day)}
+        communes = valid.levels.get(province) == "commune"  # from 1/7/2025: "Xã, phường"
+        st.multiselect(t("common.communes" if communes else "common.districts"),
+                       options=list(valid.districts.get(province, ())),
+                       key="f_districts", format_func=lambda c: plain(unit_names.get(c, c)),
+                       placeholder=t("common.communes_all" if communes else "common.districts_all"))
         agency_names = {a["code"]: a["name"] for a in data.q("agencies", province=province)}
         st.selectbox(t("common.agency"), options=list(valid.agencies.get(province, ())), key="f_agency",
                      format_func=lambda c: plain(agency_names.get(c, c)), placeholder=t("common.agency_all"))
@@ -103,6 +111,8 @@ def main() -> None:
             st.rerun()
         st.stop()
     ignored = state.init_filters(valid)
+    if unit_changes.take_dropped():  # an old link's districts: said once, with what became of them
+        ignored = [n for n in ignored if n != "d"]
     style.inject(bool(st.session_state.get("f_present")))
     style.document_language(current_lang())
     auth.gate()  # sign-in form and st.stop() when QH_AUTH asks for it and nobody is signed in
@@ -111,6 +121,7 @@ def main() -> None:
         st.toast(t("common.ignored_params", names=esc_md(", ".join(ignored))), icon=":material/info:")
         st.session_state["_ignored_params"] = ignored
     page = navigation()
+    unit_changes.abolished_notice(valid)
     state.sync_url(state.current(), state.page_params_of_url())
     body = st.empty()  # a page that fails half way (the database went away mid-run) is replaced by its sentence
     try:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import theme
+from qh_data.maps.availability import KINDS
+from qh_data.units import territory
+
+from . import fmt, theme
 from .i18n import translate
 
 TIMING_ORDER = ["done_on_time", "done_late", "on_track", "due_soon", "overdue", "no_deadline", "cancelled"]
@@ -70,3 +73,60 @@ def progress_donut(counts: dict[str, int], lang: str) -> alt.Chart:
             tooltip=["status:N", "n:Q"],
         ).properties(height=max(120, 34 * len(df))).configure_view(strokeWidth=0)
     )
+
+
+# --- a unit's yearly series ------------------------------------------------------------------------
+
+KIND_COLOURS = {"actual": "#0072B2", "estimate": "#E69F00", "target": "#D55E00"}
+BREAK_COLOUR = "#555555"
+
+
+def trend_chart(records: list[dict], lang: str, *, unit: str = "", height: int = 260, big: bool = False,
+                breaks: list = ()) -> alt.LayerChart | None:
+    """Yearly figures of one unit (rows of ``qh_data.maps.figures.series_records``): actuals as a solid
+    line, estimates dashed, targets as diamonds. None when there is nothing yearly to draw.
+
+    ``breaks``: the days the unit's territory changed (``queries.units.territory_changes``). The figures on
+    either side are not joined into one line (each side is its own segment, ``qh_data.units.territory``)
+    and each day is marked by a rule with its date."""
+    yearly = [r for r in records if r["period_type"] == "year"]
+    if not yearly:
+        return None
+    days = sorted(breaks)
+    df = pd.DataFrame(yearly)
+    df["segment"] = [territory.segment(p, days) for p in df["period"]]
+    words = {k: translate(f"status.kind.{k}", lang) for k in KINDS}
+    domain = [words[k] for k in KINDS]
+    colour = alt.Color("kind_word:N", title=None, scale=alt.Scale(domain=domain, range=[KIND_COLOURS[k] for k in KINDS]),
+                       legend=alt.Legend(orient="top", labelFontSize=18 if big else 13, symbolSize=120,
+                                         columns=3 if big else 2, symbolType="circle"))
+    font = 16 if big else 12
+    base = alt.Chart(df).encode(
+        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, labelFontSize=font, labelOverlap=True),
+                scale=alt.Scale(zero=False, nice=False, padding=12)),
+        y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False),
+                axis=alt.Axis(labelFontSize=font, titleFontSize=font)),
+        color=colour,
+        tooltip=[alt.Tooltip("period_label:N", title=translate("map.col_period", lang)),
+                 alt.Tooltip("kind_word:N", title=translate("map.col_kind", lang)),
+                 alt.Tooltip("value_text:N", title=translate("map.col_value", lang))],
+    )
+    lines = base.transform_filter(alt.FieldOneOfPredicate(field="kind", oneOf=["actual", "estimate"])).mark_line(
+        point=alt.OverlayMarkDef(size=40 if not big else 80), strokeWidth=3 if big else 2).encode(
+        strokeDash=alt.StrokeDash("kind:N", legend=None,
+                                  scale=alt.Scale(domain=["actual", "estimate"], range=[[1, 0], [6, 4]])),
+        detail="segment:O")  # one line per side of a territory change
+    targets = base.transform_filter(alt.datum.kind == "target").mark_point(
+        shape="diamond", size=160 if not big else 260, filled=True, opacity=1)
+    layers = [lines, targets]
+    if days:
+        marks = pd.DataFrame([{"x": territory.year_position(d),
+                               "label": translate("common.territory_break", lang, date=fmt.date(d, lang))}
+                              for d in days])
+        rule = alt.Chart(marks).mark_rule(color=BREAK_COLOUR, strokeDash=[2, 3], strokeWidth=2).encode(
+            x="x:Q", tooltip=[alt.Tooltip("label:N", title=translate("common.territory_break_title", lang))])
+        text = alt.Chart(marks).mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=font - 1,
+                                          color=BREAK_COLOUR).encode(x="x:Q", y=alt.value(0), text="label:N")
+        layers += [rule, text]
+    return (alt.layer(*layers).properties(height=height)
+            .configure_view(strokeWidth=0).configure_legend(labelLimit=300))

@@ -117,7 +117,7 @@ def _key(kwargs: dict) -> str:
 # fraction of that, and a caller that changes its copy changes nothing else -- as with
 # ``st.cache_data``. The day is part of the key because queries without ``as_of`` judge timing on
 # today: at midnight they are asked again. Entries expire after ``MEMO_TTL`` like ``_run``'s.
-REFERENCE_QUERIES = frozenset({"provinces", "districts", "agencies"})  # lists of flat dicts
+REFERENCE_QUERIES = frozenset({"provinces", "districts", "agencies", "filter_units"})  # lists of flat dicts
 MEMO_TTL = 600.0
 MEMO_MAX = 2000
 _memo: dict[tuple, tuple[float, object]] = {}

@@ -35,6 +35,11 @@ class PageContext:
         return {"province": f.province, "districts": f.districts or None, "agency": f.agency,
                 "as_of": self.today}
 
+    def filter_units(self) -> list[dict]:
+        """The units the sidebar's unit filter offers on the as-of day (districts before 1/7/2025, communes
+        from then): [{code, name, type, level}]; ``filters.districts`` holds codes of these."""
+        return data.q("filter_units", province=self.filters.province, day=self.today)
+
     def province_name(self) -> str:
         return next((p["name"] for p in data.q("provinces") if p["code"] == self.filters.province),
                     self.filters.province)
@@ -44,8 +49,11 @@ class PageContext:
         parts = [t("common.filters_line_province", name=self.province_name()),
                  t("common.filters_line_as_of", date=fmt.date(self.today, self.lang))]
         if f.districts:
-            names = {d["code"]: d["name"] for d in data.q("districts", province=f.province)}
-            parts.append(t("common.filters_line_districts", names=", ".join(names.get(c, c) for c in f.districts)))
+            rows = self.filter_units()
+            names = {u["code"]: u["name"] for u in rows}
+            key = "common.filters_line_communes" if rows and rows[0]["level"] == "commune" else \
+                "common.filters_line_districts"
+            parts.append(t(key, names=", ".join(names.get(c, c) for c in f.districts)))
         if f.agency:
             names = {a["code"]: a["name"] for a in data.q("agencies", province=f.province)}
             parts.append(t("common.filters_line_agency", name=names.get(f.agency, f.agency)))

@@ -20,10 +20,14 @@ MAX_PARAM_LEN = 400
 
 @dataclass(frozen=True)
 class Valid:
+    """What the filters may hold. ``districts``: the codes of the unit filter's units per province, on the
+    as-of day the filters are read for (districts before 1/7/2025, communes from then:
+    ``queries.filter_units``); ``levels``: which of the two a province's list holds."""
     provinces: tuple[str, ...]
-    districts: dict[str, tuple[str, ...]]  # province -> district codes
+    districts: dict[str, tuple[str, ...]]  # province -> unit codes of the as-of day
     agencies: dict[str, tuple[str, ...]]  # province -> agency codes
     default_province: str
+    levels: dict[str, str] = field(default_factory=dict)  # province -> "district" | "commune"
 
 
 @dataclass
@@ -76,7 +80,7 @@ def parse_params(params: dict, valid: Valid) -> tuple[Filters, list[str]]:
     districts: list[str] = []
     if get.get("d"):
         allowed = set(valid.districts.get(province, ()))
-        wanted = [c.strip() for c in get["d"].split(",") if c.strip()]
+        wanted = unit_codes_of(get["d"])
         districts = [c for c in dict.fromkeys(wanted) if c in allowed]
         if len(districts) != len(wanted):
             ignored.append("d")
@@ -86,15 +90,9 @@ def parse_params(params: dict, valid: Valid) -> tuple[Filters, list[str]]:
         ignored.append("a")
         agency = None
 
-    as_of = None
-    if get.get("asof"):
-        try:
-            as_of = dt.date.fromisoformat(get["asof"])
-            if not dt.date(2000, 1, 1) <= as_of <= dt.date(2100, 12, 31):
-                raise ValueError
-        except ValueError:
-            ignored.append("asof")
-            as_of = None
+    as_of = as_of_param(get.get("asof"))
+    if get.get("asof") and as_of is None:
+        ignored.append("asof")
 
     lang = get.get("lang", "vi")
     if lang not in ("vi", "en"):
@@ -105,6 +103,31 @@ def parse_params(params: dict, valid: Valid) -> tuple[Filters, list[str]]:
     if present not in ("0", "1", "true", "false"):
         ignored.append("present")
     return Filters(province, districts, agency, as_of, lang, present in ("1", "true")), sorted(set(ignored))
+
+
+def unit_codes_of(value: str | None) -> list[str]:
+    """The unit codes of a ``d`` parameter ("178,180")."""
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+def as_of_param(value: str | None) -> dt.date | None:
+    """The day of an ``asof`` parameter, or None when it is absent or not a day of 2000-2100."""
+    if not value or len(value) > MAX_PARAM_LEN:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else None
+
+
+def dropped_units(params: dict, filters: Filters) -> list[str]:
+    """The unit codes of the URL's ``d`` that the filters did not keep (not units of the as-of day: an old
+    link's districts, abolished on 1/7/2025, are among them)."""
+    raw = _first(params.get("d", ""))
+    if len(raw) > MAX_PARAM_LEN:
+        return []
+    return [c for c in dict.fromkeys(unit_codes_of(raw)) if c not in filters.districts]
 
 
 # --- binding to Streamlit (session state keys are the sidebar widgets' keys) ---
@@ -120,11 +143,26 @@ def init_filters(valid: Valid) -> list[str]:
     if st.session_state.get("_filters_ready"):
         _repair(valid)
         return []
-    filters, ignored = parse_params(st.query_params.to_dict(), valid)
+    params = st.query_params.to_dict()
+    filters, ignored = parse_params(params, valid)
     for name, key in STATE_KEYS.items():
         st.session_state[key] = getattr(filters, name)
     st.session_state["_filters_ready"] = True
+    st.session_state[DROPPED_KEY] = dropped_units(params, filters)
     return ignored
+
+
+DROPPED_KEY = "_dropped_units"  # unit codes the filter had to let go of on this run (see dropped_units)
+
+
+def units_day() -> dt.date | None:
+    """The as-of day the unit filter's list is for (None: today), read before the filters are bound: the
+    session's once it has filters, else the URL's."""
+    import streamlit as st
+
+    if st.session_state.get("_filters_ready"):
+        return st.session_state.get("f_asof")
+    return as_of_param(_first(st.query_params.get("asof") or ""))
 
 
 def _repair(valid: Valid) -> None:
@@ -135,7 +173,10 @@ def _repair(valid: Valid) -> None:
     if province not in valid.provinces:
         st.session_state["f_province"] = province = valid.default_province
     allowed = set(valid.districts.get(province, ()))
-    st.session_state["f_districts"] = [d for d in st.session_state.get("f_districts", []) if d in allowed]
+    chosen = st.session_state.get("f_districts", [])
+    st.session_state["f_districts"] = [d for d in chosen if d in allowed]
+    # units no longer in the list (the as-of day moved past 1/7/2025): the app says what became of them
+    st.session_state[DROPPED_KEY] = [d for d in chosen if d not in allowed]
     if st.session_state.get("f_agency") not in set(valid.agencies.get(province, ())):
         st.session_state["f_agency"] = None
 

@@ -9,10 +9,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, data, downloads, fmt, page, state, theme
+from dashboard import charts, components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
 from dashboard.safe_text import md, plain
-from dashboard.views import mapview
+from dashboard.views import unit_changes
 from qh_data import periods
 from qh_data.maps import figures, number_or_none
 from qh_data.maps import model as mapmodel
@@ -63,8 +63,9 @@ for a in agencies:
         role_names[a["role"]] = a["short_name"] or a["name"]
 owner_roles = sorted({r for r in catalogue["owner_role"] if isinstance(r, str) and r},
                      key=lambda r: role_names.get(r, r))
-districts = q("districts", province=f.province)
-district_names = {d["code"]: d["name"] for d in districts}
+area_units = ctx.filter_units()  # the sidebar's units of the as-of day: districts, or communes from 1/7/2025
+district_names = {u["code"]: u["name"] for u in area_units}
+area_level = {u["code"]: u["level"] for u in area_units}
 agency_role = next((a["role"] for a in agencies if a["code"] == f.agency), None)
 
 # --- filters -----------------------------------------------------------------------------------------
@@ -95,6 +96,9 @@ with st.container(border=True):
                     format_func=lambda v: t(f"indicators.view_{v}"))
 
 district = None if unit == PROVINCE else unit
+# a territory that changed (Thái Nguyên with Bắc Kạn from 1/7/2025): said here, marked on the trend chart
+breaks = (unit_changes.territory_note("province", f.province) if district is None
+          else unit_changes.territory_note(area_level.get(district, "district"), district))
 ov = q("indicator_overview", province=f.province, as_of=ctx.as_of_dt, group=None if grp == ALL else grp,
        owner_role=None if own == ALL else own, district=district)
 ov = ov.assign(_g=ov["group"].map(lambda g: GROUP_ORDER.index(g) if g in GROUP_ORDER else 99)).sort_values(
@@ -212,7 +216,7 @@ def explain(r: dict) -> None:
                         unsafe_allow_html=True)
     with right:
         recs = series_of(r["code"])
-        chart = mapview.trend_chart(recs, lang, unit=unit, big=f.present)
+        chart = charts.trend_chart(recs, lang, unit=unit, big=f.present, breaks=breaks)
         if chart is None:
             components.empty_state(t("indicators.no_series"))
         else:

@@ -11,7 +11,7 @@ from dashboard import auth, components, data, downloads, edits, fmt, page, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.safe_text import plain
-from qh_data import permissions
+from qh_data import clock, permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.models import ISSUE_STATUSES
 from qh_data.services import issues as svc
@@ -124,8 +124,8 @@ def raise_form() -> None:
         choices = list(names)
     if not choices or not permissions.allowed(actor, "issue.create", choices[:1]):
         return
-    districts = data.q("districts", province=f.province)
-    district_names = {d["code"]: d["name"] for d in districts}
+    # an issue is raised today (svc.raise_issue): about the units in force today (communes from 1/7/2025)
+    district_names = {u["code"]: u["name"] for u in data.q("filter_units", province=f.province, day=clock.today())}
     tasks = data.q("list_tasks", province=f.province, as_of=day)
     task_names = {int(r.id): f"{r.code} · {r.title[:80]}" for r in tasks.itertuples()}
     with (
@@ -152,7 +152,7 @@ def raise_form() -> None:
         units = st.multiselect(
             t("issues.new_units"),
             list(district_names),
-            default=f.districts,
+            default=[c for c in f.districts if c in district_names],
             format_func=lambda c: plain(district_names.get(c, c)),
             placeholder=t("common.none"),
         )

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import components, data, downloads, fmt, page, state
 from dashboard.i18n import t
 from dashboard.safe_text import md, plain
-from dashboard.views import mapview
+from dashboard.views import mapview, unit_changes
 from qh_data import maps, periods
 from qh_data.errors import ConfigError
 from qh_data.maps import availability, figures
@@ -112,6 +112,7 @@ with st.container(border=True):
 info = mapmodel.indicator_info(q, indicator, f.province, ctx.as_of_dt) or {}
 name = names[indicator]
 st.subheader(md(name))
+unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures before/after 1/7/2025 on other territories
 
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dashboard.state import Filters, Valid, parse_params
+from dashboard.state import Filters, Valid, as_of_param, dropped_units, parse_params, unit_codes_of
 
 VALID = Valid(provinces=("20", "19"), districts={"20": ("178", "180"), "19": ("164",)},
               agencies={"20": ("LS-SKHDT", "LS-SXD"), "19": ("TN-SKHDT",)}, default_province="20")
@@ -40,3 +40,21 @@ def test_sql_fragments_and_huge_values_change_nothing():
 def test_page_parameters_are_not_reported():
     parsed, ignored = parse_params({"ind": "grdp_per_capita", "view": "target"}, VALID)
     assert ignored == [] and parsed == Filters("20")
+
+
+def test_the_unit_codes_the_filter_lets_go_of_are_named():
+    """Valid.districts holds the as-of day's units (communes from 1/7/2025): an old link's district codes are
+    not kept, and dropped_units names them for the notice that says what became of them."""
+    communes = Valid(provinces=("20",), districts={"20": ("05977", "06187")}, agencies={"20": ()},
+                     default_province="20", levels={"20": "commune"})
+    params = {"p": "20", "d": "178,05977,178,180"}
+    parsed, ignored = parse_params(params, communes)
+    assert parsed.districts == ["05977"] and ignored == ["d"]
+    assert dropped_units(params, parsed) == ["178", "180"]
+    assert dropped_units({"p": "20"}, parsed) == [] and dropped_units({"d": "1," * 400}, parsed) == []
+
+
+def test_the_as_of_parameter_is_a_day_of_2000_to_2100():
+    assert as_of_param("2025-06-30") == dt.date(2025, 6, 30)
+    assert [as_of_param(v) for v in (None, "", "2025-13-01", "1999-12-31", "2101-01-01", "x" * 500)] == [None] * 6
+    assert unit_codes_of(" 178, ,180 ") == ["178", "180"] and unit_codes_of(None) == []

@@ -10,16 +10,13 @@ folium map: :mod:`qh_data.maps.draw`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from dashboard import components, data, fmt
+from dashboard import charts, components, data, fmt
 from dashboard.i18n import translate
 from dashboard.safe_text import md
 from qh_data.errors import ConfigError
 from qh_data.maps import figures
-from qh_data.maps.availability import KINDS
 from qh_data.maps.model import Request, indicator_info, indicator_name, presentation_request
 
 MAP_HEIGHT = 560
@@ -43,43 +40,7 @@ def draw_map(req: Request, *, labels_on: bool, key: str, height: int = MAP_HEIGH
 
 # --- a unit's series: trend chart ------------------------------------------------------------------
 
-KIND_COLOURS = {"actual": "#0072B2", "estimate": "#E69F00", "target": "#D55E00"}
-
-
-def trend_chart(records: list[dict[str, Any]], lang: str, *, unit: str = "", height: int = 260, big: bool = False):
-    """Yearly figures of one unit (rows of ``qh_data.maps.figures.series_records``): actuals as a solid
-    line, estimates dashed, targets as diamonds. None when there is nothing yearly to draw."""
-    import altair as alt
-    import pandas as pd
-
-    yearly = [r for r in records if r["period_type"] == "year"]
-    if not yearly:
-        return None
-    df = pd.DataFrame(yearly)
-    words = {k: translate(f"status.kind.{k}", lang) for k in KINDS}
-    domain = [words[k] for k in KINDS]
-    colour = alt.Color("kind_word:N", title=None, scale=alt.Scale(domain=domain, range=[KIND_COLOURS[k] for k in KINDS]),
-                       legend=alt.Legend(orient="top", labelFontSize=18 if big else 13, symbolSize=120, columns=3 if big else 2,
-                                         symbolType="circle"))
-    font = 16 if big else 12
-    base = alt.Chart(df).encode(
-        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, labelFontSize=font, labelOverlap=True),
-                scale=alt.Scale(zero=False, nice=False, padding=12)),
-        y=alt.Y("value:Q", title=unit or None, scale=alt.Scale(zero=False),
-                axis=alt.Axis(labelFontSize=font, titleFontSize=font)),
-        color=colour,
-        tooltip=[alt.Tooltip("period_label:N", title=translate("map.col_period", lang)),
-                 alt.Tooltip("kind_word:N", title=translate("map.col_kind", lang)),
-                 alt.Tooltip("value_text:N", title=translate("map.col_value", lang))],
-    )
-    lines = base.transform_filter(alt.FieldOneOfPredicate(field="kind", oneOf=["actual", "estimate"])).mark_line(
-        point=alt.OverlayMarkDef(size=40 if not big else 80), strokeWidth=3 if big else 2).encode(
-        strokeDash=alt.StrokeDash("kind:N", legend=None,
-                                  scale=alt.Scale(domain=["actual", "estimate"], range=[[1, 0], [6, 4]])))
-    targets = base.transform_filter(alt.datum.kind == "target").mark_point(
-        shape="diamond", size=160 if not big else 260, filled=True, opacity=1)
-    return (alt.layer(lines, targets).properties(height=height)
-            .configure_view(strokeWidth=0).configure_legend(labelLimit=300))
+trend_chart = charts.trend_chart  # the chart lives with the others (dashboard.charts); kept here for its callers
 
 
 # --- the projector --------------------------------------------------------------------------------

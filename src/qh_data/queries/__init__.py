@@ -7,6 +7,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     issues.py       the issue list and counts
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
+    units.py        units as versions; filter_units: the unit filter of a day (districts, then communes)
     changes.py      what changed since a day (counts, task updates)
     carry.py        figures of a period before a rearrangement on the communes of a later day
     asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
@@ -62,6 +63,7 @@ from .tasks import (
     task_history,
     task_totals,
 )
+from .units import filter_units
 
 __all__ = [
     "AGENCY_COUNT_COLUMNS",
@@ -91,6 +93,7 @@ __all__ = [
     "changes_since",
     "data_version",
     "districts",
+    "filter_units",
     "due_soon_tasks",
     "indicator_overview",
     "indicator_series",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from ..models import AdminUnitVersion, UnitLineage
 from ..rules import unit_validity
 from ..units.scope import province_id, province_scope
-from ._common import read_connection, records
+from ._common import read_connection, records, sort_name
 
 V = AdminUnitVersion
 UNIT_FIELDS = (V.id, V.level, V.code, V.name, V.type, V.valid_from, V.valid_to, V.parent_id, V.area_km2,
@@ -126,5 +126,115 @@ def code_versions(c: Connection, code: str, levels: tuple[str, ...] = ("province
     return list(c.execute(_CODE_VERSIONS, {"code": code, "levels": list(levels)}).scalars())
 
 
-__all__ = ["code_versions", "in_province_sql", "predecessors", "province_id", "province_scope", "scope",
-           "successors", "unit_on", "units_of"]
+# --- the sidebar's unit filter, old links to abolished units, territory changes ------------------------
+
+def filter_units(engine: Engine, province: str, day: dt.date) -> list[dict[str, Any]]:
+    """The units of the unit filter on ``day``: the province's districts in force that day or, when it has
+    none (from 1/7/2025), its communes in force that day. [{code, name, type, level}]: districts by code,
+    communes by name (Vietnamese order). Empty when the code meant no province that day."""
+    rows = units_of(engine, province, day)
+    districts = [r for r in rows if r["level"] == "district"]
+    if districts:
+        return [_filter_row(r) for r in districts]
+    communes = sorted((r for r in rows if r["level"] == "commune"), key=lambda r: (sort_name(r["name"]), r["code"]))
+    return [_filter_row(r) for r in communes]
+
+
+def _filter_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"code": row["code"], "name": row["name"], "type": row["type"], "level": row["level"]}
+
+
+_OLD_VERSIONS = (
+    select(*UNIT_FIELDS)
+    .where(V.code.in_(bindparam("codes", expanding=True)), V.level.in_(("district", "commune")),
+           V.valid_to < _DAY, in_province_sql(V))
+    .order_by(V.code, V.valid_from))
+
+
+def abolished(engine: Engine, province: str, codes: list[str], day: dt.date) -> list[dict[str, Any]]:
+    """The codes among ``codes`` that name no unit of the province on ``day`` but named one that ended before
+    it (an old link with the districts abolished on 1/7/2025): per code, the version that ended last
+    (``code``, ``name``, ``level``, ``valid_to``), ``ended_on`` (the day its successors took over) and
+    ``successors``: the units in force on ``day`` that took its territory, following the stored lineage
+    [{id, code, name, level, type}] by name. Codes that name a unit that day, or never named one of the
+    province, are left out."""
+    codes = list(dict.fromkeys(c for c in codes if c))
+    if not codes:
+        return []
+    with read_connection(engine) as c:
+        province_ids = province_scope(c, province)
+        if not province_ids:
+            return []
+        last: dict[str, dict[str, Any]] = {}
+        for row in c.execute(_OLD_VERSIONS, {"codes": codes, "province_ids": province_ids, "day": day}).mappings():
+            last[row["code"]] = dict(row)  # ordered by start: the last one wins
+        on_day = _unit_on(c, "province", province, day) if last else None
+        current = {row["code"] for row in records(c, _UNITS_OF, {"province_id": on_day["id"], "day": day})
+                   } if on_day else set()
+        out = []
+        for code in codes:
+            unit = last.get(code)
+            if unit is None or code in current:
+                continue
+            links, successors = _successors_on(c, unit["id"], day)
+            ended = min((x["effective_on"] for x in links), default=unit["valid_to"] + dt.timedelta(days=1))
+            out.append({"code": code, "name": unit["name"], "level": unit["level"], "valid_to": unit["valid_to"],
+                        "ended_on": ended, "successors": successors})
+        return out
+
+
+def _successors_on(c: Connection, unit_id: int, day: dt.date) -> tuple[list[dict], list[dict[str, Any]]]:
+    """The links out of a version, and the units in force on ``day`` its territory went to (through
+    later versions too, when the territory moved again before ``day``)."""
+    first = _linked(c, "successors", unit_id, None)
+    found: dict[int, dict[str, Any]] = {}
+    todo, seen = list(first), {unit_id}
+    while todo:
+        row = todo.pop()
+        if row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        if unit_validity.in_force(row["valid_from"], row["valid_to"], day):
+            found[row["id"]] = {k: row[k] for k in ("id", "code", "name", "level", "type")}
+        elif row["valid_to"] is not None and row["valid_to"] < day:
+            todo += _linked(c, "successors", row["id"], None)
+    return first, sorted(found.values(), key=lambda r: (sort_name(r["name"]), r["code"]))
+
+
+_NEW, _OLD = aliased(V), aliased(V)
+_TERRITORY_LINKS = (
+    select(_NEW.id, _NEW.name, _NEW.valid_from, _NEW.area_km2, _OLD.code.label("old_code"),
+           _OLD.name.label("old_name"), _OLD.area_km2.label("old_area_km2"), UnitLineage.relation,
+           UnitLineage.effective_on, UnitLineage.legal_basis)
+    .join(UnitLineage, UnitLineage.new_unit_id == _NEW.id).join(_OLD, _OLD.id == UnitLineage.old_unit_id)
+    .where(_NEW.level == bindparam("level"), _NEW.code == bindparam("code"), _OLD.level == _NEW.level)
+    .order_by(UnitLineage.effective_on, _NEW.id, _OLD.code))
+
+
+def territory_changes(engine: Engine, level: str, code: str) -> list[dict[str, Any]]:
+    """The days the territory behind a code changed, from the stored lineage: a version of the code that
+    took over the territory of units of its level (Thái Nguyên 19 from 1/7/2025: the old Thái Nguyên and
+    Bắc Kạn). A version that only continues its own code unchanged is no change; a code with one version
+    (Lạng Sơn 20) has none. Oldest first: [{on, name, area_km2, legal_basis, previous: [{code, name,
+    area_km2, relation}], merged: names of the predecessors with another code}]. Figures of the code before
+    and after ``on`` cover different territories."""
+    with read_connection(engine) as c:
+        rows = records(c, _TERRITORY_LINKS, {"level": level, "code": code})
+    by_version: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_version.setdefault(row["id"], []).append(row)
+    out = []
+    for links in by_version.values():
+        if all(x["relation"] == "unchanged" and x["old_code"] == code for x in links):
+            continue
+        new = links[0]
+        out.append({"on": min(x["effective_on"] for x in links), "name": new["name"], "area_km2": new["area_km2"],
+                    "legal_basis": new["legal_basis"],
+                    "previous": [{"code": x["old_code"], "name": x["old_name"], "area_km2": x["old_area_km2"],
+                                  "relation": x["relation"]} for x in links],
+                    "merged": [x["old_name"] for x in links if x["old_code"] != code]})
+    return sorted(out, key=lambda x: x["on"])
+
+
+__all__ = ["abolished", "code_versions", "filter_units", "in_province_sql", "predecessors", "province_id",
+           "province_scope", "scope", "successors", "territory_changes", "unit_on", "units_of"]
