@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     ap.add_argument("--today", help="reference day (YYYY-MM-DD) for tasks, issues and meetings")
     args = ap.parse_args(argv)
     if engine is None:
-        from . import config, db
+        from .. import config, db
 
         engine = db.make_engine(config.database_url())
     today = dt.date.fromisoformat(args.today) if args.today else None
