@@ -19,7 +19,8 @@ Each store/backend pair runs in a child process of its own (clean caches, its ow
    (median of the per-pair differences, ms);
 2. times the map: the province map (Lạng Sơn, GRDP per capita 2025, labels) built and rendered as on
    a cache miss, and the national layer (all 706 districts, values read from the store) rendered;
-   HTML sizes;
+   the commune layers of 2025-H2 (Lạng Sơn's 65 as the page draws them; the national 3,321 communes);
+   HTML sizes (the browser's draw time of the commune maps: bench/map_communes.py);
 3. runs every page through ``streamlit.testing.v1.AppTest`` (``dashboard/app.py``, page switched,
    signed in as the ``admin`` account, ``QH_AUTH=password``, so every page is shown): the first run after every Streamlit cache
    was cleared, then the median of ``--warm`` reruns;
@@ -51,13 +52,14 @@ for p in (ROOT, ROOT / "src", ROOT / "tests"):
         sys.path.insert(0, str(p))
 
 from bench_http import HTTP_PAGES, run_http  # noqa: E402 -- after the path set-up above
+from bench_maps import COMMUNE_PERIOD, time_maps  # noqa: E402
 from bench_stores import PG_SERVER, PROVINCE, ensure_store, pg_admin  # noqa: E402
 
 PAGES = ("overview", "progress", "tasks", "issues", "meetings", "slideshow", "map", "indicators", "intake",
          "audit", "users")
 TARGETS = {  # (province, national)
     "warm_ms": (150, 400), "first_s": (1.5, 4.0), "scale": 4.0, "nat_map_bytes": 3_000_000,
-    "nat_map_s": 3.0, "prov_map_bytes": 300_000, "rss_mb": 600,
+    "nat_map_s": 3.0, "prov_map_bytes": 300_000, "prov_commune_map_bytes": 400_000, "rss_mb": 600,
 }
 
 
@@ -151,66 +153,6 @@ def time_queries(engine, today: dt.date, runs: int) -> list[dict]:
                         "overhead_ms": statistics.median(a - b for a, b in zip(t_lib, t_sql)) * 1000})
     finally:
         bare.close()
-    return out
-
-
-# --- maps -----------------------------------------------------------------------------------------------
-
-def time_maps(engine, warm: int) -> dict:
-    from dashboard.fmt import WORDS
-    from qh_data import maps, queries
-    from qh_data.maps import draw
-    from qh_data.maps import model as mapmodel
-
-    out: dict = {}
-    req = mapmodel.Request("grdp_per_capita", PROVINCE, "2025", "actual")
-    q = mapmodel.direct_q(engine, memo=False)
-    mapmodel.build_model(q, req, WORDS)
-    t_model, t_draw, size = [], [], 0
-    for _ in range(warm):
-        q = mapmodel.direct_q(engine, memo=True)
-        t0 = time.perf_counter()
-        model = mapmodel.build_model(q, req, WORDS)
-        t1 = time.perf_counter()
-        html = maps.map_html(draw.render_map(q, model, WORDS, labels_on=True))
-        t_draw.append(time.perf_counter() - t1)
-        t_model.append(t1 - t0)
-        size = len(html.encode("utf-8"))
-    out["province"] = {"bytes": size, "render_s": statistics.median(t_draw), "model_s": statistics.median(t_model),
-                       "units": len(model.rows)}
-
-    # the national layer: every district of the store with its 2025 figure
-    t0 = time.perf_counter()
-    rows = []
-    for p in queries.provinces(engine):
-        df = queries.indicator_values(engine, indicator="grdp_per_capita", period="2025", kind="actual",
-                                      level="district", province=p["code"])
-        for r in df:  # Records: row dicts, a missing figure is None
-            v = None if r["value"] is None or r["value"] != r["value"] else float(r["value"])
-            rows.append({"code": r["code"], "name": r["name"], "value": v,
-                         "formatted_value": None if v is None else maps.default_number_format(v),
-                         "unit": "triệu đồng/người", "rank": None, "n": None, "target_text": None,
-                         "source": r["source"], "is_demo": bool(r["is_demo"])})
-    t_data = time.perf_counter() - t0
-    geo = maps.province_districts(None)
-    codes = {r["code"] for r in rows}
-    geo = {"type": "FeatureCollection", "features": [f for f in geo["features"]
-                                                     if (f.get("properties") or {}).get("code") in codes]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cls = maps.classify([r["value"] for r in rows], "quantiles", 5)
-    for labels_on in (False, True):
-        times = []
-        for _ in range(max(1, min(warm, 3))):
-            t0 = time.perf_counter()
-            m = maps.render_choropleth(geo, rows, classes=cls, palette=maps.sequential_palette(cls.k),
-                                       legend_title="GRDP bình quân đầu người 2025", legend_labels=cls.labels(),
-                                       labels_on=labels_on)
-            html = maps.map_html(m)
-            times.append(time.perf_counter() - t0)
-        out["national_labels" if labels_on else "national"] = {
-            "bytes": len(html.encode("utf-8")), "render_s": statistics.median(times), "data_s": t_data,
-            "units": len(geo["features"])}
     return out
 
 
@@ -378,6 +320,27 @@ def table(results: dict, made: dict) -> str:
                          f"render {mark(secs, over(m['render_s'], TARGETS['nat_map_s']))} "
                          f"({m['units']} districts; figures read in {m['data_s']:.2f} s)")
         row(f"map, national layer ({label}): HTML, Python render", "≤3 MB, ≤3 s", cells)
+    cells = []
+    for s, b in cols:
+        m = results[(s, b)]["maps"].get("province_communes")
+        if m is None:
+            cells.append("n/a (no commune figures)")
+            continue
+        kb = f"{m['bytes'] / 1000:.0f} KB"
+        cells.append(f"{mark(kb, over(m['bytes'], TARGETS['prov_commune_map_bytes']))}, "
+                     f"render {m['render_s']:.2f} s ({m['units']} communes)")
+    row(f"map, province commune layer (Lạng Sơn, {COMMUNE_PERIOD}, labels): HTML, Python render", "≤400 KB", cells)
+    cells = []
+    for s, b in cols:
+        m = results[(s, b)]["maps"].get("national_communes")
+        if m is None:
+            cells.append("n/a (not the national store)")
+            continue
+        mb, secs = f"{m['bytes'] / 1e6:.2f} MB", f"{m['render_s']:.2f} s"
+        cells.append(f"{mark(mb, over(m['bytes'], TARGETS['nat_map_bytes']))}, render {secs} "
+                     f"({m['units']} communes; figures read in {m['data_s']:.2f} s)")
+    row("map, national commune layer (no labels; browser draw: bench/map_communes.py): HTML, Python render",
+        "≤3 MB", cells)
     cells = [mark(f"{results[k]['rss_mb']:.0f} MB", over(results[k]["rss_mb"], TARGETS["rss_mb"])) for k in cols]
     row("peak RSS of the benchmark process", "≤600 MB", cells)
     cells = []

@@ -28,19 +28,22 @@ from qh_data.units import lineage, store, versions
 NOW = dt.datetime(2026, 4, 10, 9, 30)
 DPI = Actor(user_id=None, username="dpi", role="dpi_editor")
 
-# (table, id column, the level its version must have)
-POINTERS = (("agency", "province_unit_id", "province"), ("task", "province_unit_id", "province"),
-            ("issue", "province_unit_id", "province"), ("meeting", "province_unit_id", "province"),
-            ("document_signer", "province_unit_id", "province"), ("task_admin_unit", "unit_id", "district"),
-            ("issue_admin_unit", "unit_id", "district"))
+# (table, id column, the levels its version may have: a task or issue names districts before 1/7/2025,
+# communes from then on)
+POINTERS = (("agency", "province_unit_id", ("province",)), ("task", "province_unit_id", ("province",)),
+            ("issue", "province_unit_id", ("province",)), ("meeting", "province_unit_id", ("province",)),
+            ("document_signer", "province_unit_id", ("province",)),
+            ("task_admin_unit", "unit_id", ("district", "commune")),
+            ("issue_admin_unit", "unit_id", ("district", "commune")))
 
 
 def _wrong_levels(engine) -> dict[str, int]:
     out = {}
     with engine.connect() as c:
-        for table, column, level in POINTERS:
+        for table, column, levels in POINTERS:
+            allowed = ", ".join(f"'{level}'" for level in levels)
             n = c.execute(text(f"SELECT count(*) FROM {table} t JOIN admin_unit_version v ON v.id = t.{column} "
-                               f"WHERE v.level <> '{level}'")).scalar()
+                               f"WHERE v.level NOT IN ({allowed})")).scalar()
             if n:
                 out[f"{table}.{column}"] = n
     return out

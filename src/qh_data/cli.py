@@ -151,7 +151,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("action", choices=["seed", "synth"])
     demo.add_argument("--if-empty", action="store_true", help="chỉ nạp khi cơ sở dữ liệu còn trống")
     demo.add_argument("--today", help="ngày làm mốc (YYYY-MM-DD) cho các nhiệm vụ minh họa")
-    demo.add_argument("--scale", default="national", choices=["national", "small"])
+    demo.add_argument("--scale", default="national", choices=["national", "national-lite", "small"])
     demo.set_defaults(fn=cmd_demo)
     e = sub.add_parser("export", help="xuất mọi bảng ra CSV hoặc Excel")
     e.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")

@@ -94,7 +94,7 @@ def render_map(q: Q, model: MapModel, words: Words, *, labels_on: bool, label_na
         legend_labels=model.legend_labels, labels_on=labels_on, label_names=label_names,
         tile_url=tile_url, tile_attribution=tile_attribution, lang=lang,
         highlight_code=highlight, legend_unit=model.legend_unit, texts=map_texts(words, lang),
-        iframe_fixes=True, present=present, attribution=boundaries.ATTRIBUTION[model.level],
+        iframe_fixes=True, present=present, attribution=boundaries.ATTRIBUTION[model.level], fit_screen=True,
     )
 
 

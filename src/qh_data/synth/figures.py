@@ -15,7 +15,12 @@ ACTUAL_YEARS = range(2015, 2026)
 HALVES = (("2024-H1", "actual", dt.datetime(2024, 7, 20)), ("2024-H2", "actual", dt.datetime(2025, 1, 20)),
           ("2025-H1", "actual", dt.datetime(2025, 7, 20)), ("2025-H2", "actual", dt.datetime(2026, 1, 20)),
           ("2026-H1", "actual", dt.datetime(2026, 7, 20)), ("2026-H2", "estimate", dt.datetime(2026, 7, 20)))
-FIGURES_PER_UNIT = len(ACTUAL_YEARS) + len(HALVES) + 1 + 2
+BEFORE_HALVES, AFTER_HALVES = HALVES[:3], HALVES[3:]  # the halves before and after 1/7/2025
+# figures in force per unit: on a district (its years to 2025, its halves, the 2025 target), on a commune
+# (the halves from 2025-H2, the 2026 estimate, the 2030 target); a province holds those of its versions
+FIGURES_BEFORE = len(ACTUAL_YEARS) + len(BEFORE_HALVES) + 1
+FIGURES_AFTER = len(AFTER_HALVES) + 2
+FIGURES_PER_UNIT = FIGURES_BEFORE + FIGURES_AFTER
 REVISED_2026 = 0.08  # share of 2026 estimates revised once (revision 1 superseded, revision 2 current)
 
 
@@ -35,9 +40,11 @@ def indicator_specs(count: int) -> list[tuple[str, str, str, Spec, str]]:
 
 
 class Figures:
-    """The indicators and their figures for every unit: 11 yearly actuals, six half-years, the 2026
-    estimate (a share of them revised once) and the 2025 and 2030 targets; provinces are the sum or the
-    population-weighted mean of their districts. ``n_current`` counts the figures in force."""
+    """The indicators and their figures, each on the unit version in force in its period: on the districts
+    (and the provinces of before 1/7/2025) the yearly actuals 2015–2025, the halves to 2025-H1 and the 2025
+    target; on the communes (and the 2025 provinces) the halves from 2025-H2, the 2026 estimate (a share of
+    them revised once) and the 2030 target. A province's figures are the sum or the population-weighted mean
+    of its districts' (before) or communes' (after). ``n_current`` counts the figures in force."""
 
     def __init__(self, specs: list[tuple[str, str, str, Spec, str]], places: Places, rng: random.Random):
         self.specs, self.places, self.rng = specs, places, rng
@@ -51,20 +58,30 @@ class Figures:
                        max_value=spec.max_value, description=SYNTH_SOURCE, sort_order=i, is_demo=True)
 
     def values(self):
-        rng = self.rng
+        rng, places = self.rng, self.places
         for code, _, _, spec, agg in self.specs:
-            for p in self.places.provinces:
+            for p in places.layout.before:
                 series = []
                 for d in p["districts"]:
-                    pop = self.places.population[d["code"]]
+                    pop = places.population[d["code"]]
                     fig = self._unit_figures(spec, pop, d["type"])
                     series.append((pop, fig))
-                    yield from self._rows(code, d["code"], fig, spec, rng)
-                yield from self._rows(code, p["code"], self._province_figures(spec, agg, series), spec, rng)
+                    yield from self._rows(code, places.unit_id[d["code"]], fig, spec, rng, before=True)
+                yield from self._rows(code, places.old_unit_id[p["code"]], self._province_figures(spec, agg, series),
+                                      spec, rng, before=True)
+            for p in places.provinces:
+                series = []
+                for c in p["communes"]:
+                    pop = places.population[c["code"]]
+                    fig = self._unit_figures(spec, pop, "Phường" if c["name"].startswith("Phường") else "Xã")
+                    series.append((pop, fig))
+                    yield from self._rows(code, places.unit_id[c["code"]], fig, spec, rng, after=True)
+                yield from self._rows(code, places.unit_id[p["code"]], self._province_figures(spec, agg, series),
+                                      spec, rng, after=True)
 
     def _unit_figures(self, spec: Spec, pop: int, unit_type: str) -> dict[tuple[str, str], float]:
         rng = self.rng
-        city = unit_type in ("Quận", "Thành phố")
+        city = unit_type in ("Quận", "Thành phố", "Phường")
         if spec.aggregation == "sum":
             base = spec.base * pop / 100_000 * (1.5 if city else 1.0)
         elif spec.additive_trend and not spec.is_rate:
@@ -110,19 +127,27 @@ class Figures:
                 out[key] = sum(pop * f[key] for pop, f in series) / wpop
         return out
 
-    def _rows(self, code: str, unit: str, fig: dict, spec: Spec, rng: random.Random):
+    def _rows(self, code: str, unit_id: int, fig: dict, spec: Spec, rng: random.Random, *, before: bool = False,
+              after: bool = False):
         lo = spec.min_value if spec.min_value is not None else -math.inf
         hi = spec.max_value if spec.max_value is not None else math.inf
         nd = max(spec.decimals, 2)
 
         def row(period, ptype, kind, value, at, revision=1, superseded=None, note=None):
-            return dict(indicator_code=code, unit_id=self.places.unit_id[unit], period=period, period_type=ptype,
+            return dict(indicator_code=code, unit_id=unit_id, period=period, period_type=ptype,
                         year=int(period[:4]), kind=kind, value=round(min(hi, max(lo, value)), nd), revision=revision,
                         source=SYNTH_SOURCE, submitted_at=at, superseded_at=superseded, is_demo=True, note=note)
 
-        for y in ACTUAL_YEARS:
-            yield row(str(y), "year", "actual", fig[(str(y), "actual")], dt.datetime(y + 1, 2, 15))
-        for period, kind, at in HALVES:
+        if before:
+            for y in ACTUAL_YEARS:
+                yield row(str(y), "year", "actual", fig[(str(y), "actual")], dt.datetime(y + 1, 2, 15))
+            for period, kind, at in BEFORE_HALVES:
+                yield row(period, "half", kind, fig[(period, kind)], at)
+            yield row("2025", "year", "target", fig[("2025", "target")], dt.datetime(2021, 3, 1))
+            self.n_current += FIGURES_BEFORE
+        if not after:
+            return
+        for period, kind, at in AFTER_HALVES:
             yield row(period, "half", kind, fig[(period, kind)], at)
         est = fig[("2026", "estimate")]
         if rng.random() < REVISED_2026:
@@ -132,6 +157,5 @@ class Figures:
             yield row("2026", "year", "estimate", est, revised, 2, note="Cập nhật dự ước (tổng hợp)")
         else:
             yield row("2026", "year", "estimate", est, dt.datetime(2026, 7, 20))
-        yield row("2025", "year", "target", fig[("2025", "target")], dt.datetime(2021, 3, 1))
         yield row("2030", "year", "target", fig[("2030", "target")], dt.datetime(2021, 3, 1))
-        self.n_current += FIGURES_PER_UNIT
+        self.n_current += FIGURES_AFTER

@@ -20,7 +20,7 @@ from ..models import (
     task_supporting_agency,
 )
 from ..rules.open_status import issue_is_open, task_is_open
-from .places import Places, prefix
+from .places import REFORM, Places, prefix
 from .scales import Scale
 
 
@@ -33,6 +33,7 @@ class Register:
         self.sc, self.today, self.places, self.rng = sc, today, places, rng
         self.role_of, self.members = places.role_of, places.members
         self.district_agency = places.district_agency
+        self.communes = {p["code"]: p["communes"] for p in places.provinces}
 
     def _split(self, total: int) -> dict[str, int]:
         """``total`` shared among the provinces by their number of districts (largest remainders)."""
@@ -83,18 +84,12 @@ class Register:
         # implementation tasks
         per_tasks = self._split(self.sc.tasks - len(self.tasks))
         for prov in provinces:
-            districts = sorted(self.district_agency[prov].items())
             for i in range(per_tasks[prov]):
                 role, title, stage = IMPLEMENTATION_TASKS[(i + rng.randrange(4)) % len(IMPLEMENTATION_TASKS)]
                 assigned = today - dt.timedelta(days=rng.randint(20, 600))
                 offset = rng.choice([-200, -120, -60, -30, -14, -5, 2, 4, 6, 10, 13, 30, 60, 120, 240])
                 due = max(assigned + dt.timedelta(days=10), today + dt.timedelta(days=offset))
-                if role == "UBND_HUYEN":
-                    unit, lead = districts[i % len(districts)]
-                    units = [unit]
-                else:
-                    lead = self.role_of[prov].get(role) or self.role_of[prov]["SKHDT"]
-                    units = sorted(d for d, _ in rng.sample(districts, min(len(districts), rng.randint(0, 2))))
+                lead, units = self._lead_and_units(prov, role, i, assigned)
                 supporting = sorted({c for c in rng.sample(self.members[prov], 2) if c != lead})
                 self._task(prov, lead, title, assigned=assigned, due=due, meeting=None, conclusion=None,
                            source="Kế hoạch thực hiện Quy hoạch tỉnh (tổng hợp)", stage=stage,
@@ -105,18 +100,12 @@ class Register:
         per_issues = self._split(self.sc.issues)
         k = 0
         for prov in provinces:
-            districts = sorted(self.district_agency[prov].items())
             for i in range(per_issues[prov]):
                 title, severity, role = ISSUE_POOL[k % len(ISSUE_POOL)]
                 k += 1
                 status = statuses[(i + k) % len(statuses)]
-                if role == "UBND_HUYEN":
-                    unit, agency = districts[i % len(districts)]
-                    units = [unit]
-                else:
-                    agency = self.role_of[prov].get(role) or self.role_of[prov]["SKHDT"]
-                    units = sorted(d for d, _ in rng.sample(districts, min(len(districts), rng.randint(0, 2))))
                 raised = today - dt.timedelta(days=rng.randint(3, 400))
+                agency, units = self._lead_and_units(prov, role, i, raised)
                 related = self.open_tasks.get((prov, agency), [])
                 past = [m for m in self.held.get(prov, []) if m["held_on"] > raised]
                 decided = not issue_is_open(status) and bool(past)
@@ -200,6 +189,22 @@ class Register:
         self.task_units += [dict(task_id=tid, unit_id=self.places.unit_id[u]) for u in units]
         if task_is_open(status):
             self.open_tasks.setdefault((prov, lead), []).append(tid)
+
+    def _lead_and_units(self, prov: str, role: str, i: int, day: dt.date) -> tuple[str, list[str]]:
+        """The lead agency of a task or issue of ``role`` dated ``day`` and the units it concerns (codes): the
+        districts and their committees before 1/7/2025; the communes from then on (the district committees
+        were gone: a district's task goes to the standing department)."""
+        rng = self.rng
+        before = day < REFORM
+        units = (sorted(self.district_agency[prov].items()) if before
+                 else [(c["code"], None) for c in self.communes[prov]])
+        if role == "UBND_HUYEN" and before:
+            unit, lead = units[i % len(units)]
+            return lead, [unit]
+        if role == "UBND_HUYEN":
+            return self.role_of[prov]["SKHDT"], [units[i % len(units)][0]]
+        lead = self.role_of[prov].get(role) or self.role_of[prov]["SKHDT"]
+        return lead, sorted(u for u, _ in rng.sample(units, min(len(units), rng.randint(0, 2))))
 
     def _outcome(self, assigned: dt.date, due: dt.date | None):
         rng, today = self.rng, self.today

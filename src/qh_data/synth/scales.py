@@ -19,6 +19,8 @@ class Scale:
 
 SCALES = {
     "national": Scale(None, 200, 10_000, 3_000, 150),
+    # every unit of the national store, few indicators and records: the tests' view of the whole country
+    "national-lite": Scale(None, 1, 200, 60, 40),
     # Lạng Sơn and Thái Nguyên (so the demo accounts' agencies exist) and Bắc Kạn
     "small": Scale(("06", "19", "20"), 12, 150, 40, 8),
 }

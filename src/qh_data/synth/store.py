@@ -1,6 +1,10 @@
-"""A synthetic store for scale tests: every district of Vietnam, 200 indicators, ~3 million figures.
+"""A synthetic store for scale tests: Vietnam before and after 1/7/2025, 200 indicators, ~5 million figures.
 
-    qh demo synth --scale national [--today YYYY-MM-DD]     (or --scale small for a fast test)
+    qh demo synth --scale national [--today YYYY-MM-DD]     (or --scale small / national-lite for tests)
+
+The country as it is now (34 provinces, 3,321 communes, from 1/7/2025) and as it was (63 provinces and
+their districts, the districts until 30/6/2025), as unit versions (``places``); each figure on the version
+in force in its period: districts before the reform, communes from 2025-H2 (``figures``).
 
 Everything is generated from a fixed seed (the same content on every run, given the same
 ``--today``; ``content_checksum`` proves it) and labelled: indicators, figures, tasks, issues and meetings carry
@@ -28,12 +32,11 @@ from .. import audit, clock, schema
 from ..db import session_scope
 from ..demo import _users
 from ..errors import QHError
-from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue
+from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue, UnitLineage
 from ..permissions import SYSTEM
 from .bulk import Bulk
-from .figures import FIGURES_PER_UNIT, Figures, indicator_specs
-from .places import Places
-from .places import provinces as places_of
+from .figures import FIGURES_AFTER, FIGURES_BEFORE, Figures, indicator_specs
+from .places import Places, layout
 from .register import Register
 from .scales import SCALES, SEED
 
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     ap.add_argument("--today", help="reference day (YYYY-MM-DD) for tasks, issues and meetings")
     args = ap.parse_args(argv)
     if engine is None:
-        from . import config, db
+        from .. import config, db
 
         engine = db.make_engine(config.database_url())
     today = dt.date.fromisoformat(args.today) if args.today else None
@@ -67,10 +70,12 @@ def format_report(report: dict) -> str:
 def expected_counts(scale: str) -> dict[str, int]:
     """What a scale promises: the counts ``synth`` produces (figures in force; revisions come on top)."""
     sc = SCALES[scale]
-    provinces = places_of(sc)
-    n_districts = sum(len(p["districts"]) for p in provinces)
-    return {"provinces": len(provinces), "districts": n_districts, "indicators": sc.indicators,
-            "values_current": (n_districts + len(provinces)) * sc.indicators * FIGURES_PER_UNIT,
+    lay = layout(sc)
+    before = lay.n_districts + len(lay.before)
+    after = lay.n_communes + len(lay.now)
+    return {"provinces": len(lay.now), "provinces_before": len(lay.before), "districts": lay.n_districts,
+            "communes": lay.n_communes, "indicators": sc.indicators,
+            "values_current": (before * FIGURES_BEFORE + after * FIGURES_AFTER) * sc.indicators,
             "tasks": sc.tasks, "issues": sc.issues, "meetings": sc.meetings}
 
 
@@ -98,6 +103,7 @@ def synth(engine: Engine, *, scale: str = "national", today: dt.date | None = No
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         bulk = Bulk(conn)
         bulk.rows(AdminUnitVersion.__table__, places.units())
+        bulk.rows(UnitLineage.__table__, places.lineage())
         bulk.rows(Agency.__table__, places.agencies())
         bulk.rows(Indicator.__table__, figures.indicators())
         n_values = bulk.rows(IndicatorValue.__table__, figures.values())
@@ -111,7 +117,8 @@ def synth(engine: Engine, *, scale: str = "national", today: dt.date | None = No
                           "issue"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
-        counts = {"provinces": len(places.provinces), "districts": places.n_districts,
+        counts = {"provinces": len(places.provinces), "provinces_before": places.n_provinces_before,
+                  "districts": places.n_districts, "communes": places.n_communes,
                   "agencies": places.n_agencies, "indicators": len(figures.specs), "values": n_values,
                   "values_current": figures.n_current, "revisions": n_values - figures.n_current,
                   "tasks": len(register.tasks), "task_updates": register.n_updates, "issues": register.n_issues,
