@@ -12,6 +12,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from qh_data import config, queries, synth
 from qh_data.errors import QHError
@@ -37,6 +38,14 @@ V = AdminUnitVersion
 # communes from 2025-H2
 DISTRICT_PERIODS = {str(y) for y in range(2015, 2026)} | {"2024-H1", "2024-H2", "2025-H1"}
 COMMUNE_PERIODS = {"2025-H2", "2026-H1", "2026-H2", "2026", "2030"}
+# NQ 202/2025/QH15: old province -> the province that took it whole (the 11 others kept their territory)
+MERGED_2025 = {
+    "02": "08", "06": "19", "08": "08", "10": "15", "15": "15", "17": "25", "19": "19", "24": "24", "25": "25",
+    "26": "25", "27": "24", "30": "31", "31": "31", "33": "33", "34": "33", "35": "37", "36": "37", "37": "37",
+    "44": "44", "45": "44", "48": "48", "49": "48", "51": "51", "52": "52", "54": "66", "56": "56", "58": "56",
+    "60": "68", "62": "51", "64": "52", "66": "66", "67": "68", "68": "68", "70": "75", "72": "80", "74": "79",
+    "75": "75", "77": "79", "79": "79", "80": "80", "82": "82", "83": "86", "84": "86", "86": "86", "87": "82",
+    "89": "91", "91": "91", "92": "92", "93": "92", "94": "92", "95": "96", "96": "96"}
 
 
 def _count(engine, model, *where) -> int:
@@ -208,6 +217,11 @@ def test_national_synth_is_the_country_before_and_after_the_reform(national):
     # 11 provinces kept their territory (one version); the other 52 went whole into 23 new ones
     assert _count(engine, V, V.level == "province", V.valid_from.is_(None), V.valid_to.is_(None)) == 11
     assert _count(engine, UnitLineage) == 52
+    old, new = aliased(V), aliased(V)
+    with engine.connect() as c:
+        merged = dict(c.execute(select(old.code, new.code).join(UnitLineage, UnitLineage.old_unit_id == old.id)
+                                .join(new, new.id == UnitLineage.new_unit_id)).all())
+    assert merged == MERGED_2025
     # figures only on versions in force in their period; tasks after the reform name communes, not districts
     periods = _periods_by_level(engine)
     assert periods["district"] == DISTRICT_PERIODS and periods["commune"] == COMMUNE_PERIODS
