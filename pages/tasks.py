@@ -8,6 +8,7 @@ from dashboard import auth, components, data, downloads, edits, fmt, page, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.safe_text import plain
+from dashboard.views import reassign
 from qh_data import permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.models import TASK_STATUSES
@@ -17,6 +18,7 @@ TIMINGS = ["overdue", "due_soon", "on_track", "done_on_time", "done_late", "no_d
 
 ctx = page.context("tasks")
 f, lang = ctx.filters, ctx.lang
+reassign.render(ctx, auth.current_actor())  # the open work of ceased agencies: flag, and the DPI's worklist
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])

@@ -7,6 +7,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     issues.py       the issue list and counts
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
+    succession.py   agencies over time: in force on a day, successors, the ceased agencies' worklist
     changes.py      what changed since a day (counts, task updates)
     asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
     _common.py      running a read (``read_connection``, ``records``, ``one``) and shared helpers
@@ -46,6 +47,15 @@ from .indicators import (
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
 from .reference import agencies, data_version, districts, provinces
+from .succession import (
+    HOLDER_COUNT_COLUMNS,
+    WORKLIST_COLUMNS,
+    agencies_in_force,
+    ceased_counts,
+    ceased_worklist,
+    task_counts_by_holder,
+    tasks_of_agency,
+)
 from .tasks import (
     AGENCY_COUNT_COLUMNS,
     COUNT_KEYS,
@@ -81,8 +91,13 @@ __all__ = [
     "VALUE_HISTORY_COLUMNS",
     "NotFound",
     "ValidationFailed",
+    "HOLDER_COUNT_COLUMNS",
+    "WORKLIST_COLUMNS",
     "agencies",
+    "agencies_in_force",
     "asof",
+    "ceased_counts",
+    "ceased_worklist",
     "changes_since",
     "data_version",
     "districts",
@@ -102,9 +117,11 @@ __all__ = [
     "read_connection",
     "split_meetings",
     "task_changes_since",
+    "task_counts_by_holder",
     "task_counts_by_agency",
     "task_history",
     "task_totals",
+    "tasks_of_agency",
     "units",
     "upcoming_meeting",
     "value_history",

@@ -1,0 +1,80 @@
+"""The task register shows the open work of ceased agencies (issue 15, point 2): a flag for everyone with
+the counts of ``queries.succession.ceased_counts``, and the worklist with the reassignment form for the DPI
+role only. AppTest on a SQLite demo with the 2025 agency succession loaded."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import APP, assert_clean, texts, vietnamese_strings_in
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from dashboard.auth import ACTOR_KEY, LAST_SEEN_KEY
+from qh_data import clock
+from qh_data.agencies import store
+from qh_data.db import read_session, session_scope
+from qh_data.models import User
+from qh_data.permissions import SYSTEM, Actor
+from qh_data.queries import succession as qs
+
+
+def _loaded(engine):
+    with session_scope(engine) as s:
+        store.load_reference(s, SYSTEM)
+
+
+@pytest.fixture
+def app_db(read_store, monkeypatch):
+    engine = read_store("sqlite", "agency_succession", build=_loaded)[0]
+    monkeypatch.setenv("QH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("QH_AUTH", "password")
+    return engine
+
+
+def _demo_user(engine, username: str) -> Actor:
+    with read_session(engine) as s:
+        user = s.scalars(select(User).where(User.username == username)).one()
+        return Actor(user.id, user.username, user.role, user.agency_code, user.display_name)
+
+
+def _open(actor: Actor | None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.session_state[ACTOR_KEY] = actor
+    at.session_state[LAST_SEEN_KEY] = clock.now()
+    at.switch_page("../pages/tasks.py")
+    return at.run()
+
+
+def test_everyone_sees_the_flag_only_the_dpi_role_the_worklist(app_db):
+    counts = qs.ceased_counts(app_db, "20", as_of=clock.today())
+    assert counts["tasks"] > 0 and counts["issues"] > 0
+    viewer = _open(_demo_user(app_db, "editor.sxd"))
+    assert_clean(viewer)
+    flag = [w.value for w in viewer.warning if "giải thể / sáp nhập" in str(w.value)]
+    assert flag == [f"Còn {counts['tasks']} nhiệm vụ và {counts['issues']} khó khăn, vướng mắc của cơ quan đã "
+                    "giải thể / sáp nhập chưa được giao lại."]
+    assert not [e for e in viewer.expander if "giải thể" in str(e.label)]
+
+    dpi = _open(_demo_user(app_db, "dpi"))
+    assert_clean(dpi)
+    assert [e.label for e in dpi.expander if "giải thể" in str(e.label)] == ["Việc của cơ quan đã giải thể / sáp nhập"]
+    table = next(d.value for d in dpi.dataframe if "agency_name" in d.value.columns)
+    assert len(table) == counts["total"]
+    assert "Sở Giao thông vận tải tỉnh Lạng Sơn" in set(table["agency_name"])
+    assert "Chọn một hoặc nhiều dòng để giao lại." in texts(dpi)
+    first = list(table["agency_name"]).index("Sở Giao thông vận tải tỉnh Lạng Sơn")
+    dpi.session_state["ceased_table"] = {"selection": {"rows": [first], "columns": [], "cells": []}}
+    dpi.run()
+    assert_clean(dpi)
+    (to,) = [m for m in dpi.multiselect if m.label == "Giao cho"]
+    assert to.value == ["LS-SXD"]  # the successor the succession names, suggested
+    assert any(b.label == "Giao lại 1 việc đã chọn" for b in dpi.button)
+
+
+def test_the_flag_in_english(app_db):
+    at = _open(_demo_user(app_db, "dpi"), {"lang": "en"})
+    assert_clean(at)
+    assert any("of agencies that were abolished or merged are not yet reassigned" in str(w.value) for w in at.warning)
+    assert vietnamese_strings_in(at) == []
