@@ -211,6 +211,13 @@ def test_progress_counts_a_former_agencys_tasks_for_its_successor_from_the_date(
             assert folded["LS-SNNMT"]["assigned"] == snnmt and not folded["LS-SNNMT"]["ceased"]
     today = {r["agency_code"]: r for r in qs.task_counts_by_holder(loaded, "20", as_of=TODAY)}
     assert today["LS-UBND-183"]["ceased"] and not today["LS-STC"]["ceased"]  # abolished: own row, flagged
+    by_former = {r["agency_code"]: r for r in qs.task_counts_by_holder(loaded, "20", agency="LS-SKHDT", as_of=TODAY)}
+    assert by_former["LS-STC"]["assigned"] == today["LS-STC"]["assigned"]  # the filter finds the successor's work
+    before = {r["agency_code"]: r for r in qs.task_counts_by_holder(loaded, "20", agency="LS-SKHDT", as_of=EVE_MERGE)}
+    plain_before = {r["agency_code"]: r["assigned"] for r in task_reads.task_counts_by_agency(
+        loaded, "20", agency="LS-SKHDT", as_of=EVE_MERGE)}
+    assert {c: r["assigned"] for c, r in before.items()} == plain_before and "LS-SKHDT" in before
+    assert not any(r["former_codes"] for r in before.values())
 
 
 def test_filtering_by_a_former_agency_finds_its_successors_work(loaded):

@@ -78,3 +78,32 @@ def test_the_flag_in_english(app_db):
     assert_clean(at)
     assert any("of agencies that were abolished or merged are not yet reassigned" in str(w.value) for w in at.warning)
     assert vietnamese_strings_in(at) == []
+
+
+def _page(actor: Actor, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[ACTOR_KEY] = actor
+    at.session_state[LAST_SEEN_KEY] = clock.now()
+    at.switch_page(f"../pages/{page}")
+    return at.run()
+
+
+def test_progress_counts_former_agencies_for_their_successors_unless_switched(app_db):
+    at = _page(_demo_user(app_db, "editor.sxd"), "progress.py")
+    assert_clean(at)
+    folded = {r["agency_name"]: r for r in qs.task_counts_by_holder(app_db, "20", as_of=clock.today())}
+    table = at.dataframe[0].value
+    shown = dict(zip(table["agency"], table["assigned"], strict=True))
+    stc = "Sở Tài chính tỉnh Lạng Sơn (trước đây: Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn)"
+    assert shown[stc] == folded["Sở Tài chính tỉnh Lạng Sơn"]["assigned"]
+    assert "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn" not in shown and "Sở Giao thông vận tải tỉnh Lạng Sơn" not in shown
+    assert sum(shown.values()) == sum(r["assigned"] for r in folded.values())
+
+    (switch,) = [w for w in at.toggle if w.label == "Hiện các cơ quan như trước khi sắp xếp"]
+    switch.set_value(True).run()
+    assert_clean(at)
+    as_were = {r["agency_name"]: r["assigned"] for r in qs.task_counts_by_holder(
+        app_db, "20", as_of=clock.today(), as_they_were=True)}
+    table = at.dataframe[0].value
+    assert dict(zip(table["agency"], table["assigned"], strict=True)) == as_were
+    assert "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn" in as_were

@@ -205,22 +205,25 @@ def agencies_in_force(engine: Engine, province: str, *, as_of: dt.date | None = 
 HOLDER_COUNT_COLUMNS = (*tasks.AGENCY_COUNT_COLUMNS, "former_codes", "former_names", "ceased")
 
 
-def task_counts_by_holder(engine: Engine, province: str, *, districts=None, as_of: dt.date | None = None,
-                          as_they_were: bool = False) -> Records:
+def task_counts_by_holder(engine: Engine, province: str, *, districts=None, agency: str | None = None,
+                          as_of: dt.date | None = None, as_they_were: bool = False) -> Records:
     """``tasks.task_counts_by_agency`` with a former agency's tasks counted for its successor from the
     succession date (``former_codes`` / ``former_names``: whose tasks were added in); ``as_they_were``:
-    every agency as it was (nothing added up). ``ceased``: the row's agency had ended by the day (an
-    abolished one keeps its own row until its work is reassigned)."""
+    every agency as it was (nothing added up). ``agency`` filters by the agency's family on the day (a
+    former agency's filter finds its successor's work), unless ``as_they_were``. ``ceased``: the row's agency
+    had ended by the day (an abolished one keeps its own row until its work is reassigned)."""
     day = day_of(as_of)
-    per_agency = tasks.task_counts_by_agency(engine, province, districts=districts, as_of=day)
     hist = history(engine)
+    scope = (agency if as_they_were else hist.family(agency, day)) if agency else None
+    per_agency = tasks.task_counts_by_agency(engine, province, districts=districts, agency=scope, as_of=day)
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in per_agency:
         groups[row["agency_code"] if as_they_were else hist.holder(row["agency_code"], day)].append(row)
     out = []
     for code, rows in groups.items():
         merged = {key: sum(r[key] for r in rows) for key in tasks.COUNT_KEYS}
-        late = [(r["avg_days_late"], r["done_late"] + r["overdue"]) for r in rows if r["avg_days_late"] == r["avg_days_late"]]
+        late = [(r["avg_days_late"], r["done_late"] + r["overdue"]) for r in rows
+                if r["avg_days_late"] == r["avg_days_late"]]  # NaN: no late task
         weight = sum(n for _, n in late)
         formers = [r["agency_code"] for r in rows if r["agency_code"] != code]
         out.append({
@@ -238,12 +241,7 @@ def tasks_of_agency(engine: Engine, province: str, agency: str, *, as_of: dt.dat
     """``tasks.list_tasks`` filtered by ``agency`` and its family on the day (its successors and their
     former agencies): a former agency's filter finds its successor's work, and the other way round."""
     day = day_of(as_of)
-    seen: dict[int, dict] = {}
-    for code in history(engine).family(agency, day):
-        for row in tasks.list_tasks(engine, province, agency=code, as_of=day, **filters):
-            seen.setdefault(row["id"], row)
-    rows = sorted(seen.values(), key=lambda r: (r["due_on"] is None, r["due_on"] or dt.date.min, r["code"]))
-    return Records(rows, tasks.TASK_COLUMNS)
+    return tasks.list_tasks(engine, province, agency=history(engine).family(agency, day), as_of=day, **filters)
 
 
 # --- the worklist: open work of agencies that had ceased ----------------------------------------------------
