@@ -107,3 +107,12 @@ def test_progress_counts_former_agencies_for_their_successors_unless_switched(ap
     table = at.dataframe[0].value
     assert dict(zip(table["agency"], table["assigned"], strict=True)) == as_were
     assert "Sở Kế hoạch và Đầu tư tỉnh Lạng Sơn" in as_were
+
+
+def test_the_overview_flags_the_work_waiting_for_reassignment(app_db):
+    at = _page(_demo_user(app_db, "editor.sxd"), "overview.py")
+    assert_clean(at)
+    counts = qs.ceased_counts(app_db, "20", as_of=clock.today())
+    assert [w.value for w in at.warning if "chờ giao lại" in str(w.value)] == [
+        f"{counts['tasks']} nhiệm vụ và {counts['issues']} khó khăn, vướng mắc của cơ quan đã giải thể / sáp nhập "
+        "đang chờ giao lại (trang Sổ theo dõi nhiệm vụ)."]
