@@ -116,3 +116,17 @@ def test_the_overview_flags_the_work_waiting_for_reassignment(app_db):
     assert [w.value for w in at.warning if "chờ giao lại" in str(w.value)] == [
         f"{counts['tasks']} nhiệm vụ và {counts['issues']} khó khăn, vướng mắc của cơ quan đã giải thể / sáp nhập "
         "đang chờ giao lại (trang Sổ theo dõi nhiệm vụ)."]
+
+
+def test_the_register_shows_a_former_agencys_task_under_its_successor_and_filters_by_family(app_db):
+    at = _page(_demo_user(app_db, "editor.sxd"), "tasks.py")
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "lead_short_name" in d.value.columns)
+    leads = set(table["lead_short_name"])
+    assert "Sở Tài chính (trước đây: Sở KH&ĐT)" in leads and "Sở KH&ĐT" not in leads
+    at.sidebar.selectbox(key="f_agency").set_value("LS-SKHDT").run()  # the former agency in the filter
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "lead_short_name" in d.value.columns)
+    want = qs.tasks_of_agency(app_db, "20", "LS-SKHDT", as_of=clock.today())
+    assert sorted(table["code"]) == sorted(want.column("code"))
+    assert {"Sở Tài chính", "Sở Tài chính (trước đây: Sở KH&ĐT)"} <= set(table["lead_short_name"])

@@ -48,11 +48,14 @@ from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
 from .reference import agencies, data_version, districts, provinces
 from .succession import (
+    HOLDER_COLUMNS,
     HOLDER_COUNT_COLUMNS,
     WORKLIST_COLUMNS,
     agencies_in_force,
+    agency_family,
     ceased_counts,
     ceased_worklist,
+    holders,
     task_counts_by_holder,
     tasks_of_agency,
 )
@@ -91,13 +94,16 @@ __all__ = [
     "VALUE_HISTORY_COLUMNS",
     "NotFound",
     "ValidationFailed",
+    "HOLDER_COLUMNS",
     "HOLDER_COUNT_COLUMNS",
     "WORKLIST_COLUMNS",
     "agencies",
     "agencies_in_force",
+    "agency_family",
     "asof",
     "ceased_counts",
     "ceased_worklist",
+    "holders",
     "changes_since",
     "data_version",
     "districts",

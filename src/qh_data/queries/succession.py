@@ -156,6 +156,28 @@ def successors(engine: Engine, code: str, as_of: dt.date | None = None) -> list[
     return history(engine).successors(code, day_of(as_of))
 
 
+def agency_family(engine: Engine, code: str, as_of: dt.date | None = None) -> list[str]:
+    """The codes a filter by ``code`` takes on the day (``History.family``): give it as ``agency=`` to the
+    task reads."""
+    return history(engine).family(code, day_of(as_of))
+
+
+HOLDER_COLUMNS = ("code", "holder_code", "holder_name", "holder_short_name", "ceased")
+
+
+def holders(engine: Engine, *, as_of: dt.date | None = None) -> Records:
+    """Every agency with the one its work counts for on the day (itself while it exists or when it was
+    abolished): what a page needs to write "X (trước đây: Y)" beside a former agency's work."""
+    day = day_of(as_of)
+    hist = history(engine)
+    rows = []
+    for code in hist.agencies:
+        holder = hist.holder(code, day)
+        rows.append({"code": code, "holder_code": holder, "holder_name": hist.name(holder),
+                     "holder_short_name": hist.short(holder), "ceased": hist.ceased(code, day)})
+    return Records(rows, HOLDER_COLUMNS)
+
+
 # --- words -----------------------------------------------------------------------------------------------
 
 Translate = Callable[..., str]  # tr(key, **values): dashboard.i18n.translate with the language bound
