@@ -109,7 +109,9 @@ def test_a_bulk_reassignment_is_one_transaction(world):
 
 def _issue(engine, agency: str) -> tuple[int, int]:
     with read_session(engine) as s:
-        issue = s.scalars(select(Issue).where(Issue.raised_by_code == agency, Issue.status == "open")).first()
+        issue = s.scalars(select(Issue).where(Issue.raised_by_code == agency,
+                                              Issue.status.in_(("open", "in_progress", "awaiting_decision")))
+                          .order_by(Issue.id)).first()
         return issue.id, issue.version
 
 
@@ -168,3 +170,21 @@ def test_a_conclusion_saved_again_keeps_its_reassigned_task(world):
         tasks = s.scalars(select(Task).where(Task.conclusion_id == conclusion_id)).all()
         assert [(t.id, t.lead_agency_code, t.status) for t in tasks] == [(task.id, "LS-STC", "not_started")]
         assert tasks[0].description.endswith("(bổ sung)")  # brought up to date, not cancelled or doubled
+
+
+def test_a_stale_version_or_a_second_agency_for_an_issue_is_refused(world):
+    from qh_data.errors import StaleEdit
+
+    task = _open_task(world, "LS-SKHDT")
+    with pytest.raises(StaleEdit):
+        reassign(world, DPI, [Reassignment("task", task.id, task.version + 7, ("LS-STC",))])
+    issue_id, version = _issue(world, "LS-SGTVT")
+    with pytest.raises(ValidationFailed, match="nhiều cơ quan"):
+        reassign(world, DPI, [Reassignment("issue", issue_id, version, ("LS-SXD", "LS-STC"))])
+    district_issue, district_version = _issue(world, "LS-UBND-181")
+    with pytest.raises(ValidationFailed, match="chỉ giao cho một cơ quan"):  # an issue is not fanned out
+        reassign(world, DPI, [Reassignment("issue", district_issue, district_version,
+                                           tuple(_commune_committees(world, "181")[:2]))])
+    with pytest.raises(ValidationFailed, match="Chưa chọn cơ quan"):
+        reassign(world, DPI, [Reassignment("task", task.id, task.version, ())])
+    assert _audit(world) == [] and _open_task(world, "LS-SKHDT").version == task.version
