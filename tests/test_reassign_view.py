@@ -130,3 +130,14 @@ def test_the_register_shows_a_former_agencys_task_under_its_successor_and_filter
     want = qs.tasks_of_agency(app_db, "20", "LS-SKHDT", as_of=clock.today())
     assert sorted(table["code"]) == sorted(want.column("code"))
     assert {"Sở Tài chính", "Sở Tài chính (trước đây: Sở KH&ĐT)"} <= set(table["lead_short_name"])
+
+
+def test_the_issues_page_shows_and_filters_a_former_agencys_issues_under_its_successor(app_db):
+    at = _page(_demo_user(app_db, "editor.sxd"), "issues.py")
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "raised_by" in d.value.columns)
+    assert "Sở Xây dựng (trước đây: Sở GTVT)" in set(table["raised_by"]) and "Sở GTVT" not in set(table["raised_by"])
+    at.sidebar.selectbox(key="f_agency").set_value("LS-SGTVT").run()
+    assert_clean(at)
+    shown = set(next(d.value for d in at.dataframe if "raised_by" in d.value.columns)["raised_by"])
+    assert {"Sở Xây dựng", "Sở Xây dựng (trước đây: Sở GTVT)"} <= shown  # the successor's own issues too
