@@ -16,7 +16,7 @@ ctx = page.context("progress")
 f, lang = ctx.filters, ctx.lang
 scope = ctx.task_scope()
 
-as_they_were = st.toggle(t("progress.as_they_were"), help=t("progress.as_they_were_help"))
+as_they_were = st.toggle(t("progress.as_they_were"), help=t("progress.as_they_were_help"), key="progress_as_were")
 counts = data.q("task_counts_by_holder", **scope, as_they_were=as_they_were)
 if counts.empty:
     components.empty_state(t("progress.empty"))

@@ -18,7 +18,9 @@ TIMINGS = ["overdue", "due_soon", "on_track", "done_on_time", "done_late", "no_d
 
 ctx = page.context("tasks")
 f, lang = ctx.filters, ctx.lang
-reassign.render(ctx, auth.current_actor())  # the open work of ceased agencies: flag, and the DPI's worklist
+if reassign.render(ctx, auth.current_actor()):  # the open work of ceased agencies: flag; the DPI's worklist
+    ctx.footer()
+    st.stop()
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])

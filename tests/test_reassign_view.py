@@ -55,12 +55,16 @@ def test_everyone_sees_the_flag_only_the_dpi_role_the_worklist(app_db):
     flag = [w.value for w in viewer.warning if "giải thể / sáp nhập" in str(w.value)]
     assert flag == [f"Còn {counts['tasks']} nhiệm vụ và {counts['issues']} khó khăn, vướng mắc của cơ quan đã "
                     "giải thể / sáp nhập chưa được giao lại."]
-    assert not [e for e in viewer.expander if "giải thể" in str(e.label)]
+    assert not [w for w in viewer.toggle if "giải thể" in str(w.label)]
 
     dpi = _open(_demo_user(app_db, "dpi"))
     assert_clean(dpi)
-    assert [e.label for e in dpi.expander if "giải thể" in str(e.label)] == ["Việc của cơ quan đã giải thể / sáp nhập"]
-    table = next(d.value for d in dpi.dataframe if "agency_name" in d.value.columns)
+    (switch,) = [w for w in dpi.toggle if w.label == "Việc của cơ quan đã giải thể / sáp nhập"]
+    assert "lead_short_name" in dpi.dataframe[0].value.columns  # the register first, as before, until the switch is on
+    switch.set_value(True).run()
+    assert_clean(dpi)
+    (table,) = [d.value for d in dpi.dataframe]  # the worklist instead of the register
+    assert "agency_name" in table.columns
     assert len(table) == counts["total"]
     assert "Sở Giao thông vận tải tỉnh Lạng Sơn" in set(table["agency_name"])
     assert "Chọn một hoặc nhiều dòng để giao lại." in texts(dpi)

@@ -1,5 +1,5 @@
 """Việc của cơ quan đã giải thể / sáp nhập (issue 15, point 2): the flag everyone sees on the task register,
-and for the DPI role the worklist with the reassignment form (``services.reassignment.reassign``): pick one
+and for the DPI role, behind a switch, the worklist with the reassignment form (``services.reassignment.reassign``): pick one
 or more rows, the agency (or the communes of an abolished district) that takes them, save."""
 
 from __future__ import annotations
@@ -14,18 +14,20 @@ from qh_data.errors import QHError
 from qh_data.services.reassignment import Reassignment, reassign
 
 
-def render(ctx, actor) -> None:
-    """Nothing when no open work of a ceased agency is left in the province on the day."""
+def render(ctx, actor) -> bool:
+    """The flag (nothing when no open work of a ceased agency is left in the province on the day); for the
+    DPI role a switch that shows the worklist instead of the register. True when the worklist was drawn."""
     f, lang = ctx.filters, ctx.lang
     counts = data.q("ceased_counts", province=f.province, as_of=ctx.today)
     if not counts["total"]:
-        return
+        return False
     st.warning(t("tasks.ceased_flag", tasks=fmt.number(counts["tasks"], lang=lang),
                  issues=fmt.number(counts["issues"], lang=lang)), icon=":material/move_up:")
-    if not permissions.allowed(actor, "agencies.reassign"):
-        return
-    with st.expander(t("tasks.ceased_title")):
-        _worklist(ctx, actor)
+    if not permissions.allowed(actor, "agencies.reassign") or not st.toggle(t("tasks.ceased_title"),
+                                                                          key="ceased_show"):
+        return False
+    _worklist(ctx, actor)
+    return True
 
 
 def _worklist(ctx, actor) -> None:
