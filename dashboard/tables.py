@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qh_data.queries.succession import display_name
+
 from . import fmt
 from .components_text import esc_md
 from .i18n import translate
@@ -26,6 +28,25 @@ def progress_table(counts: pd.DataFrame) -> pd.DataFrame:
 def progress_export(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     headers = {c: translate(f"progress.col_{c}", lang) for c in table.columns}
     return table.rename(columns=headers)
+
+
+def lead_names(tasks: pd.DataFrame, holders: pd.DataFrame, lang: str) -> list[str]:
+    """Each task's lead as shown (``holder_names``)."""
+    return holder_names(tasks["lead_agency_code"], tasks["lead_short_name"], holders, lang)
+
+
+def holder_names(codes, shorts, holders: pd.DataFrame, lang: str) -> list[str]:
+    """The agencies as shown beside their work: the one answering for it on the day, with the former
+    agency's short name when that is another one ("Sở Tài chính (trước đây: Sở KH&ĐT)"); ``holders`` is
+    ``queries.holders`` indexed by code."""
+    out = []
+    for code, short in zip(codes, shorts, strict=True):
+        if code in holders.index and holders.at[code, "holder_code"] != code:
+            out.append(display_name(holders.at[code, "holder_short_name"], [short],
+                                    lambda key, **values: translate(key, lang, **values)))
+        else:
+            out.append(short)
+    return out
 
 
 def task_summary_md(row, lang: str) -> str:

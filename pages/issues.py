@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, data, downloads, edits, fmt, page, state, theme
+from dashboard import auth, components, data, downloads, edits, fmt, page, state, tables, theme
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.safe_text import plain
@@ -80,7 +80,8 @@ state.sync_url(
     state.page_params_of_url()
     | {"st": ",".join(statuses), "sev": ",".join(severities), "age": "" if age == "all" else age, "q": text},
 )
-scope = {"province": f.province, "agency": f.agency, "districts": f.districts or None, "as_of": day}
+family = data.q("agency_family", code=f.agency, as_of=day) if f.agency else None  # + the successor's issues
+scope = {"province": f.province, "agency": family, "districts": f.districts or None, "as_of": day}
 all_rows = records(data.q("open_issues", **scope, statuses=list(ISSUE_STATUSES)))
 rows = records(
     data.q(
@@ -203,7 +204,8 @@ view = pd.DataFrame(
         "severity": frame["severity"].map(lambda s: t(f"status.severity.{s}")),
         "status": frame["status"].map(lambda s: t(f"status.issue.{s}")),
         "age": frame["age_days"],
-        "raised_by": frame["raised_by_short_name"].fillna(frame["raised_by_name"]),
+        "raised_by": tables.holder_names(frame["raised_by_code"], frame["raised_by_short_name"].fillna(
+            frame["raised_by_name"]), data.q("holders", as_of=day).set_index("code"), lang),
         "units": frame["units"].replace("", "–"),
         "task": frame["related_task_code"].fillna("–"),
         "next": frame["for_next_meeting"].map(lambda b: "✓" if b else ""),

@@ -1,4 +1,6 @@
-"""Tiến độ theo sở, ngành — one row per lead agency, a stacked chart, and each agency's tasks."""
+"""Tiến độ theo sở, ngành — one row per lead agency, a stacked chart, and each agency's tasks. A former agency's
+tasks count for its successor from the succession date ("Sở Tài chính (trước đây: Sở KH&ĐT)"), unless the
+switch shows the agencies as they were (queries.succession.task_counts_by_holder)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,21 @@ from dashboard import charts, components, data, downloads, page, tables
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.safe_text import plain
+from qh_data.queries.succession import display_name
 
 ctx = page.context("progress")
 f, lang = ctx.filters, ctx.lang
 scope = ctx.task_scope()
 
-counts = data.q("task_counts_by_agency", **scope)
+as_they_were = st.toggle(t("progress.as_they_were"), help=t("progress.as_they_were_help"), key="progress_as_were")
+counts = data.q("task_counts_by_holder", **scope, as_they_were=as_they_were)
 if counts.empty:
     components.empty_state(t("progress.empty"))
     ctx.footer()
     st.stop()
 
+counts["agency_name"] = [display_name(name, formers, t)
+                         for name, formers in zip(counts["agency_name"], counts["former_names"], strict=True)]
 table = tables.progress_table(counts)
 decimal, thousands = ("," , ".") if lang == "vi" else (".", ",")
 st.dataframe(
@@ -44,13 +50,14 @@ st.altair_chart(charts.tasks_by_agency(counts, lang, big=f.present), width="stre
 
 st.subheader(t("progress.agency_heading"))
 names = dict(zip(counts["agency_code"], counts["agency_name"], strict=True))
+formers = dict(zip(counts["agency_code"], counts["former_codes"], strict=True))
 default = f.agency if f.agency in names else None
 chosen = st.selectbox(t("progress.pick_agency"), options=list(names), format_func=lambda c: plain(names.get(c, c)),
                       index=list(names).index(default) if default else None,
                       placeholder=t("progress.pick_placeholder"))
 if chosen:
-    tasks = data.q("list_tasks", province=f.province, districts=f.districts or None, agency=chosen,
-                   role="lead", as_of=ctx.today)
+    tasks = data.q("list_tasks", province=f.province, districts=f.districts or None,
+                   agency=[chosen, *formers.get(chosen, [])], role="lead", as_of=ctx.today)
     if tasks.empty:
         components.empty_state(t("progress.agency_empty"))
     for row in tasks.itertuples():

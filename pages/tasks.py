@@ -8,6 +8,7 @@ from dashboard import auth, components, data, downloads, edits, fmt, page, state
 from dashboard.components_text import esc_md
 from dashboard.i18n import t
 from dashboard.safe_text import plain
+from dashboard.views import reassign
 from qh_data import permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.models import TASK_STATUSES
@@ -17,6 +18,9 @@ TIMINGS = ["overdue", "due_soon", "on_track", "done_on_time", "done_late", "no_d
 
 ctx = page.context("tasks")
 f, lang = ctx.filters, ctx.lang
+if reassign.render(ctx, auth.current_actor()):  # the open work of ceased agencies: flag; the DPI's worklist
+    ctx.footer()
+    st.stop()
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -37,7 +41,8 @@ with st.container(border=True):
     source = st.text_input(t("tasks.source"), placeholder=t("tasks.source_hint"))
 
 state.sync_url(f, state.page_params_of_url() | {"q": text, "tm": ",".join(timing)})
-tasks = data.q("list_tasks", province=f.province, districts=f.districts or None, agency=f.agency, role=role,
+family = data.q("agency_family", code=f.agency, as_of=ctx.today) if f.agency else None  # + successor's work
+tasks = data.q("list_tasks", province=f.province, districts=f.districts or None, agency=family, role=role,
                statuses=statuses or None, timing=timing or None, due_from=due_from, due_to=due_to,
                text=text or None, source=source or None, meeting_id=meeting, as_of=ctx.today,
                order="overdue")
@@ -48,7 +53,9 @@ if tasks.empty:
     ctx.footer()
     st.stop()
 
+holders = data.q("holders", as_of=ctx.today).set_index("code")
 view = tasks.assign(
+    lead_short_name=tables.lead_names(tasks, holders, lang),  # "Sở Tài chính (trước đây: Sở KH&ĐT)"
     due=tasks["due_on"].map(lambda d: fmt.date(d, lang)),
     timing_word=tasks["timing"].map(lambda c: t(f"status.timing.{c}")),
 )

@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 
 from qh_data import clock
 from qh_data.db import read_session
-from qh_data.models import AdminUnitVersion, Agency, Task, task_admin_unit
+from qh_data.models import AdminUnitVersion, Agency, AgencySuccession, Task, task_admin_unit
 
 
 @pytest.fixture
@@ -108,18 +108,33 @@ def test_english_switch_leaves_no_vietnamese_interface_string(app_db):
 
 
 def test_progress_table_equals_the_database(app_db):
+    """One row per agency with its tasks; a merged agency's tasks count for its successor from the succession
+    date and the row says "(trước đây: …)" (issue 15). Without a succession in the store: per lead agency."""
     at = open_page("progress.py")
     assert_clean(at)
     table = at.dataframe[0].value
     with read_session(app_db) as s:
-        rows = s.execute(
-            select(Agency.name, func.count(Task.id))
-            .join(Task, Task.lead_agency_code == Agency.code)
+        names = dict(s.execute(select(Agency.code, Agency.name)).all())
+        successor = dict(s.execute(select(AgencySuccession.old_agency_code, AgencySuccession.new_agency_code)
+                                   .where(AgencySuccession.new_agency_code.is_not(None),
+                                          AgencySuccession.effective_on <= clock.today())).all())
+        by_code = s.execute(
+            select(Task.lead_agency_code, func.count(Task.id))
             .where(Task.province_code == "20", Task.status != "cancelled", Task.assigned_on <= clock.today())
-            .group_by(Agency.name)).all()
-    want = {name: n for name, n in rows}
-    shown = dict(zip(table["agency"], table["assigned"], strict=True))
-    assert shown == want
+            .group_by(Task.lead_agency_code)).all()
+    want: dict[str, int] = {}
+    with_former: set[str] = set()
+    for code, n in by_code:
+        holder = successor.get(code, code)
+        want[names[holder]] = want.get(names[holder], 0) + n
+        if holder != code:
+            with_former.add(names[holder])
+    shown = {}
+    for name, n in zip(table["agency"], table["assigned"], strict=True):
+        bare = re.sub(r" \(trước đây: .*\)$", "", name)
+        assert (bare != name) == (bare in with_former), name
+        shown[bare] = n
+    assert shown == want and len(shown) == len(table)
 
 
 def test_task_register_search_and_filters(app_db):

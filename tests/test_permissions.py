@@ -30,6 +30,7 @@ from qh_data.services import conclusions as conclusion_svc
 from qh_data.services import intake_profiles as profile_service
 from qh_data.services import issues as issue_service
 from qh_data.services import meetings as meeting_service
+from qh_data.services import reassignment as reassignment_svc
 from qh_data.services import signers as signer_service
 from qh_data.services import tasks as task_service
 from qh_data.services import users as user_service
@@ -57,6 +58,8 @@ ROLE_TABLE: dict[str, set[str]] = {
     "settings.manage": {"admin"},
     "data.seed": {"admin"},
     "units.load": {"admin"},
+    "agencies.load": {"admin"},
+    "agencies.reassign": {"dpi_editor", "admin"},
     "account.password": {"viewer", "agency_editor", "dpi_editor", "admin"},
 }
 AGENCY_SCOPED = {"task.update", "issue.create", "issue.update", "values.submit"}
@@ -191,6 +194,19 @@ def _with_profile(w: World) -> None:
     w.ids["profile"] = _save_profile(w, SYSTEM, "Hồ sơ có sẵn")["id"]
 
 
+def _with_ceased_agency(w: World) -> None:
+    """T-KHDT merged into T-B on 01/3/2025 and left one open task."""
+    with session_scope(w.engine) as s:
+        s.get(Agency, "T-KHDT").valid_to = dt.date(2025, 2, 28)
+        task = Task(code="T-3", title="Tổng hợp báo cáo", province_unit=s.get(Agency, "T-B").province_unit,
+                    lead_agency_code="T-KHDT", assigned_on=dt.date(2025, 1, 6), due_on=dt.date(2027, 1, 6),
+                    created_at=dt.datetime(2025, 1, 6), updated_at=dt.datetime(2025, 1, 6), status="not_started",
+                    percent_done=0, version=1)
+        s.add(task)
+        s.flush()
+        w.ids["ceased_task"] = task.id
+
+
 def _issue_call(fn, key: str, **kw):
     return lambda w, a: fn(w.engine, a, w.ids[key], expected_version=1, **kw)
 
@@ -278,6 +294,9 @@ CASES = [
         w.engine, a, w.ids["profile"], 1, name="Hồ sơ đổi tên"), _with_profile),
     ("intake_profiles.delete_profile", DPI, lambda w, a: profile_service.delete_profile(
         w.engine, a, w.ids["profile"], 1), _with_profile),
+    ("reassignment.reassign", DPI, lambda w, a: reassignment_svc.reassign(
+        w.engine, a, [reassignment_svc.Reassignment("task", w.ids["ceased_task"], 1, ("T-B",))]),
+     _with_ceased_agency),
     ("users.change_own_password", SIGNED_IN, lambda w, a: user_service.change_own_password(
         w.engine, a, PASSWORD, "mat-khau-cua-toi-2")),
 ]

@@ -30,6 +30,11 @@ def render(ctx: PageContext, *, compact: bool = False) -> None:
         (t("overview.due_soon"), fmt.number(totals["due_soon"], lang=lang), theme.TASK_TIMING_COLORS["due_soon"]),
     ])
 
+    ceased = data.q("ceased_counts", province=f.province, as_of=ctx.today)
+    if ceased["total"]:  # open work of abolished / merged agencies, until the DPI reassigns it (tasks page)
+        st.warning(t("overview.ceased_flag", tasks=fmt.number(ceased["tasks"], lang=lang),
+                     issues=fmt.number(ceased["issues"], lang=lang)), icon=":material/move_up:")
+
     status_counts = indicators["status"].value_counts().to_dict() if len(indicators) else {}
     # Judged against a target (a trend without a target is on the indicators page, not in this ratio).
     judged = sum(n for code, n in status_counts.items() if code in TARGET_STATUSES)
@@ -52,7 +57,7 @@ def render(ctx: PageContext, *, compact: bool = False) -> None:
     left, right = st.container(key="qh_split").columns([3, 2], gap="large")
     with left:
         st.subheader(t("overview.by_agency_heading"))
-        counts = data.q("task_counts_by_agency", **scope)
+        counts = data.q("task_counts_by_holder", **scope)  # a former agency's tasks for its successor
         if counts.empty:
             components.empty_state(t("overview.no_tasks"))
         else:

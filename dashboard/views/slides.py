@@ -37,7 +37,7 @@ def draw(name: str, ctx: PageContext, *, indicator: str | None = None) -> None:
 
         overview.render(ctx, compact=True)
     elif name == "progress":
-        counts = data.q("task_counts_by_agency", **ctx.task_scope())
+        counts = data.q("task_counts_by_holder", **ctx.task_scope())  # a former agency's for its successor
         if counts.empty:
             components.empty_state(t("overview.no_tasks"))
         else:

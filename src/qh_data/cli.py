@@ -141,6 +141,29 @@ def cmd_units(args) -> int:
     return 0
 
 
+def cmd_agencies(args) -> int:
+    """An agency succession (the layout of data/reference/agency_succession_2025.csv) into the store."""
+    from .agencies import store, succession_csv
+    from .db import session_scope
+    from .permissions import SYSTEM
+
+    engine = _engine()
+    succession = succession_csv.read(Path(args.file))  # every row checked before the store is touched
+    with session_scope(engine) as session:
+        report = store.load(session, succession, SYSTEM)
+    skipped = (f" Bỏ qua {len(report.skipped_rows)} dòng không có mã cơ quan cũ (dòng "
+               f"{', '.join(map(str, report.skipped_rows))}). / Skipped {len(report.skipped_rows)} rows without "
+               "an old agency code.") if report.skipped_rows else ""
+    if not report.changed:
+        print("Việc sắp xếp cơ quan trong tệp đã có sẵn; không có gì thay đổi. / Already loaded; nothing changed."
+              + skipped)
+    else:
+        print(f"Đã nạp {report.successions} quan hệ kế thừa, thêm {report.agencies_added} cơ quan mới, kết thúc "
+              f"hoạt động {report.agencies_ended} cơ quan từ {succession.name}. / Loaded {report.successions} "
+              f"successions, added {report.agencies_added} agencies, ended {report.agencies_ended}." + skipped)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qh", description="Quản lý dữ liệu Ban Chỉ đạo lập Quy hoạch tỉnh.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -180,6 +203,10 @@ def parser() -> argparse.ArgumentParser:
     units.add_argument("--districts", help="các huyện cũ (bố cục districts.csv), để có loại và diện tích")
     units.add_argument("--provinces", help="tệp ranh giới tỉnh (GeoJSON) đặt tên cho tỉnh mới")
     units.set_defaults(fn=cmd_units)
+    agencies = sub.add_parser("agencies", help="cơ quan: nạp việc sắp xếp, hợp nhất (bố cục agency_succession_2025.csv)")
+    agencies.add_argument("action", choices=["load"])
+    agencies.add_argument("file", help="bảng kế thừa cơ quan (bố cục agency_succession_2025.csv)")
+    agencies.set_defaults(fn=cmd_agencies)
     docs = sub.add_parser("docs", help="tài liệu Word của một cuộc họp (báo cáo, thông báo kết luận)")
     docs.add_argument("kind", choices=["pack", "notice"])
     docs.add_argument("--meeting", type=int, required=True, help="số (id) của cuộc họp")

@@ -58,7 +58,7 @@ def versioned(version) -> dict:
 # --- vocabularies (stored as short strings; checked by services, listed here once) ---
 # Task and issue statuses: qh_data.rules.open_status (imported above).
 UNIT_LEVELS = ("country", "province", "district", "commune")
-AGENCY_KINDS = ("so", "ban", "nganh", "ubnd_huyen", "tu_van", "khac")
+AGENCY_KINDS = ("so", "ban", "nganh", "ubnd_huyen", "ubnd_xa", "tu_van", "khac")
 INDICATOR_GROUPS = ("economy", "society", "environment", "infrastructure")
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("sum", "mean_pop", "mean", "not_additive")
@@ -164,9 +164,15 @@ class _OnProvince:
 
 
 class Agency(_OnProvince, Base):
-    """A department (sở), board (ban), sector body (ngành), district People's Committee or consultant."""
+    """A department (sở), board (ban), sector body (ngành), district or commune People's Committee or consultant.
+
+    ``valid_from`` / ``valid_to``: the days it exists (NULL: open at that end; ``rules.unit_validity``'s
+    rule); who took over a ceased one is in ``agency_succession`` (``qh_data.agencies``)."""
 
     __tablename__ = "agency"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="range"),
+    )
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -180,6 +186,8 @@ class Agency(_OnProvince, Base):
     is_committee_member: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(Text)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
 
     province_unit: Mapped[AdminUnitVersion | None] = relationship(foreign_keys=[province_unit_id], lazy="selectin")
     unit: Mapped[AdminUnitVersion | None] = relationship(foreign_keys=[unit_id], lazy="selectin")
@@ -192,6 +200,33 @@ class Agency(_OnProvince, Base):
     @classmethod
     def _admin_unit_code_expression(cls):
         return _code_of(cls.unit_id).label("admin_unit_code")
+
+
+SUCCESSION_RELATIONS = ("merged_into", "split", "abolished")
+
+
+class AgencySuccession(Base):
+    """A ceased agency -> the agency that took over its work from ``effective_on`` (merged_into, split: the
+    main successor the file names; abolished: ``new_agency_code`` NULL, ``successor_text`` says who, e.g. the
+    People's Committees of the communes of a former district)."""
+
+    __tablename__ = "agency_succession"
+    __table_args__ = (
+        UniqueConstraint("old_agency_code", "new_agency_code", name="uq_agency_succession_pair"),
+        CheckConstraint("relation IN ('merged_into', 'split', 'abolished')", name="relation"),
+        CheckConstraint("relation = 'abolished' OR new_agency_code IS NOT NULL", name="successor"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    old_agency_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"))
+    new_agency_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"), index=True)
+    relation: Mapped[str] = mapped_column(String(12))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    successor_text: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class Indicator(Base):
@@ -293,6 +328,8 @@ class Task(_OnProvince, Base):
     meeting_id: Mapped[int | None] = mapped_column(Integer, _fk("meeting.id"), index=True)
     conclusion_id: Mapped[int | None] = mapped_column(Integer, _fk("conclusion.id"))
     lead_agency_code: Mapped[str] = mapped_column(String(40), _fk("agency.code"))
+    # The agency a conclusion addressed, when the task was reassigned away from it (services.reassignment).
+    reassigned_from_code: Mapped[str | None] = mapped_column(String(40), _fk("agency.code"))
     assigned_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="not_started")
@@ -306,6 +343,7 @@ class Task(_OnProvince, Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     lead_agency: Mapped[Agency] = relationship(foreign_keys=[lead_agency_code])
+    reassigned_from: Mapped[Agency | None] = relationship(foreign_keys=[reassigned_from_code])
     supporting_agencies: Mapped[list[Agency]] = relationship(secondary=task_supporting_agency)
     province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
     admin_units: Mapped[list[AdminUnitVersion]] = relationship(secondary=task_admin_unit)

@@ -31,6 +31,8 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "settings.manage": ("admin", False),
     "data.seed": ("admin", False),
     "units.load": ("admin", False),
+    "agencies.load": ("admin", False),
+    "agencies.reassign": ("dpi_editor", False),  # the DPI / standing agency's role (issue 15)
     "account.password": ("viewer", False),  # change one's own password (signed-in users only)
 }
 
@@ -51,6 +53,8 @@ ACTION_VI = {
     "settings.manage": "thay đổi cài đặt (người ký văn bản)",
     "data.seed": "nạp dữ liệu mẫu",
     "units.load": "nạp danh mục và sắp xếp đơn vị hành chính",
+    "agencies.load": "nạp việc sắp xếp, hợp nhất cơ quan",
+    "agencies.reassign": "giao lại việc của cơ quan đã giải thể, sáp nhập",
     "account.password": "đổi mật khẩu của mình",
 }
 
@@ -71,6 +75,8 @@ ACTION_EN = {
     "settings.manage": "change settings (document signers)",
     "data.seed": "load the demo data",
     "units.load": "load administrative units and their rearrangement",
+    "agencies.load": "load a reorganisation of agencies",
+    "agencies.reassign": "reassign the work of agencies that were abolished or merged",
     "account.password": "change their own password",
 }
 

@@ -8,6 +8,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
     units.py        units as versions; filter_units: the unit filter of a day (districts, then communes)
+    succession.py   agencies over time: in force on a day, successors, the ceased agencies' worklist
     changes.py      what changed since a day (counts, task updates)
     carry.py        figures of a period before a rearrangement on the communes of a later day
     asof.py         tasks and figures as they stood at the end of a past day (meeting packs)
@@ -49,6 +50,18 @@ from .indicators import (
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
 from .reference import agencies, data_version, districts, provinces
+from .succession import (
+    HOLDER_COLUMNS,
+    HOLDER_COUNT_COLUMNS,
+    WORKLIST_COLUMNS,
+    agencies_in_force,
+    agency_family,
+    ceased_counts,
+    ceased_worklist,
+    holders,
+    task_counts_by_holder,
+    tasks_of_agency,
+)
 from .tasks import (
     AGENCY_COUNT_COLUMNS,
     COUNT_KEYS,
@@ -86,10 +99,18 @@ __all__ = [
     "VALUE_HISTORY_COLUMNS",
     "NotFound",
     "ValidationFailed",
+    "HOLDER_COLUMNS",
+    "HOLDER_COUNT_COLUMNS",
+    "WORKLIST_COLUMNS",
     "agencies",
+    "agencies_in_force",
+    "agency_family",
     "asof",
     "carried_values",
     "carry",
+    "ceased_counts",
+    "ceased_worklist",
+    "holders",
     "changes_since",
     "data_version",
     "districts",
@@ -110,9 +131,11 @@ __all__ = [
     "read_connection",
     "split_meetings",
     "task_changes_since",
+    "task_counts_by_holder",
     "task_counts_by_agency",
     "task_history",
     "task_totals",
+    "tasks_of_agency",
     "units",
     "upcoming_meeting",
     "value_history",

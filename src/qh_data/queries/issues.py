@@ -37,16 +37,18 @@ def _issue_where(by_districts: bool, by_agency: bool) -> list:
             Issue.raised_by_code.in_(select(Agency.code).where(Agency.unit_id.in_(ids))),
         ))
     if by_agency:
-        conds.append(or_(Issue.raised_by_code == bindparam("agency"),
-                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code == bindparam("agency")))))
+        agencies = bindparam("agencies", expanding=True)  # one code, or an agency's family (queries.succession)
+        conds.append(or_(Issue.raised_by_code.in_(agencies),
+                         Issue.related_task_id.in_(select(Task.id).where(Task.lead_agency_code.in_(agencies)))))
     return conds
 
 
-def _issue_values(c: Connection, province: str, day: dt.date, districts=None, agency: str | None = None
-                  ) -> tuple[dict[str, Any], tuple[bool, bool]]:
+def _issue_values(c: Connection, province: str, day: dt.date, districts=None,
+                  agency: str | list[str] | None = None) -> tuple[dict[str, Any], tuple[bool, bool]]:
     codes = code_list(districts)
-    values = {**units.scope(c, province, day, codes), "day": day, "agency": agency}
-    return values, (bool(codes), bool(agency))
+    agencies = code_list(agency) or []
+    values = {**units.scope(c, province, day, codes), "day": day, "agencies": agencies}
+    return values, (bool(codes), bool(agencies))
 
 
 def _issue_age(dialect: str):

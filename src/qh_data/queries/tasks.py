@@ -7,7 +7,8 @@ Conventions
 * ``districts`` — district codes: a task is in scope when it is linked to one of them
   (``task_admin_unit``) OR its lead agency is that district's People's Committee
   (``agency.unit_id`` among them); codes are resolved to versions by ``queries.units.scope``.
-* ``agency`` — an agency code: tasks it leads or supports (``role`` narrows this in ``list_tasks``).
+* ``agency`` — an agency code, or a list of them (an agency's family through a reorganisation,
+  ``queries.succession``): tasks one of them leads or supports (``role`` narrows this in ``list_tasks``).
 * ``as_of`` — the day the timing is judged on (default: Vietnam today). Tasks assigned after that day
   are left out (they did not exist yet). Status, percent and done day are the stored, current ones:
   for a faithful picture of a past day use ``qh_data.queries.asof``.
@@ -55,10 +56,11 @@ def _check_role(role: str) -> None:
                                f"Role '{role}' is not valid: any, lead or supporting.")
 
 
-def _task_scope(districts=None, agency: str | None = None, role: str = "any") -> tuple[bool, str | None]:
+def _task_scope(districts=None, agency: str | list[str] | None = None, role: str = "any"
+                ) -> tuple[bool, str | None]:
     """The shape of a task scope: (districts given, the agency's role or None)."""
     _check_role(role)
-    return bool(code_list(districts)), (role if agency else None)
+    return bool(code_list(districts)), (role if code_list(agency) else None)
 
 
 def _task_where(by_districts: bool, role: str | None) -> list:
@@ -72,20 +74,21 @@ def _task_where(by_districts: bool, role: str | None) -> list:
         ))
     if role:
         supporting = Task.id.in_(select(task_supporting_agency.c.task_id)
-                                 .where(task_supporting_agency.c.agency_code == bindparam("agency")))
+                                 .where(task_supporting_agency.c.agency_code.in_(bindparam("agencies", expanding=True))))
+        lead = Task.lead_agency_code.in_(bindparam("agencies", expanding=True))
         if role == "lead":
-            conds.append(Task.lead_agency_code == bindparam("agency"))
+            conds.append(lead)
         elif role == "supporting":
             conds.append(supporting)
         else:
-            conds.append(or_(Task.lead_agency_code == bindparam("agency"), supporting))
+            conds.append(or_(lead, supporting))
     return conds
 
 
-def _task_values(c: Connection, province: str, day: dt.date, districts=None, agency: str | None = None
-                 ) -> dict[str, Any]:
+def _task_values(c: Connection, province: str, day: dt.date, districts=None,
+                 agency: str | list[str] | None = None) -> dict[str, Any]:
     return {**units.scope(c, province, day, code_list(districts)), "day": day, "soon": task_timing.soon_day(day),
-            "agency": agency}
+            "agencies": code_list(agency) or []}
 
 
 def _task_aggregates(dialect: str) -> list:

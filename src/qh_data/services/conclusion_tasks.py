@@ -220,26 +220,32 @@ def sync_tasks(session: Session, actor: Actor, meeting: Meeting, conclusion: Con
     now = clock.now()
     changes = TaskChanges()
     targets = _targets(session, meeting, conclusion)
-    existing = {
-        t.lead_agency_code: t
-        for t in session.scalars(
-            select(Task)
-            .where(Task.conclusion_id == conclusion.id)
-            .options(selectinload(Task.supporting_agencies))
-        )
-    }
+    # Keyed by the agency the conclusion addressed: a task reassigned away from a ceased agency
+    # (services.reassignment, possibly fanned out to several communes) still answers for it.
+    existing: dict[str, list[Task]] = {}
+    for t in session.scalars(
+        select(Task)
+        .where(Task.conclusion_id == conclusion.id)
+        .order_by(Task.id)
+        .options(selectinload(Task.supporting_agencies))
+    ):
+        existing.setdefault(t.reassigned_from_code or t.lead_agency_code, []).append(t)
     supporting = list(conclusion.supporting_agencies)
     for code in targets:
-        task = existing.get(code)
+        found = existing.get(code)
         others = [a for a in supporting if a.code != code]
-        if task is None:
+        if not found:
             changes.created.append(_create(session, actor, meeting, conclusion, code, others, now).code)
-        elif task_is_open(task.status) and _bring_up_to_date(
-            session, actor, meeting, conclusion, task, others, now
-        ):
-            changes.updated.append(task.code)
-    for code, task in existing.items():
-        if code not in targets and task_is_open(task.status):
-            _cancel(session, actor, conclusion, task, now)
-            changes.cancelled.append(task.code)
+            continue
+        for task in found:
+            if task_is_open(task.status) and _bring_up_to_date(
+                session, actor, meeting, conclusion, task,
+                [a for a in supporting if a.code != task.lead_agency_code], now
+            ):
+                changes.updated.append(task.code)
+    for code, found in existing.items():
+        for task in found:
+            if code not in targets and task_is_open(task.status):
+                _cancel(session, actor, conclusion, task, now)
+                changes.cancelled.append(task.code)
     return changes
