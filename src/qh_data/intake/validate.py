@@ -105,11 +105,11 @@ def _report_empty(report: Report, title: str, data_rows: int) -> None:
 
 
 def _report_far(report: Report, lookups: Lookups, title: str, a: Accepted) -> None:
-    far = outlier(lookups, a.ind, a.unit, a.period, a.kind, a.value)
+    far = outlier(lookups, a.ind, a.unit_id, a.period, a.kind, a.value)
     if far is None:
         return
     median, n_prev, _how = far
-    area = lookups.units[a.unit].name
+    area = next((v.name for v in lookups.versions.get(a.unit, ()) if v.id == a.unit_id), a.unit)
     report.warning("far_from_previous",
                    f"Số liệu {numbers.fmt_num(a.value)} khác xa các kỳ trước của {area} (trung vị "
                    f"{numbers.fmt_num(round(median, 4))} của {n_prev} kỳ gần nhất). Hãy kiểm tra lại đơn vị tính "
