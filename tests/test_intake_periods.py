@@ -177,6 +177,8 @@ def test_the_reused_code_05977_lands_on_the_unit_of_its_period(reform):
 
     plan = intake.dry_run(reform, dpi, edit(tpl.data, named_right), "05977.xlsx")
     assert plan.errors == [], [(p.code, p.message_en) for p in plan.errors]
+    assert {(r.unit_code, r.period, r.unit_name) for r in plan.rows} == {
+        ("05977", "2026", "Phường Đông Kinh"), ("05977", "2024", "Phường Vĩnh Trại")}
     assert intake.commit(reform, dpi, plan)["written"] == 2
     (now,) = [f for f in _figures_on(reform, picked["indicator"], "2026") if f.code == "05977"]
     assert (now.name, now.level, now.valid_from, now.value) == ("Phường Đông Kinh", "commune",

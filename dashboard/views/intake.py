@@ -67,11 +67,14 @@ def load(ctx: PageContext, actor: Actor) -> IntakeView:
                       indicators=data.read(intake.indicator_choices))
 
 
-def unit_names(province: str | None) -> dict[str, str]:
+def unit_names(province: str | None, day: dt.date | None = None) -> dict[str, str]:
+    """Names of the province, its districts and (from 1/7/2025) the communes in force on ``day``."""
     if not province:
         return {}
     names = {p["code"]: p["name"] for p in data.q("provinces") if p["code"] == province}
     names |= {d["code"]: d["name"] for d in data.q("districts", province=province)}
+    if day is not None:
+        names |= {u["code"]: u["name"] for u in data.q("filter_units", province=province, day=day)}
     return names
 
 
@@ -230,7 +233,7 @@ def problem_table(plan, lang: str) -> pd.DataFrame:
 
 
 def value_table(v: IntakeView, plan) -> tuple[pd.DataFrame, int]:
-    names = unit_names(plan.meta.get("province") or v.f.province)
+    names = unit_names(plan.meta.get("province") or v.f.province, v.today)
     ind_names, ind_decimals = v.ind_names, v.ind_decimals
     order = {"new": 0, "changed": 1, "unchanged": 2}
     rows = sorted(plan.rows, key=lambda r: (order.get(r.status, 9), r.row))[:MAX_SHOWN]
@@ -241,7 +244,7 @@ def value_table(v: IntakeView, plan) -> tuple[pd.DataFrame, int]:
     table = pd.DataFrame({
         t("intake.col_row"): [r.row for r in rows],
         t("intake.col_indicator"): [ind_names.get(r.indicator, r.indicator) for r in rows],
-        t("intake.col_area"): [names.get(r.unit_code, r.unit_code) for r in rows],
+        t("intake.col_area"): [getattr(r, "unit_name", None) or names.get(r.unit_code, r.unit_code) for r in rows],
         t("intake.col_period"): [periods.label(r.period, v.lang) for r in rows],
         t("intake.col_kind"): [v.kind_word(r.kind) for r in rows],
         t("intake.col_old"): [number(r.old_value, r.indicator) for r in rows],
@@ -401,7 +404,7 @@ def history_table(history, decimals: int, lang: str) -> pd.DataFrame:
 def history_tab(v: IntakeView) -> None:
     f, lang = v.f, v.lang
     st.caption(t("intake.history_intro"))
-    names = unit_names(f.province)
+    names = unit_names(f.province, v.today)
     ind_names = v.ind_names
     c1, c2 = st.columns([3, 2])
     codes = [i["code"] for i in v.indicators]
