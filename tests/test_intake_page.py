@@ -85,7 +85,7 @@ def test_the_page_opens_through_the_app_without_exception(store):
                                          tr("intake.tab_history")]
     assert at.file_uploader(key="intake_upload").label == tr("intake.upload")
     assert at.multiselect(key="intake_slots").value  # the default periods are chosen
-    at.radio(key="intake_scope").set_value("district").run()
+    at.radio(key="intake_scope").set_value("unit").run()
     at.selectbox(key="intake_tpl_district").select("180").run()
     clean(at)
     assert any(tr("intake.download_values") == getattr(b, "label", None) for b in at.get("download_button"))

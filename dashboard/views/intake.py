@@ -21,6 +21,7 @@ from qh_data import clock, intake, periods, permissions
 from qh_data.errors import QHError, StaleEdit
 from qh_data.intake import foreign
 from qh_data.intake.template import XLSX_MIME, slug
+from qh_data.models import UNIT_COMMITTEE_KINDS
 from qh_data.permissions import Actor
 
 PLAN_KEY, PLAN_ID_KEY, RESULT_KEY = "intake_plan", "intake_plan_id", "intake_result"
@@ -66,51 +67,46 @@ def load(ctx: PageContext, actor: Actor) -> IntakeView:
                       indicators=data.read(intake.indicator_choices))
 
 
-def unit_names(province: str | None) -> dict[str, str]:
+def unit_names(province: str | None, day: dt.date | None = None) -> dict[str, str]:
+    """Names of the province, its districts and (from 1/7/2025) the communes in force on ``day``."""
     if not province:
         return {}
     names = {p["code"]: p["name"] for p in data.q("provinces") if p["code"] == province}
     names |= {d["code"]: d["name"] for d in data.q("districts", province=province)}
+    if day is not None:
+        names |= {u["code"]: u["name"] for u in data.q("filter_units", province=province, day=day)}
     return names
 
 
 # --- 1. templates ----------------------------------------------------------------------------------
+
+def _unit_picker(v: IntakeView, slots: list[tuple[str, str]]) -> str | None:
+    """The units a one-unit template can be made for: those in force in the chosen periods (districts before
+    1/7/2025, communes from then on), named as they were then."""
+    f = v.f
+    units = data.read(intake.unit_choices, province=f.province, period_codes=[p for p, _ in slots]) if slots else []
+    if not units:
+        components.empty_state(t("intake.no_units_for_periods"))
+        return None
+    names = {u["code"]: u["name"] for u in units}
+    level = "commune" if all(u["level"] == "commune" for u in units) else (
+        "district" if all(u["level"] == "district" for u in units) else "unit")
+    codes = list(names)
+    default = f.districts[0] if f.districts else None
+    return st.selectbox(t(f"intake.pick_{level}"), codes, key="intake_tpl_district",
+                        index=codes.index(default) if default in codes else None,
+                        format_func=lambda c: plain(names.get(c, c)), placeholder=t(f"intake.choose_{level}"))
+
 
 def templates_tab(v: IntakeView) -> None:
     f, lang, actor, today, indicators = v.f, v.lang, v.actor, v.today, v.indicators
     owned_roles = {i["owner_role"] for i in indicators if i["owner_role"]}
     agencies = data.q("agencies", province=f.province)
     agency_by_code = {a["code"]: a for a in agencies}
-    districts = data.q("districts", province=f.province)
-    district_names = {d["code"]: d["name"] for d in districts}
     own = agency_by_code.get(actor.agency_code or "")
     may_any = permissions.allowed(actor, "values.import_any")
 
     st.subheader(t("intake.values_heading"))
-    agency = district = None
-    if may_any:
-        scope = st.radio(t("intake.scope"), ["agency", "district"], horizontal=True, key="intake_scope",
-                         format_func=lambda s: v.tl(f"intake.scope_{s}"))
-        if scope == "agency":
-            choices = [a["code"] for a in agencies if a["role"] in owned_roles or a["kind"] == "ubnd_huyen"]
-            default = f.agency if f.agency in choices else None
-            agency = st.selectbox(t("intake.pick_agency"), choices, key="intake_tpl_agency",
-                                  index=choices.index(default) if default else None,
-                                  format_func=lambda c: plain(agency_by_code[c]["name"]),
-                                  placeholder=t("intake.choose_agency"))
-        else:
-            codes = list(district_names)
-            default = f.districts[0] if f.districts else None
-            district = st.selectbox(t("intake.pick_district"), codes, key="intake_tpl_district",
-                                    index=codes.index(default) if default in codes else None,
-                                    format_func=lambda c: plain(district_names.get(c, c)), placeholder=t("intake.choose_district"))
-    elif own is not None:
-        agency = own["code"]
-        if own["kind"] == "ubnd_huyen" and own["admin_unit_code"]:
-            st.caption(t("intake.own_district", name=esc_md(own["name"])))
-        else:
-            st.caption(t("intake.own_agency", name=esc_md(own["name"])))
-
     slot_options = [f"{p}|{k}" for p in reversed(intake.period_choices(today)) for k in KINDS]
     default_slots = [f"{p}|{k}" for p, k in intake.default_slots(today) if f"{p}|{k}" in slot_options]
     chosen = st.multiselect(t("intake.slots"), slot_options, default=default_slots, key="intake_slots",
@@ -118,28 +114,62 @@ def templates_tab(v: IntakeView) -> None:
                             format_func=lambda s: v.tl("intake.slot_label", period=periods.label(s.split("|")[0], lang),
                                                        kind=v.kind_word(s.split("|")[1])))
     slots = [tuple(s.split("|")) for s in chosen]
+    period_codes = [p for p, _ in slots]
+    in_force = {u["code"] for u in data.read(intake.unit_choices, province=f.province,
+                                             period_codes=period_codes)} if slots else set()
+
+    def collects(a: dict) -> bool:
+        """A People's Committee has a template only for periods its unit existed in."""
+        return a["kind"] not in UNIT_COMMITTEE_KINDS or a["admin_unit_code"] in in_force
+
+    agency = unit = None
+    if may_any:
+        scope = st.radio(t("intake.scope"), ["agency", "unit"], horizontal=True, key="intake_scope",
+                         format_func=lambda s: v.tl(f"intake.scope_{s}"))
+        if scope == "agency":
+            choices = [a["code"] for a in agencies
+                       if (a["role"] in owned_roles or a["kind"] in UNIT_COMMITTEE_KINDS) and collects(a)]
+            default = f.agency if f.agency in choices else None
+            agency = st.selectbox(t("intake.pick_agency"), choices, key="intake_tpl_agency",
+                                  index=choices.index(default) if default else None,
+                                  format_func=lambda c: plain(agency_by_code[c]["name"]),
+                                  placeholder=t("intake.choose_agency"))
+        else:
+            unit = _unit_picker(v, slots)
+    elif own is not None and not collects(own):
+        components.empty_state(t("intake.no_units_for_periods"))
+    elif own is not None:
+        agency = own["code"]
+        if own["kind"] in UNIT_COMMITTEE_KINDS and own["admin_unit_code"]:
+            st.caption(t("intake.own_district", name=esc_md(own["name"])))
+        else:
+            st.caption(t("intake.own_agency", name=esc_md(own["name"])))
 
     scope_name, n_rows = None, 0
     if agency:
         a = agency_by_code.get(agency) or own
         scope_name = a["name"]
-        if a["kind"] == "ubnd_huyen":
+        if a["kind"] in UNIT_COMMITTEE_KINDS:
             n_rows = len(indicators) * len(slots)
         else:
             n_ind = sum(1 for i in indicators if i["owner_role"] == a["role"])
-            n_rows = n_ind * len(districts) * len(slots)
+            per_period = data.read(intake.slot_units, province=f.province,
+                                   period_codes=[p for p, _ in slots]) if slots else {}
+            n_rows = n_ind * sum(len(per_period.get(periods.validate(p), [])) for p, _ in slots)
             if n_ind == 0:
                 components.empty_state(t("intake.no_indicators"))
                 scope_name = None
-    elif district:
-        scope_name = district_names[district]
+    elif unit:
+        scope_name = next((u["name"] for u in data.read(intake.unit_choices, province=f.province,
+                                                          period_codes=[p for p, _ in slots]) if u["code"] == unit),
+                          unit)
         n_rows = len(indicators) * len(slots)
     if scope_name and slots:
         st.caption(t("intake.template_rows", n=fmt.number(n_rows, 0, lang)))
-        tpl_agency, tpl_district, tpl_slots = agency, district, list(slots)
+        tpl_agency, tpl_unit, tpl_slots = agency, unit, list(slots)
 
         def build_values() -> bytes:
-            return intake.values_template(v.engine, agency=tpl_agency, district=tpl_district, slots=tpl_slots,
+            return intake.values_template(v.engine, agency=tpl_agency, unit=tpl_unit, slots=tpl_slots,
                                           generated_by=actor.username, today=today).data
 
         st.download_button(t("intake.download_values"), data=build_values, type="primary",
@@ -203,7 +233,7 @@ def problem_table(plan, lang: str) -> pd.DataFrame:
 
 
 def value_table(v: IntakeView, plan) -> tuple[pd.DataFrame, int]:
-    names = unit_names(plan.meta.get("province") or v.f.province)
+    names = unit_names(plan.meta.get("province") or v.f.province, v.today)
     ind_names, ind_decimals = v.ind_names, v.ind_decimals
     order = {"new": 0, "changed": 1, "unchanged": 2}
     rows = sorted(plan.rows, key=lambda r: (order.get(r.status, 9), r.row))[:MAX_SHOWN]
@@ -214,7 +244,7 @@ def value_table(v: IntakeView, plan) -> tuple[pd.DataFrame, int]:
     table = pd.DataFrame({
         t("intake.col_row"): [r.row for r in rows],
         t("intake.col_indicator"): [ind_names.get(r.indicator, r.indicator) for r in rows],
-        t("intake.col_area"): [names.get(r.unit_code, r.unit_code) for r in rows],
+        t("intake.col_area"): [getattr(r, "unit_name", None) or names.get(r.unit_code, r.unit_code) for r in rows],
         t("intake.col_period"): [periods.label(r.period, v.lang) for r in rows],
         t("intake.col_kind"): [v.kind_word(r.kind) for r in rows],
         t("intake.col_old"): [number(r.old_value, r.indicator) for r in rows],
@@ -374,7 +404,7 @@ def history_table(history, decimals: int, lang: str) -> pd.DataFrame:
 def history_tab(v: IntakeView) -> None:
     f, lang = v.f, v.lang
     st.caption(t("intake.history_intro"))
-    names = unit_names(f.province)
+    names = unit_names(f.province, v.today)
     ind_names = v.ind_names
     c1, c2 = st.columns([3, 2])
     codes = [i["code"] for i in v.indicators]

@@ -68,6 +68,8 @@ ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
 MEETING_STATUSES = ("planned", "held")
 AGENDA_KINDS = ("issue", "task", "indicator", "free")
 ROLES = ("viewer", "agency_editor", "dpi_editor", "admin")
+# a People's Committee answers for its own unit version (a district to 30/6/2025; a commune, ``ubnd_xa``)
+UNIT_COMMITTEE_KINDS = ("ubnd_huyen", "ubnd_xa")
 SIGNED_DOCUMENTS = ("notice", "pack")  # document_signer.document
 
 

@@ -2,7 +2,7 @@
 run, an all-or-nothing import, revision history.
 
     from qh_data import intake
-    tpl = intake.values_template(engine, district="178")            # bytes + file name
+    tpl = intake.values_template(engine, unit="178", slots=[("2024", "actual")])  # bytes + file name
     plan = intake.dry_run(engine, actor, uploaded_bytes, "huyen.xlsx")  # nothing written
     plan.problems, plan.counts                                         # report, new/changed/unchanged
     intake.commit(engine, actor, plan)                                 # one transaction
@@ -39,13 +39,14 @@ from .profiles import body_of, profile_named, save_profile
 from .reader import MAX_BYTES, MAX_DATA_ROWS, FileRefused
 from .task_checks import TaskRow
 from .tasks_io import tasks_template
-from .template import Template, default_slots, period_choices, values_template
+from .template import Template, default_slots, period_choices, slot_units, unit_choices, values_template
 from .validate import ValueRow
 
 __all__ = [
     "MAX_BYTES", "MAX_DATA_ROWS", "FileRefused", "Plan", "Problem", "TaskRow", "Template", "ValueRow",
     "cli_import", "commit", "default_slots", "dry_run", "indicator_choices", "period_choices",
-    "revision_history", "summary", "tasks_template", "value_keys", "values_template",
+    "revision_history", "slot_units", "summary", "tasks_template", "unit_choices", "value_keys",
+    "values_template",
 ]
 
 

@@ -30,7 +30,7 @@ def _previous(series: list[tuple[tuple, float]] | None, before: tuple) -> list[f
     return [val for _, val in series[max(0, end - OUTLIER_HISTORY):end]]
 
 
-def _last_figures(lookups: Lookups, ind: Indicator, unit: str, p: periods.Period) -> list[float]:
+def _last_figures(lookups: Lookups, ind: Indicator, unit: int, p: periods.Period) -> list[float]:
     last = _previous(lookups.history.get((ind.code, unit, p.type)), p.sort_key)
     if len(last) < 2 and p.type != "year":
         # few half-year or quarter figures yet: compare with the yearly ones (a share of them for sums)
@@ -39,7 +39,7 @@ def _last_figures(lookups: Lookups, ind: Indicator, unit: str, p: periods.Period
     return last
 
 
-def outlier(lookups: Lookups, ind: Indicator, unit: str, period: str, kind: str,
+def outlier(lookups: Lookups, ind: Indicator, unit: int, period: str, kind: str,
             value: float) -> tuple[float, int, str] | None:
     """(median, how many previous figures, "ratio"|"spread") when ``value`` is far from the area's
     last figures of the same period type, else None."""

@@ -1,5 +1,6 @@
-"""Excel templates for figures: one agency's indicators for every district, or every indicator of one
-district, with the figures in force today beside the cells to fill.
+"""Excel templates for figures: one agency's indicators for every unit of the province, or every indicator
+of one unit, with the figures in force today beside the cells to fill. The units are those in force in
+each slot's period (districts before 1/7/2025, communes from then on; issue 14), named as they were then.
 
 The workbook is written with openpyxl in write-only mode (rows streamed, so a large template costs little
 memory). The data sheet is protected without a password: only the period, kind, new figure and note
@@ -25,8 +26,13 @@ from sqlalchemy import Engine, or_, select
 from .. import clock, periods
 from ..db import read_session
 from ..errors import NotFound, ValidationFailed
-from ..models import VALUE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue
+from ..models import UNIT_COMMITTEE_KINDS, VALUE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue
+from ..queries import _rollup
+from ..queries._rollup import GEOGRAPHIES
+from ..queries.units import code_versions
+from ..rules import unit_validity
 from ..text import fold
+from ..units import versions
 from .common import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -110,96 +116,178 @@ def _check_slots(slots: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def _indicators_for(session, *, role: str | None, unit_codes: list[str]) -> list[Indicator]:
+def _indicators_for(session, *, role: str | None, unit_ids: list[int]) -> list[Indicator]:
     stmt = select(Indicator)
     if role is not None:
         stmt = stmt.where(Indicator.owner_role == role)
-    else:  # a district: every indicator someone is responsible for, and any it already has figures of
-        having = select(IndicatorValue.indicator_code).join(
-            AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id).where(AdminUnitVersion.code.in_(unit_codes))
+    else:  # one unit: every indicator someone is responsible for, and any it already has figures of
+        having = select(IndicatorValue.indicator_code).where(IndicatorValue.unit_id.in_(unit_ids))
         stmt = stmt.where(or_(Indicator.owner_role.is_not(None), Indicator.code.in_(having)))
     return list(session.scalars(stmt.order_by(Indicator.sort_order, Indicator.code)))
 
 
 def _latest(session, level: str, code: str) -> AdminUnitVersion | None:
-    """The latest version of a code at a level (the template names the unit as it is, or was last)."""
+    """The latest version of a code at a level (the province as it is, or was last)."""
     return session.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == level,
                                                           AdminUnitVersion.code == code)
                            .order_by(AdminUnitVersion.valid_to.is_(None).desc(),
                                      AdminUnitVersion.valid_to.desc())).first()
 
 
-def _current_values(session, indicator_codes, unit_codes, slots) -> dict[tuple, float | None]:
-    if not indicator_codes or not unit_codes:
+def _province_of(unit: AdminUnitVersion) -> AdminUnitVersion | None:
+    while unit is not None and unit.level != "province":
+        unit = unit.parent
+    return unit
+
+
+def _unit_then(session, code: str, period: str) -> AdminUnitVersion:
+    """The district or commune ``code`` meant during ``period``; refused when none or two (a reused code in
+    the year 2025), naming the unit(s) the code meant."""
+    every = list(session.scalars(select(AdminUnitVersion).where(
+        AdminUnitVersion.code == code, AdminUnitVersion.level.in_(GEOGRAPHIES))))
+    if not every:
+        raise NotFound(f"Không có đơn vị hành chính mã '{code}'.", f"There is no administrative unit '{code}'.")
+    p = periods.parse(period)
+    then = [u for u in every if unit_validity.overlaps(u.valid_from, u.valid_to, p.start, p.end)]
+    if not then:
+        raise versions.no_unit_then(code, period, sorted(every, key=lambda u: u.valid_from or dt.date.min))
+    if len(then) > 1:
+        raise versions.two_units_then(code, period, sorted(then, key=lambda u: u.valid_from or dt.date.min))
+    return then[0]
+
+
+def _units_then(session, province: str, period: str, geography: str | None) -> list[AdminUnitVersion]:
+    """The province's units in force during ``period`` on the period's geography (districts before 1/7/2025,
+    communes from then; for the year 2025 ``geography``, by default the one its figures are on)."""
+    ranges = _rollup.district_ranges(session.connection(), province)
+    levels = _rollup.geographies(ranges, period)
+    level = geography if geography in levels else _rollup.geography_of(ranges, period)
+    p = periods.parse(period)
+    ids = code_versions(session.connection(), province, ("province",))
+    found = session.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == level,
+                                                           AdminUnitVersion.parent_id.in_(ids)))
+    return sorted((u for u in found if unit_validity.overlaps(u.valid_from, u.valid_to, p.start, p.end)),
+                  key=lambda u: u.code)
+
+
+def slot_units(engine: Engine, province: str, period_codes: Sequence[str]) -> dict[str, list[dict]]:
+    """{period: [{code, name, level}]}: the units an agency's template lists for each period (by code)."""
+    with read_session(engine) as s:
+        return {p: [{"code": u.code, "name": u.name, "level": u.level} for u in _units_then(s, province, p, None)]
+                for p in dict.fromkeys(periods.validate(c) for c in period_codes)}
+
+
+def unit_choices(engine: Engine, province: str, period_codes: Sequence[str]) -> list[dict]:
+    """The units a one-unit template can be made for over ``period_codes``: the province's districts or
+    communes that are one unit in every period (a district for 2024, a commune for 2026; none when the
+    periods lie on both sides of 1/7/2025), named as in the last period, by code. [{code, name, level}]"""
+    period_codes = list(dict.fromkeys(periods.validate(c) for c in period_codes))
+    if not period_codes:
+        return []
+    with read_session(engine) as s:
+        conn = s.connection()
+        ranges = _rollup.district_ranges(conn, province)
+        ids = code_versions(conn, province, ("province",))
+        rows = list(s.execute(select(AdminUnitVersion.code, AdminUnitVersion.name, AdminUnitVersion.level,
+                                     AdminUnitVersion.valid_from, AdminUnitVersion.valid_to)
+                              .where(AdminUnitVersion.level.in_(GEOGRAPHIES), AdminUnitVersion.parent_id.in_(ids))))
+    named: dict[str, dict] | None = None
+    for code in period_codes:
+        p = periods.parse(code)
+        levels = _rollup.geographies(ranges, code)
+        then: dict[str, list] = {}
+        for r in rows:
+            if r.level in levels and unit_validity.overlaps(r.valid_from, r.valid_to, p.start, p.end):
+                then.setdefault(r.code, []).append(r)
+        one = {c: {"code": c, "name": vs[0].name, "level": vs[0].level} for c, vs in then.items() if len(vs) == 1}
+        named = one if named is None else {c: one[c] for c in named if c in one}
+    return sorted((named or {}).values(), key=lambda u: u["code"])
+
+
+def _current_values(session, indicator_codes, unit_ids, slots) -> dict[tuple, float | None]:
+    if not indicator_codes or not unit_ids:
         return {}
     v = IndicatorValue
-    u = AdminUnitVersion
-    stmt = select(v.indicator_code, u.code, v.period, v.kind, v.value).join(u, u.id == v.unit_id).where(
-        v.superseded_at.is_(None), v.indicator_code.in_(indicator_codes), u.code.in_(unit_codes),
+    stmt = select(v.indicator_code, v.unit_id, v.period, v.kind, v.value).where(
+        v.superseded_at.is_(None), v.indicator_code.in_(indicator_codes), v.unit_id.in_(unit_ids),
         v.period.in_({p for p, _ in slots}), v.kind.in_({k for _, k in slots}))
     return {(r[0], r[1], r[2], r[3]): r[4] for r in session.execute(stmt)}
 
 
-def template_rows(engine: Engine, *, agency: str | None = None, district: str | None = None,
-                  slots: Sequence[tuple[str, str]] | None = None) -> tuple[dict, list[dict]]:
-    """The identity (meta) and the rows of a template for ``agency`` or for ``district``."""
-    if bool(agency) == bool(district):
-        raise ValidationFailed("Hãy chọn một cơ quan hoặc một huyện, thành phố.",
-                               "Choose one agency or one district.")
+def _groups(units_of_slot: dict[tuple[str, str], list[AdminUnitVersion]]) -> list[tuple[list, list]]:
+    """Slots on the same units together: [(units, slots)] in the order the slots came."""
+    groups: dict[tuple[int, ...], tuple[list, list]] = {}
+    for slot, units in units_of_slot.items():
+        groups.setdefault(tuple(u.id for u in units), (units, []))[1].append(slot)
+    return list(groups.values())
+
+
+def template_rows(engine: Engine, *, agency: str | None = None, unit: str | None = None,
+                  slots: Sequence[tuple[str, str]] | None = None, district: str | None = None,
+                  geography: str | None = None) -> tuple[dict, list[dict]]:
+    """The identity (meta) and the rows of a template for ``agency`` or for one ``unit`` (a commune, or a
+    district for periods before 1/7/2025; ``district`` is the old name of the argument).
+
+    Each slot (period, kind) is on the units in force in its period, named as they were then: an agency's
+    template lists the province's districts for a period before 1/7/2025 and its communes from 2025-H2 on
+    (the year 2025: ``geography``, by default the districts its figures are on); slots on different units
+    give rows on each slot's own units."""
+    unit = unit or district
+    if bool(agency) == bool(unit):
+        raise ValidationFailed("Hãy chọn một cơ quan hoặc một đơn vị hành chính.",
+                               "Choose one agency or one administrative unit.")
     slots = _check_slots(slots or default_slots())
     with read_session(engine) as s:
         if agency:
             ag = s.get(Agency, agency)
             if ag is None:
                 raise NotFound(f"Không có cơ quan '{agency}'.", f"Agency '{agency}' does not exist.")
-            if ag.kind == "ubnd_huyen" and ag.admin_unit_code:
-                district, role = ag.admin_unit_code, None
+            if ag.kind in UNIT_COMMITTEE_KINDS and ag.admin_unit_code:
+                unit, role = ag.admin_unit_code, None
             else:
                 role = ag.role
-        if district:
-            unit = _latest(s, "district", district)
-            if unit is None:
-                raise NotFound(f"Không có huyện, thành phố mã '{district}'.",
-                               f"District '{district}' does not exist.")
-            units = [unit]
-            province = unit.parent.code
-            scope, scope_code, scope_name = ("district", unit.code, unit.name)
+        if unit:
+            units_of_slot = {slot: [_unit_then(s, unit, slot[0])] for slot in slots}
+            last = units_of_slot[slots[-1]][0]
+            province_unit = _province_of(last)
+            scope, scope_code, scope_name = ("unit", last.code, last.name)
             if agency:
                 scope, scope_code, scope_name = ("agency", ag.code, ag.name)
-            indicators = _indicators_for(s, role=None, unit_codes=[unit.code])
+            indicators = _indicators_for(s, role=None, unit_ids=sorted({u[0].id for u in units_of_slot.values()}))
         else:
             province = ag.province_code
-            units = list(s.scalars(select(AdminUnitVersion).where(
-                AdminUnitVersion.level == "district", AdminUnitVersion.parent_id.in_(
-                    select(AdminUnitVersion.id).where(AdminUnitVersion.level == "province",
-                                                      AdminUnitVersion.code == province)))
-                                   .order_by(AdminUnitVersion.code)))
+            units_of_slot = {slot: _units_then(s, province, slot[0], geography) for slot in slots}
             scope, scope_code, scope_name = ("agency", ag.code, ag.name)
-            indicators = _indicators_for(s, role=role, unit_codes=[u.code for u in units])
+            indicators = _indicators_for(s, role=role, unit_ids=[])
             if not indicators:
                 raise ValidationFailed(
                     f"{ag.name} chưa được giao theo dõi chỉ tiêu nào, nên không có biểu mẫu số liệu.",
                     f"{ag.name} is not responsible for any indicator, so there is no figures template.")
-        province_unit = _latest(s, "province", province) if province else None
-        current = _current_values(s, [i.code for i in indicators], [u.code for u in units], slots)
+            province_unit = _latest(s, "province", province) if province else None
+        all_ids = sorted({u.id for units in units_of_slot.values() for u in units})
+        current = _current_values(s, [i.code for i in indicators], all_ids, slots)
+        groups = _groups(units_of_slot)
         rows = [
             {"indicator_code": ind.code, "indicator_name": ind.name_vi, "unit": ind.unit, "unit_code": u.code,
              "unit_name": u.name, "period": period, "kind": kind,
-             "current": current.get((ind.code, u.code, period, kind)), "decimals": ind.decimals}
-            for ind in indicators for u in units for period, kind in slots
+             "current": current.get((ind.code, u.id, period, kind)), "decimals": ind.decimals}
+            for ind in indicators for units, group_slots in groups for u in units for period, kind in group_slots
         ]
-        meta = {"scope": scope, "scope_code": scope_code, "scope_name": scope_name, "province": province or "",
-                "province_name": province_unit.name if province_unit else ""}
+        levels = sorted({u.level for units in units_of_slot.values() for u in units})
+        meta = {"scope": scope, "scope_code": scope_code, "scope_name": scope_name,
+                "province": province_unit.code if province_unit else "",
+                "province_name": province_unit.name if province_unit else "", "levels": ",".join(levels)}
     return meta, rows
 
 
-def values_template(engine: Engine, *, agency: str | None = None, district: str | None = None,
+def values_template(engine: Engine, *, agency: str | None = None, unit: str | None = None,
                     slots: Sequence[tuple[str, str]] | None = None, generated_by: str = "",
-                    today: dt.date | None = None) -> Template:
-    """The figures template of an agency (its indicators × the province's districts) or of a district
-    (every indicator), one row per indicator, area and (period, kind) of ``slots``."""
+                    today: dt.date | None = None, district: str | None = None,
+                    geography: str | None = None) -> Template:
+    """The figures template of an agency (its indicators × the province's units of each period) or of one
+    unit (every indicator), one row per indicator, unit and (period, kind) of ``slots`` (``template_rows``)."""
     slots = _check_slots(slots or default_slots(today))
-    meta, rows = template_rows(engine, agency=agency, district=district, slots=slots)
+    meta, rows = template_rows(engine, agency=agency, unit=unit or district, slots=slots, geography=geography)
     data = write_values_workbook(rows, meta, generated_by=generated_by,
                                  period_list=period_choices(today, [p for p, _ in slots]))
     stamp = (today or clock.today()).strftime("%Y%m%d")

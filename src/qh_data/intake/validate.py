@@ -59,6 +59,7 @@ class ValueRow:
     old_id: int | None = None
     sheet: str | None = None  # where the figure was read (the value cell)
     column: str | None = None
+    unit_name: str | None = None  # the unit the code meant in the period, named as then
 
     @property
     def cell(self) -> str:
@@ -105,11 +106,11 @@ def _report_empty(report: Report, title: str, data_rows: int) -> None:
 
 
 def _report_far(report: Report, lookups: Lookups, title: str, a: Accepted) -> None:
-    far = outlier(lookups, a.ind, a.unit, a.period, a.kind, a.value)
+    far = outlier(lookups, a.ind, a.unit_id, a.period, a.kind, a.value)
     if far is None:
         return
     median, n_prev, _how = far
-    area = lookups.units[a.unit].name
+    area = _unit_name(lookups, a)
     report.warning("far_from_previous",
                    f"Số liệu {numbers.fmt_num(a.value)} khác xa các kỳ trước của {area} (trung vị "
                    f"{numbers.fmt_num(round(median, 4))} của {n_prev} kỳ gần nhất). Hãy kiểm tra lại đơn vị tính "
@@ -120,10 +121,14 @@ def _report_far(report: Report, lookups: Lookups, title: str, a: Accepted) -> No
                    sheet=a.raw.sheet or title, row=a.raw.row, column=a.raw.letter("value"), value=a.raw.raw_value)
 
 
+def _unit_name(lookups: Lookups, a: Accepted) -> str:
+    return next((v.name for v in lookups.versions.get(a.unit, ()) if v.id == a.unit_id), a.unit)
+
+
 def _compared(lookups: Lookups, a: Accepted) -> ValueRow:
     """The accepted figure with its status against the figure in force."""
     row = ValueRow(row=a.raw.row, indicator=a.ind.code, unit_code=a.unit, period=a.period, kind=a.kind,
-                   value=a.value, note=a.raw.note, column=a.raw.letter("value"))
+                   value=a.value, note=a.raw.note, column=a.raw.letter("value"), unit_name=_unit_name(lookups, a))
     cur = lookups.current.get((a.ind.code, a.unit, a.period, a.kind))
     if cur is None:
         row.status = "new"

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from .. import periods
 from ..errors import ValidationFailed
-from ..models import VALUE_KINDS, Indicator
+from ..models import VALUE_KINDS, AdminUnitVersion, Indicator
 from ..permissions import Actor, allowed
+from ..units import versions
 from . import numbers
 from .common import KIND_WORDS, Report, kind_code, norm_key, shown
-from .lookups import Lookups, owners
+from .lookups import Lookups, owners, versions_then
 from .value_rows import RawRow
 
 KINDS_VI = ", ".join(KIND_WORDS.values())
@@ -39,6 +40,7 @@ class Accepted:
     period: str
     kind: str
     value: float
+    unit_id: int | None = None  # the version the code meant in the period
 
 
 @dataclass
@@ -53,6 +55,7 @@ class _Row:
     kind: str | None = None
     value: float | None = None
     ind: Indicator | None = None
+    version: AdminUnitVersion | None = None  # the unit the code meant in the row's period
     value_where: dict = field(default_factory=dict)
 
 
@@ -109,10 +112,10 @@ def _check_unit(checker: RowChecker, row: _Row) -> None:
     if typed:
         checker.report.error(
             "unknown_unit",
-            f"Mã đơn vị hành chính '{shown(typed)}' không phải một huyện, thành phố (hay tỉnh) {province}. Hãy "
-            "dùng mã trong biểu mẫu.",
-            f"Area code '{shown(typed)}' is not a district (or the province) of {province}. Use the codes of the "
-            "template.", column=row.raw.letter("unit_code"), value=typed, **row.where)
+            f"Mã đơn vị hành chính '{shown(typed)}' không phải một đơn vị (xã, phường, huyện hay tỉnh) của "
+            f"{province}. Hãy dùng mã trong biểu mẫu.",
+            f"Area code '{shown(typed)}' is not a unit (commune, district or the province) of {province}. Use the "
+            "codes of the template.", column=row.raw.letter("unit_code"), value=typed, **row.where)
     else:
         checker.report.error("missing_unit", "Dòng có số liệu nhưng thiếu mã đơn vị hành chính.",
                              "The row has a figure but no area code.", column=row.raw.letter("unit_code"),
@@ -149,8 +152,43 @@ def _check_kind(checker: RowChecker, row: _Row) -> None:
         "(target).", column=row.raw.letter("kind"), value=typed, **row.where)
 
 
+def _name_is(typed: str, unit: AdminUnitVersion) -> bool:
+    return norm_key(typed) == norm_key(unit.name)
+
+
+def _check_unit_then(checker: RowChecker, row: _Row) -> None:
+    """The code meant one unit in the row's period, and the row's name (if any) is that unit: a code that
+    meant another unit then, or a name of a unit that did not exist then, is refused naming both."""
+    if row.unit is None or row.period is None:
+        return
+    raw, code, period = row.raw, row.unit, row.period
+    then = versions_then(checker.lookups, code, period)
+    where = {"column": raw.letter("unit_code"), "value": raw.unit_code or code, **row.where}
+    if not then:
+        exc = versions.no_unit_then(code, period, checker.lookups.versions.get(code, ()))
+    elif len(then) > 1:
+        exc = versions.two_units_then(code, period, then)
+    elif raw.unit_name and not _name_is(raw.unit_name, then[0]) and _existed_otherwise(checker, raw.unit_name,
+                                                                                        code, period):
+        exc = versions.other_unit_then(code, period, then[0], shown(raw.unit_name))
+        where = {**where, "column": raw.letter("unit_name"), "value": raw.unit_name}
+    else:
+        row.version = then[0]
+        return
+    row.unit = None
+    checker.report.error("unit_not_then", exc.message_vi, exc.message_en, **where)
+
+
+def _existed_otherwise(checker: RowChecker, typed: str, code: str, period: str) -> bool:
+    """``typed`` names another version of ``code``, or a unit of the province only outside ``period``."""
+    if any(_name_is(typed, v) for v in checker.lookups.versions.get(code, ())):
+        return True
+    named = [v for vs in checker.lookups.versions.values() for v in vs if _name_is(typed, v)]
+    return bool(named) and not any(v in versions_then(checker.lookups, v.code, period) for v in named)
+
+
 FIELD_CHECKS: tuple[Callable[[RowChecker, _Row], None], ...] = (
-    _check_indicator, _check_unit, _check_period, _check_kind)
+    _check_indicator, _check_unit, _check_period, _check_kind, _check_unit_then)
 
 
 # --- 2. the figure ------------------------------------------------------------------------------------
@@ -242,9 +280,9 @@ def _indicator_name_differs(checker: RowChecker, row: _Row) -> None:
 
 def _unit_name_differs(checker: RowChecker, row: _Row) -> None:
     raw = row.raw
-    if row.unit is None or not (raw.unit_code and raw.unit_name):
+    if row.version is None or not (raw.unit_code and raw.unit_name):
         return
-    name = checker.lookups.units[row.unit].name
+    name = row.version.name
     if norm_key(raw.unit_name) == norm_key(name):
         return
     checker.report.warning(
@@ -302,11 +340,11 @@ class RowChecker:
             self.report.error(*problem, **row.value_where)
         for warning_check in WARNING_CHECKS:
             warning_check(self, row)
-        if problem is not None or None in (row.ind, row.unit, row.period, row.kind):
+        if problem is not None or None in (row.ind, row.unit, row.version, row.period, row.kind):
             return None
         if self._duplicate(row) or not self._permitted(row):
             return None
-        return Accepted(raw, row.ind, row.unit, row.period, row.kind, row.value)
+        return Accepted(raw, row.ind, row.unit, row.period, row.kind, row.value, row.version.id)
 
     def _duplicate(self, row: _Row) -> bool:
         key = (row.ind.code, row.unit, row.period, row.kind)
@@ -326,7 +364,7 @@ class RowChecker:
     def _permitted(self, row: _Row) -> bool:
         if self.may_any:
             return True
-        ind, unit = row.ind, row.unit
+        ind, unit = row.ind, row.version.id
         pair = (ind.code, unit)
         if pair not in self.permitted:
             self.permitted[pair] = allowed(self.actor, "values.submit", owners(self.lookups, ind, unit))
@@ -335,7 +373,7 @@ class RowChecker:
         names = self.lookups.agency_names
         who = ", ".join(names.get(c, c) for c in owners(self.lookups, ind, unit)) or "Sở KH&ĐT"
         own = names.get(self.actor.agency_code or "", self.actor.agency_code or "")
-        area = self.lookups.units[unit].name
+        area = row.version.name
         self.report.error(
             "not_permitted",
             f"Tài khoản {self.actor.username} ({own}) không được gửi số liệu chỉ tiêu '{ind.name_vi}' của {area}: "

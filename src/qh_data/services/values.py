@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 from .. import audit, clock, periods
 from ..db import session_scope
 from ..errors import NotFound, StaleEdit, ValidationFailed
-from ..models import VALUE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue, User
+from ..models import (
+    UNIT_COMMITTEE_KINDS,
+    VALUE_KINDS,
+    AdminUnitVersion,
+    Agency,
+    Indicator,
+    IndicatorValue,
+    User,
+)
 from ..permissions import Actor, allowed, require
 from ..retry import retrying
 from ..text import clean_text
@@ -55,36 +63,53 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[i:i + size]
 
 
+def _province_of(unit: AdminUnitVersion) -> AdminUnitVersion | None:
+    while unit is not None and unit.level != "province":
+        unit = unit.parent
+    return unit
+
+
 def owner_agencies(session: Session, indicator: Indicator, unit: AdminUnitVersion) -> list[str]:
     """Agencies that may submit this figure: the department whose role owns the indicator, in the
-    unit's province, and the district's People's Committee for its own district."""
-    province = unit.code if unit.level == "province" else unit.parent.code
+    unit's province, and the unit's own People's Committee (a district's, a commune's)."""
+    province = _province_of(unit)
     codes: list[str] = []
-    if indicator.owner_role:
+    if indicator.owner_role and province is not None:
         province_ids = select(AdminUnitVersion.id).where(AdminUnitVersion.level == "province",
-                                                         AdminUnitVersion.code == province)
+                                                         AdminUnitVersion.code == province.code)
         codes += list(session.scalars(select(Agency.code).where(Agency.role == indicator.owner_role,
                                                                 Agency.province_unit_id.in_(province_ids))))
-    if unit.level == "district":
-        codes += list(session.scalars(select(Agency.code).where(Agency.kind == "ubnd_huyen",
+    if unit.level in ("district", "commune"):
+        codes += list(session.scalars(select(Agency.code).where(Agency.kind.in_(UNIT_COMMITTEE_KINDS),
                                                                 Agency.unit_id == unit.id)))
     return codes
 
 
-def check_may_submit(session: Session, actor: Actor, pairs: set[tuple[str, str]]) -> None:
-    """``values.import_any`` (DPI) may submit anything; an agency editor only its own figures."""
+def check_may_submit(session: Session, actor: Actor, figures: Sequence[NewFigure]) -> None:
+    """``values.import_any`` (DPI) may submit anything; an agency editor only its own figures, on the unit
+    version each figure's code meant in its period."""
     require(actor, "values.submit")
     if allowed(actor, "values.import_any"):
         return
     indicators = {i.code: i for i in session.scalars(select(Indicator).where(
-        Indicator.code.in_({i for i, _ in pairs})))}
-    units = {u.code: u for u in session.scalars(select(AdminUnitVersion).where(
-        AdminUnitVersion.code.in_({u for _, u in pairs}), AdminUnitVersion.level != "country"))}
-    for ind_code, unit_code in sorted(pairs):
-        ind, unit = indicators.get(ind_code), units.get(unit_code)
-        if ind is None or unit is None:
-            raise _unknown(ind_code if ind is None else unit_code)
-        require(actor, "values.submit", owner_agencies(session, ind, unit))
+        Indicator.code.in_({f.indicator for f in figures})))}
+    unit_ids = versions.figure_unit_ids(session, {(f.unit_code, periods.parse(f.period).code) for f in figures})
+    units = {u.id: u for u in session.scalars(select(AdminUnitVersion).where(
+        AdminUnitVersion.id.in_(set(unit_ids.values())), AdminUnitVersion.level != "country"))}
+    seen: set[tuple[str, int]] = set()
+    for f in sorted(figures, key=lambda f: f.key):
+        ind = indicators.get(f.indicator)
+        unit = units.get(unit_ids.get((f.unit_code, periods.parse(f.period).code)))
+        if ind is None:
+            raise _unknown(f.indicator)
+        if unit is None:
+            meant = versions.every_version(session, f.unit_code)
+            if meant:
+                raise versions.no_unit_then(f.unit_code, periods.parse(f.period).code, meant)
+            raise _unknown(f.unit_code)
+        if (ind.code, unit.id) not in seen:
+            seen.add((ind.code, unit.id))
+            require(actor, "values.submit", owner_agencies(session, ind, unit))
 
 
 def _unknown(code: str) -> NotFound:
@@ -163,7 +188,7 @@ def write_revisions(session: Session, actor: Actor, figures: Sequence[NewFigure]
         p = periods.parse(f.period)
         cur = current.get(f.key)
         if (f.unit_code, p.code) not in unit_ids:
-            raise versions.no_unit_then(f.unit_code, p.code)
+            raise versions.no_unit_then(f.unit_code, p.code, versions.every_version(session, f.unit_code))
         rows.append({"indicator_code": f.indicator, "period": p.code, "unit_id": unit_ids[(f.unit_code, p.code)],
                      "period_type": p.type, "year": p.year, "kind": f.kind, "value": f.value,
                      "revision": (cur[1] + 1) if cur else 1, "source": source, "file_name": file_name,
@@ -208,7 +233,7 @@ def import_figures(engine: Engine, actor: Actor, figures: Sequence[NewFigure], *
     now = clock.now()
     try:
         with session_scope(engine) as s:
-            check_may_submit(s, actor, {(f.indicator, f.unit_code) for f in figures})
+            check_may_submit(s, actor, figures)
             rows = write_revisions(s, actor, figures, now=now, file_name=file_name, source=source,
                                    progress=progress)
             new = sum(1 for r in rows if r["revision"] == 1)
@@ -264,8 +289,8 @@ def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str
             ind = s.get(Indicator, indicator)
             unit_id = versions.figure_unit_ids(s, {(unit_code, period)}).get((unit_code, period))
             unit = s.get(AdminUnitVersion, unit_id) if unit_id is not None else None
-            if unit is None and s.scalar(select(AdminUnitVersion.id).where(AdminUnitVersion.code == unit_code)):
-                raise versions.no_unit_then(unit_code, period)  # the code names a unit, but not in this period
+            if unit is None and (meant := versions.every_version(s, unit_code)):
+                raise versions.no_unit_then(unit_code, period, meant)  # the code names a unit, but not then
             if ind is None or unit is None:
                 raise _unknown(indicator if ind is None else unit_code)
             if not allowed(actor, "values.import_any"):

@@ -27,11 +27,49 @@ class AmbiguousUnitCode(QHError):
     """A code names two versions over the days asked about (a reused code, issue 14)."""
 
 
-def no_unit_then(code: str, period: str) -> ValidationFailed:
+def span(name: str, valid_from: dt.date | None, valid_to: dt.date | None) -> tuple[str, str]:
+    """A version named with its validity, (Vietnamese, English): "Phường Vĩnh Trại (đến 30/06/2025)"."""
+    bounds_vi, bounds_en = [], []
+    if valid_from is not None:
+        bounds_vi.append(f"từ {valid_from:%d/%m/%Y}")
+        bounds_en.append(f"from {valid_from:%d/%m/%Y}")
+    if valid_to is not None:
+        bounds_vi.append(f"đến {valid_to:%d/%m/%Y}")
+        bounds_en.append(f"until {valid_to:%d/%m/%Y}")
+    if not bounds_vi:
+        return name, name
+    return f"{name} ({' '.join(bounds_vi)})", f"{name} ({' '.join(bounds_en)})"
+
+
+def no_unit_then(code: str, period: str, meant: Iterable = ()) -> ValidationFailed:
     """A figure for a code that named no unit in its period (a district after 30/6/2025, a new commune
-    before 1/7/2025)."""
-    return ValidationFailed(f"Mã đơn vị {code} không ứng với đơn vị hành chính nào trong kỳ {period}.",
-                            f"Unit code {code} names no administrative unit in period {period}.")
+    before 1/7/2025). ``meant``: the versions (objects with name, valid_from, valid_to) the code names at
+    other times, named in the message."""
+    named = [span(v.name, v.valid_from, v.valid_to) for v in meant]
+    vi = f"Mã đơn vị {code} không ứng với đơn vị hành chính nào trong kỳ {period}"
+    en = f"Unit code {code} names no administrative unit in period {period}"
+    if named:
+        vi += "; mã này là " + ", ".join(n[0] for n in named)
+        en += "; the code is " + ", ".join(n[1] for n in named)
+    return ValidationFailed(vi + ".", en + ".")
+
+
+def other_unit_then(code: str, period: str, then, typed_name: str) -> ValidationFailed:
+    """A row whose code meant ``then`` in its period while its name is another unit (one the code named at
+    another time, or one that did not exist then)."""
+    vi, en = span(then.name, then.valid_from, then.valid_to)
+    return ValidationFailed(f"Mã {code} trong kỳ {period} là {vi}, không phải {typed_name}.",
+                            f"Code {code} in period {period} is {en}, not {typed_name}.")
+
+
+def two_units_then(code: str, period: str, both: Iterable) -> ValidationFailed:
+    """A reused code over a period that straddles the change (the year 2025): the row cannot say which."""
+    named = [span(v.name, v.valid_from, v.valid_to) for v in both]
+    return ValidationFailed(
+        f"Mã {code} trong kỳ {period} chỉ hai đơn vị: {' và '.join(n[0] for n in named)}. Hãy nhập số liệu "
+        "kỳ này theo biểu mẫu tải từ hệ thống.",
+        f"Code {code} in period {period} names two units: {' and '.join(n[1] for n in named)}. Enter this "
+        "period's figures on the template downloaded from the system.")
 
 
 def versions_of(session: Session, level: str | None, codes: Iterable[str], day: dt.date
@@ -83,6 +121,16 @@ def version_id(conn: Connection | Session, level: str | None, code: str | None, 
     if not code:
         return None
     return version_ids(conn, [code], day, level=level).get(code)
+
+
+_EVERY_VERSION = (select(V.c.id, V.c.level, V.c.code, V.c.name, V.c.valid_from, V.c.valid_to)
+                  .where(V.c.code == bindparam("code"), V.c.level != "country")
+                  .order_by(V.c.valid_from.is_not(None), V.c.valid_from))
+
+
+def every_version(conn: Connection | Session, code: str) -> list:
+    """Every version a code has named (id, level, code, name, valid_from, valid_to), oldest first."""
+    return list(conn.execute(_EVERY_VERSION, {"code": code}).all())
 
 
 def figure_unit_ids(conn: Connection | Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
