@@ -48,8 +48,9 @@ ACCOUNTS = (
 )
 
 
-def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -> dict:
-    """Load reference data and the demo into an empty database. Returns counts and the demo accounts."""
+def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False, reform: bool = True) -> dict:
+    """Load reference data and the demo into an empty database. Returns counts and the demo accounts.
+    ``reform=False``: the store as it stood before the 2025 reform was loaded (no figure after 30/6/2025)."""
     today = today or clock.today()
     rng = random.Random(SEED)
     with session_scope(engine) as s:
@@ -78,7 +79,8 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -
         builder.issues()
         s.flush()
         # the register is on the units before 1/7/2025; then the reform, and the later figures on the communes
-        reform = demo_communes.write(s, {spec.code: spec for spec in CATALOGUE}, later, _clamp, DEMO_SOURCE)
+        reform = (demo_communes.write(s, {spec.code: spec for spec in CATALOGUE}, later, _clamp, DEMO_SOURCE)
+                  if reform else {"commune_values": 0, "communes": 0})
         counts = {"indicators": len(CATALOGUE), "values": n_values + reform["commune_values"], **ref,
                   "communes": reform["communes"], "tasks": builder.n_tasks, "issues": builder.n_issues,
                   "meetings": builder.n_meetings}
