@@ -75,7 +75,7 @@ with st.container(border=True):
     view = st.radio(t("map.view"), list(availability.VIEWS), key="map_view", horizontal=True,
                     format_func=lambda v: t(f"map.view_{v}"))
 
-    avail = availability.district_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
+    avail = availability.unit_periods(q, indicator=indicator, province=f.province, as_of=ctx.as_of_dt)
     options = availability.view_periods(avail, view)
     if "map_per" not in st.session_state:
         # a link may ask for a period without figures: it is kept among the choices (and the page says
@@ -90,14 +90,23 @@ with st.container(border=True):
         options = periods.sort_periods([*options, extra_per[2]])
     period = None
     period2 = None
+    level = None  # the geography drawn: the period's (districts to 30/6/2025, communes after), chosen for 2025
+    geos: list[str] = []
     method = mapmodel.DEFAULT_METHOD
     c3, c4, c5, c6 = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
     if options:
         _keep("map_per", options, availability.default_period(avail, view) or options[-1])
         period = c3.selectbox(t("map.period"), list(reversed(options)), key="map_per",
                               format_func=lambda p: periods.label(p, lang))
+        geos = list(q("geographies", province=f.province, period=period)) or ["district"]
+        held = availability.figure_levels(avail, view, period)
+        level = ([g for g in geos if g in held] or geos)[0]
+        if len(geos) > 1:  # a period straddling 1/7/2025: say where its figures are, let the user switch
+            _init("map_geo", state.page_param("geo"))
+            _keep("map_geo", geos, level)
+            level = mapview.geography_switch(geos, held, period, lang)
         if view == "change":
-            partners = availability.change_partners(avail, period)
+            partners = availability.change_partners(avail, period, level)
             _init("map_per2", state.page_param("per2"))
             if partners:
                 _keep("map_per2", partners, partners[0])
@@ -117,7 +126,7 @@ unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures be
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
     "per2": period2 if view == "change" and period2 else "", "cls": method if view in availability.RAW_VIEWS else "",
-    "labels": "1" if labels_on else "0"})
+    "geo": level if len(geos) > 1 else "", "labels": "1" if labels_on else "0"})
 
 
 def province_only_state() -> None:
@@ -148,12 +157,18 @@ if view == "change" and not period2:
     st.stop()
 
 req = mapmodel.Request(indicator=indicator, province=f.province, period=period, view=view, period2=period2,
-                      method=method, as_of=ctx.as_of_dt, lang=lang)
+                      method=method, as_of=ctx.as_of_dt, lang=lang, level=level)
 model = data.map_model(req)
 
+
+def lt(key: str, **values) -> str:
+    """A sentence about the units drawn (huyện / xã, phường)."""
+    return t(mapmodel.level_key(key, model.level), **values)
+
+
 if model.empty:
-    components.empty_state(t("map.no_data_period", name=md(name), view=t(f"map.view_{view}").lower(),
-                             period=mapmodel.period_text(period, lang)))
+    components.empty_state(lt("map.no_data_period", name=md(name), view=t(f"map.view_{view}").lower(),
+                              period=mapmodel.period_text(period, lang)))
     ctx.footer()
     st.stop()
 
@@ -174,13 +189,13 @@ highlight = f.districts[0] if len(f.districts) == 1 and f.districts[0] in unit_c
 
 def district_panel(code: str | None) -> None:
     if not code:
-        st.caption(t("map.click_hint"))
+        st.caption(lt("map.click_hint"))
         return
     row = rows_by_code[code]
     value = "–" if row["value"] is None else " ".join(x for x in (row["formatted_value"], row["unit"]) if x)
     lines = [f"**{components.esc(value)}**"]
     if row.get("rank"):
-        lines.append(components.esc(t("map.rank_line", rank=row["rank"], n=row["n"])))
+        lines.append(components.esc(lt("map.rank_line", rank=row["rank"], n=row["n"])))
     if row.get("target_text"):
         lines.append(components.esc(row["target_text"]))
     if row.get("is_demo"):
@@ -190,7 +205,7 @@ def district_panel(code: str | None) -> None:
     series = q("indicator_series", indicator=indicator, unit_code=code, as_of=ctx.as_of_dt)
     recs = figures.series_records(series, fmt.WORDS, lang, int(info.get("decimals") or 0))
     if not recs:
-        components.empty_state(t("map.no_series"))
+        components.empty_state(lt("map.no_series"))
         return
     chart = mapview.trend_chart(recs, lang, unit=mapmodel.indicator_unit(info, lang), big=f.present)
     if chart is not None:
@@ -241,7 +256,7 @@ def map_and_panel(req: mapmodel.Request, labels_on: bool, highlight: str | None)
         except ConfigError as exc:
             components.show_error(exc)
             clicked = None
-        st.caption(t("map.map_hint"))
+        st.caption(lt("map.map_hint"))
     marker = (req.key(), selected, clicked)
     if clicked and clicked in unit_codes and st.session_state.get("map_last_click") != marker:
         st.session_state["map_last_click"] = marker
@@ -250,17 +265,18 @@ def map_and_panel(req: mapmodel.Request, labels_on: bool, highlight: str | None)
             st.session_state["map_unit"] = clicked
             st.rerun(scope="fragment")
     with right:
-        st.markdown(f"#### {components.esc(t('map.district_heading'))}", unsafe_allow_html=True)
-        code = st.selectbox(t("map.pick_district"), unit_codes, key="map_unit", index=None,
-                            format_func=lambda c: plain(unit_names.get(c, c)), placeholder=t("map.pick_placeholder"))
+        st.markdown(f"#### {components.esc(lt('map.district_heading'))}", unsafe_allow_html=True)
+        code = st.selectbox(lt("map.pick_district"), unit_codes, key="map_unit", index=None,
+                            format_func=lambda c: plain(unit_names.get(c, c)), placeholder=lt("map.pick_placeholder"))
         district_panel(code)
     state.sync_url(f, state.page_params_of_url() | {"unit": code or ""})
 
 
 map_and_panel(req, labels_on, highlight)
+mapview.boundary_sources(availability.all_levels(avail) or [model.level], lang)
 
 # --- the same data as a table (the accessible alternative), downloadable ---------------------------
-st.subheader(t("map.table_heading"))
+st.subheader(lt("map.table_heading"))
 cols: dict[str, list] = {"district": [], "value": [], "rank": []}
 extra: list[str] = []
 if view in ("actual", "estimate"):
@@ -284,7 +300,7 @@ table = pd.DataFrame(cols)
 raw_dec = int(info.get("decimals") or 0)
 value_unit = model.legend_unit or ""
 labels = {
-    "district": t("map.col_district"),
+    "district": lt("map.col_district"),
     "value": f"{t(f'map.view_{view}')} ({value_unit})" if value_unit else t(f"map.view_{view}"),
     "rank": t("map.col_rank"),
     "target": t("map.col_target", year=model.target_year or "–"),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from sqlalchemy import insert, select, update
 
+from qh_data import demo
 from qh_data.db import session_scope
 from qh_data.models import AdminUnitVersion
 
@@ -135,8 +136,11 @@ def with_cached_value(data: bytes, sheet_index: int, cell: str, value: str) -> b
 
 
 def add_communes(engine) -> None:
-    """A few Lạng Sơn communes in force from 01/7/2025 (the reform), with their unit versions; the
-    province's district versions end on 30/6/2025 (the demo leaves them open)."""
+    """A store as it stood before the 2025 reform was loaded (``demo.seed(reform=False)``) with a few Lạng Sơn
+    communes in force from 01/7/2025, hand-made: codes that name nothing else (the real reform reuses every
+    code of an absorbed commune, which the foreign intake does not resolve by version yet), and the
+    province's districts ended on 30/6/2025. Takes an empty migrated store."""
+    demo.seed(engine, quiet=True, reform=False)
     with session_scope(engine) as s:
         province = s.scalar(select(AdminUnitVersion.id).where(AdminUnitVersion.level == "province",
                                                               AdminUnitVersion.code == "20"))

@@ -73,6 +73,8 @@ class Planted:
     indicator_name: str = ""
     district_code: str = ""
     district_name: str = ""
+    commune_code: str = ""  # a commune in force today (the districts ended on 30/6/2025)
+    commune_name: str = ""
     task_ids: list[int] = field(default_factory=list)
     task_codes: list[str] = field(default_factory=list)
     task_titles: list[str] = field(default_factory=list)
@@ -123,6 +125,11 @@ def plant(engine, *, count: int | None = None) -> Planted:
         for version in s.scalars(select(AdminUnitVersion).where(AdminUnitVersion.level == "district",
                                                                 AdminUnitVersion.code == district.code)):
             version.name = out.district_name  # the pages read the unit's versions (issue 14)
+        commune = s.scalars(select(AdminUnitVersion).where(
+            AdminUnitVersion.parent_code == PROVINCE, AdminUnitVersion.level == "commune",
+            AdminUnitVersion.valid_to.is_(None)).order_by(AdminUnitVersion.code)).first()
+        out.commune_code = commune.code
+        out.commune_name = commune.name = f"{commune.name} {marked(4, payloads[5 % len(payloads)])}"
         tasks = s.scalars(select(Task).where(Task.lead_agency_code == AGENCY,
                                              Task.status.in_(("not_started", "in_progress")),
                                              Task.assigned_on <= today)
@@ -132,7 +139,7 @@ def plant(engine, *, count: int | None = None) -> Planted:
             out.task_ids.append(task.id)
             out.task_codes.append(task.code)
             out.task_titles.append(task.title)
-    out.texts += [out.agency_name, out.indicator_name, out.district_name, *out.task_titles]
+    out.texts += [out.agency_name, out.indicator_name, out.district_name, out.commune_name, *out.task_titles]
 
     # --- through the services, as people type them ---
     with read_session(engine) as s:
@@ -149,7 +156,7 @@ def plant(engine, *, count: int | None = None) -> Planted:
         description = marked(40 + i, MULTILINE if i == 2 else payload, "Mô tả ")
         issue = issue_service.raise_issue(engine, editor, province=PROVINCE, title=title, raised_by=AGENCY,
                                           severity="critical" if i % 2 else "high", description=description,
-                                          admin_units=[out.district_code], for_next_meeting=True)
+                                          admin_units=[out.commune_code], for_next_meeting=True)
         proposal = marked(50 + i, payload, "Đề xuất ")
         issue = issue_service.record_proposed_solution(engine, editor, issue.id, proposal, issue.version)
         if i % 2:

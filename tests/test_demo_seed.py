@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import defaultdict
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from qh_data.models import (
     Task,
     User,
 )
+from qh_data.units import store
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -53,7 +55,10 @@ def test_districts_match_the_boundaries(seeded):
                                                                AdminUnitVersion.level == "district")))
             geo = {f["properties"]["code"] for f in refdata.load_boundaries(province)["features"]}
             assert codes == geo
-    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "district") == 20
+    # the 20 districts of the two provinces, and Bắc Kạn's 8 (the reform's lineage); all ended on 30/6/2025
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "district") == 28
+    assert _count(engine, AdminUnitVersion, AdminUnitVersion.level == "district",
+                  AdminUnitVersion.valid_to != dt.date(2025, 6, 30)) == 0
 
 
 def test_indicator_catalogue_and_series(seeded):
@@ -68,12 +73,118 @@ def test_indicator_catalogue_and_series(seeded):
                 IndicatorValue.indicator_code == code, IndicatorValue.kind == "actual",
                 IndicatorValue.period_type == "year", IndicatorValue.admin_unit_code == "186")).all()
             assert set(range(2015, 2026)) <= set(years), code
-            for period, kind in (("2025", "target"), ("2030", "target"), ("2026-H1", "actual"),
-                                 ("2026-H2", "estimate")):
-                n = s.scalar(select(func.count()).select_from(IndicatorValue).where(
+            # periods the districts overlap: on the 20 districts; after 30/6/2025: on the communes in force
+            # (65 of Lạng Sơn, 55 of Thái Nguyên's 92: Bắc Kạn's 37 have no district series to come from)
+            for period, kind, level, n_units in (
+                    ("2025", "target", "district", 20), ("2025", "estimate", "district", 20),
+                    ("2025-H2", "actual", "commune", 120), ("2026-H1", "actual", "commune", 120),
+                    ("2026-H2", "estimate", "commune", 120), ("2026", "estimate", "commune", 120),
+                    ("2030", "target", "commune", 120)):
+                n = s.scalar(select(func.count()).select_from(IndicatorValue).join(
+                    AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id).where(
                     IndicatorValue.indicator_code == code, IndicatorValue.period == period,
-                    IndicatorValue.kind == kind, IndicatorValue.is_demo.is_(True)))
-                assert n == 20, (code, period, kind)
+                    IndicatorValue.kind == kind, IndicatorValue.is_demo.is_(True),
+                    IndicatorValue.superseded_at.is_(None),
+                    AdminUnitVersion.level == level))
+                assert n == n_units, (code, period, kind)
+
+
+def _demo_figures(engine, *where):
+    v, u = IndicatorValue, AdminUnitVersion
+    with read_session(engine) as s:
+        return s.execute(select(v.indicator_code, v.period, v.kind, v.value, u.id, u.code, u.level, u.valid_from,
+                                u.valid_to).join(u, u.id == v.unit_id)
+                         .where(v.is_demo.is_(True), v.superseded_at.is_(None), *where)).all()
+
+
+def test_every_demo_figure_is_on_a_unit_in_force_in_its_period(seeded):
+    """The reform is in the store (the districts end on 30/6/2025) and no demo figure sits on a unit version
+    that was not in force during its period: 2025-H2 and later on the communes, the rest on the districts."""
+    from qh_data import periods
+    from qh_data.rules import unit_validity
+
+    engine, report = seeded
+    assert report["counts"]["communes"] == 157
+    rows = _demo_figures(engine)
+    outside = [(r.code, r.period) for r in rows if not unit_validity.overlaps(
+        r.valid_from, r.valid_to, periods.parse(r.period).start, periods.parse(r.period).end)]
+    assert outside == []
+    by_level = {}
+    for r in rows:
+        by_level.setdefault(r.level, set()).add(r.period)
+    assert by_level["commune"] == {"2025-H2", "2026-H1", "2026-H2", "2026", "2030"}
+    assert max(by_level["district"], key=lambda p: periods.parse(p).end) == "2025"
+    # what the store's own check counts outside its unit's validity is real data only (the 2030 targets of
+    # the plans approved on the old units: Bình Gia's exit from the poor districts, old Thái Nguyên's)
+    with read_session(engine) as s:
+        outside_total, examples = store.figures_outside(s.connection())
+    assert outside_total == 11 and examples[0] == "Huyện Bình Gia (181) 2030: 1"
+    assert _count(engine, IndicatorValue, IndicatorValue.is_demo.is_(False), IndicatorValue.period == "2030",
+                  IndicatorValue.unit_id.in_(select(AdminUnitVersion.id).where(
+                      AdminUnitVersion.valid_to == dt.date(2025, 6, 30)))) == 11
+
+
+def test_commune_figures_come_from_the_former_districts(seeded):
+    """65/65 communes of Lạng Sơn and 55/92 of Thái Nguyên have the 2026 figures (Bắc Kạn's communes, whose
+    districts have no demo series, stay empty, which the province basis says); a rate is copied from the
+    former district, a sum split so that the communes add up to the districts."""
+    from qh_data import queries
+    from qh_data.catalogue import CATALOGUE
+    from qh_data.units import lineage
+
+    engine, _ = seeded
+    lin = lineage.reference()
+    today = dt.date(2026, 11, 23)
+    rate = next(c for c in CATALOGUE if c.aggregation != "sum")
+    total = next(c for c in CATALOGUE if c.aggregation == "sum")
+    for province, n_total, n_with in (("20", 65, 65), ("19", 92, 55)):
+        rows = queries.indicator_values(engine, indicator=rate.code, period="2026", kind="estimate",
+                                        level="commune", province=province)
+        assert rows.attrs == {"districts_contributing": n_with, "districts_total": n_total}
+        assert len(queries.units.units_of(engine, province, today)) == n_total
+        fig = queries.indicator_values(engine, indicator=total.code, period="2026", kind="estimate",
+                                       level="province", province=province).to_frame().iloc[0]
+        assert (fig["unit_level"], fig["districts_contributing"], fig["districts_total"]) == ("commune", n_with,
+                                                                                            n_total)
+    empty = {r["code"] for r in queries.indicator_values(engine, indicator=rate.code, period="2026", kind="estimate",
+                                                         level="commune", province="19") if r["value"] is None}
+    bac_kan = {u.code for u in lin.units_of("19", today) if u.level == "commune"
+               and {x.old.code for x in lin.predecessors(u, "district")} <= {d.code for d in lin.units
+                                                                             if d.level == "district"
+                                                                             and d.parent.code == "06"}}
+    assert empty == bac_kan and len(bac_kan) == 37
+
+    values = {(r.code, r.level, r.period): r.value for r in _demo_figures(
+        engine, IndicatorValue.indicator_code == rate.code, IndicatorValue.kind == "actual")}
+    communes = [u for u in lin.units_of("20", today) if u.level == "commune"]
+    single = [u for u in communes if len(lin.former_districts(u)) == 1]
+    for u in single:  # a rate: the former district's 2025 figure
+        district = lin.former_districts(u)[0].code
+        assert values[(u.code, "commune", "2025-H2")] == pytest.approx(values[(district, "district", "2025")])
+    sums: dict = defaultdict(float)
+    for r in _demo_figures(engine, IndicatorValue.indicator_code == total.code, IndicatorValue.kind == "actual"):
+        if r.code in {u.code for u in communes} | {d.code for d in lin.units if d.level == "district"
+                                                     and d.parent.code == "20"}:
+            sums[(r.level, r.period)] += r.value
+    assert sums[("commune", "2025-H2")] == pytest.approx(sums[("district", "2025")] * 0.53, rel=1e-3)
+
+
+def test_history_before_the_reform_stays_on_the_districts(seeded):
+    """2020 is read on the 11 districts of Lạng Sơn of that time, as before the reform was loaded."""
+    from qh_data import queries
+    from qh_data.catalogue import CATALOGUE
+
+    engine, _ = seeded
+    total = next(c for c in CATALOGUE if c.aggregation == "sum")
+    rows = queries.indicator_values(engine, indicator=total.code, period="2020", kind="actual", level="district",
+                                    province="20")
+    assert rows.attrs == {"districts_contributing": 11, "districts_total": 11}
+    assert len(queries.indicator_values(engine, indicator=total.code, period="2020", kind="actual",
+                                        level="commune", province="20")) == 0
+    fig = queries.indicator_values(engine, indicator=total.code, period="2020", kind="actual", level="province",
+                                   province="20").to_frame().iloc[0]
+    assert (fig["unit_level"], fig["districts_contributing"]) == ("district", 11)
+    assert fig["value"] == pytest.approx(sum(r["value"] for r in rows))
 
 
 def test_real_figures_are_loaded_with_sources_and_none_invented(seeded):

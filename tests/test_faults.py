@@ -288,7 +288,7 @@ def _filled_values_file(engine, path) -> Path:
             ws.cell(r, COL["value"]).value = 10 + (i % 50) * 0.5
 
     tpl = intake.values_template(engine, district="180",
-                                 slots=[("2026-H1", "actual"), ("2026-H2", "estimate"), ("2026", "estimate")])
+                                 slots=[("2025-H1", "actual"), ("2024-H2", "estimate"), ("2025", "estimate")])
     path.write_bytes(edit(tpl.data, fill))
     return path
 

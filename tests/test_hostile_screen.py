@@ -153,7 +153,7 @@ def test_issues_each_one(planted_app):
     decisions = iter(P.decisions)
     for i, issue_id in enumerate(P.issue_ids):
         at = run(engine, "issues.py", {"iss": issue_id, "st": "open,in_progress,awaiting_decision"})
-        expected = [P.issue_titles[i], P.issue_descriptions[i], P.proposals[i], P.district_name]
+        expected = [P.issue_titles[i], P.issue_descriptions[i], P.proposals[i], P.commune_name]
         if i % 2:
             expected.append(next(decisions))
         check(at, f"issue {i}", expected)
@@ -205,8 +205,10 @@ def test_indicators_and_map(planted_app):
     check(at, "indicators of a district", [P.district_name])
     at = run(engine, "map.py", {"ind": P.indicator_code})
     check(at, "map", [P.indicator_name])
-    assert any(P.district_name == o for o in plain_options(at))  # the district picker: the name as stored
-    at = run(engine, "map.py", {"ind": P.indicator_code, "unit": P.district_code})
+    assert any(P.commune_name == o for o in plain_options(at))  # today's communes: the name as stored
+    at = run(engine, "map.py", {"ind": P.indicator_code, "per": "2024"})
+    assert any(P.district_name == o for o in plain_options(at))  # a district period: the district picker
+    at = run(engine, "map.py", {"ind": P.indicator_code, "per": "2024", "unit": P.district_code})
     check(at, "map district", [P.indicator_name])
 
 

@@ -29,7 +29,7 @@ from qh_data.services import values as value_service
 from tests.intake_helpers import COL, actor, checksum, data_rows, edit, find_row
 
 S = "Số liệu"
-SLOTS = [("2026-H1", "actual"), ("2026-H2", "estimate"), ("2026", "estimate")]
+SLOTS = [("2025-H1", "actual"), ("2024-H2", "estimate"), ("2025", "estimate")]
 DISTRICT = "180"
 
 
@@ -56,23 +56,23 @@ def revisions(engine, indicator, unit, period, kind):
 
 # (indicator, period, kind word, what is typed, value stored)
 STYLES = [
-    ("grdp_per_capita", "2026-H1", "Thực hiện", "1.234,5", 1234.5),
-    ("grdp_per_capita", "2026-H2", "Ước thực hiện", "1,234.5", 1234.5),
-    ("grdp_per_capita", "2026", "Ước thực hiện", "1234.5", 1234.5),
-    ("budget_revenue", "2026-H1", "Thực hiện", "1234,5", 1234.5),
-    ("budget_revenue", "2026-H2", "Ước thực hiện", "1\u00a0234,5", 1234.5),
-    ("budget_revenue", "2026", "Ước thực hiện", " 2\u202f469 ", 2469.0),
-    ("total_investment", "2026-H1", "Thực hiện", "1.234.567", 1234567.0),
-    ("total_investment", "2026-H2", "Ước thực hiện", "1,234,567.25", 1234567.25),
-    ("total_investment", "2026", "Ước thực hiện", "2 469 134,5", 2469134.5),
-    ("poverty_rate", "2026-H1", "Thực hiện", "8,5 %", 8.5),
-    ("poverty_rate", "2026-H2", "Ước thực hiện", "8.25%", 8.25),
-    ("grdp_growth", "2026-H1", "Thực hiện", "−3,5", -3.5),
-    ("grdp_growth", "2026-H2", "Ước thực hiện", "+6.75", 6.75),
-    ("export_value", "2026-H1", "Thực hiện", 250, 250.0),
-    ("export_value", "2026-H2", "Ước thực hiện", 12.75, 12.75),
-    ("export_value", "2026", "Ước thực hiện", "1e3", 1000.0),
-    ("retail_sales", "2026-H1", "Thực hiện", "0,5", 0.5),
+    ("grdp_per_capita", "2025-H1", "Thực hiện", "1.234,5", 1234.5),
+    ("grdp_per_capita", "2024-H2", "Ước thực hiện", "1,234.5", 1234.5),
+    ("grdp_per_capita", "2025", "Ước thực hiện", "1234.5", 1234.5),
+    ("budget_revenue", "2025-H1", "Thực hiện", "1234,5", 1234.5),
+    ("budget_revenue", "2024-H2", "Ước thực hiện", "1\u00a0234,5", 1234.5),
+    ("budget_revenue", "2025", "Ước thực hiện", " 2\u202f469 ", 2469.0),
+    ("total_investment", "2025-H1", "Thực hiện", "1.234.567", 1234567.0),
+    ("total_investment", "2024-H2", "Ước thực hiện", "1,234,567.25", 1234567.25),
+    ("total_investment", "2025", "Ước thực hiện", "2 469 134,5", 2469134.5),
+    ("poverty_rate", "2025-H1", "Thực hiện", "8,5 %", 8.5),
+    ("poverty_rate", "2024-H2", "Ước thực hiện", "8.25%", 8.25),
+    ("grdp_growth", "2025-H1", "Thực hiện", "−3,5", -3.5),
+    ("grdp_growth", "2024-H2", "Ước thực hiện", "+6.75", 6.75),
+    ("export_value", "2025-H1", "Thực hiện", 250, 250.0),
+    ("export_value", "2024-H2", "Ước thực hiện", 12.75, 12.75),
+    ("export_value", "2025", "Ước thực hiện", "1e3", 1000.0),
+    ("retail_sales", "2025-H1", "Thực hiện", "0,5", 0.5),
 ]
 
 
@@ -81,13 +81,13 @@ def fill_styles(wb) -> None:
     for indicator, period, kind_word, typed, _ in STYLES:
         ws.cell(find_row(ws, indicator, period, kind_word), COL["value"]).value = typed
     # a percent-formatted cell (Excel keeps 0.653 and shows 65,3 %)
-    r = find_row(ws, "trained_labour_share", "2026-H1", "Thực hiện")
+    r = find_row(ws, "trained_labour_share", "2025-H1", "Thực hiện")
     ws.cell(r, COL["value"]).value = 0.653
     ws.cell(r, COL["value"]).number_format = "0.0%"
     # the area code typed as a number, the period in lower case
-    r = find_row(ws, "doctors_per_10k", "2026-H1", "Thực hiện")
+    r = find_row(ws, "doctors_per_10k", "2025-H1", "Thực hiện")
     ws.cell(r, COL["unit_code"]).value = int(DISTRICT)
-    ws.cell(r, COL["period"]).value = "2026-h1"
+    ws.cell(r, COL["period"]).value = "2025-h1"
     ws.cell(r, COL["value"]).value = "9,5"
     # names, kinds and the sheet name in decomposed Unicode, as some Mac and web tools write them
     for _, cells in data_rows(ws):
@@ -108,12 +108,12 @@ def test_every_decimal_style_and_nfd_names_are_understood(demo_engine):
     kinds = {"Thực hiện": "actual", "Ước thực hiện": "estimate"}
     for indicator, period, kind_word, typed, expected in STYLES:
         assert got[(indicator, period, kinds[kind_word])] == pytest.approx(expected), (typed, expected)
-    assert got[("trained_labour_share", "2026-H1", "actual")] == pytest.approx(65.3)
-    assert got[("doctors_per_10k", "2026-H1", "actual")] == pytest.approx(9.5)
+    assert got[("trained_labour_share", "2025-H1", "actual")] == pytest.approx(65.3)
+    assert got[("doctors_per_10k", "2025-H1", "actual")] == pytest.approx(9.5)
     result = intake.commit(demo_engine, dpi, plan)
     assert result["written"] == len(STYLES) + 2
-    assert current(demo_engine, "total_investment", DISTRICT, "2026-H2", "estimate").value == 1234567.25
-    assert current(demo_engine, "grdp_growth", DISTRICT, "2026-H1", "actual").value == -3.5
+    assert current(demo_engine, "total_investment", DISTRICT, "2024-H2", "estimate").value == 1234567.25
+    assert current(demo_engine, "grdp_growth", DISTRICT, "2025-H1", "actual").value == -3.5
 
 
 @pytest.mark.parametrize("style, typed, expected", [
@@ -126,10 +126,10 @@ def test_every_decimal_style_and_nfd_names_are_understood(demo_engine):
 def test_a_number_that_reads_two_ways_follows_the_rest_of_the_file(read_engine, style, typed, expected):
     def change(wb):
         ws = wb[S]
-        ws.cell(find_row(ws, "budget_revenue", "2026-H1", "Thực hiện"), COL["value"]).value = typed
+        ws.cell(find_row(ws, "budget_revenue", "2025-H1", "Thực hiện"), COL["value"]).value = typed
         if style:
             other = {"vi": "2.500,5", "en": "2,500.5"}[style]
-            ws.cell(find_row(ws, "total_investment", "2026-H1", "Thực hiện"), COL["value"]).value = other
+            ws.cell(find_row(ws, "total_investment", "2025-H1", "Thực hiện"), COL["value"]).value = other
 
     tpl = intake.values_template(read_engine, district=DISTRICT, slots=SLOTS)
     plan = intake.dry_run(read_engine, actor(read_engine, "dpi"), edit(tpl.data, change), "mo-ho.xlsx")
@@ -167,8 +167,8 @@ def test_round_trip_template_to_revisions(demo_engine):
     assert wb[META_SHEET].sheet_state == "veryHidden"
     prefilled = {(c["indicator_code"].value, c["period"].value, c["kind"].value): c["current"].value
                  for _, c in data_rows(ws)}
-    before_rev = current(demo_engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual")
-    assert prefilled[("grdp_per_capita", "2026-H1", "Thực hiện")] == before_rev.value
+    before_rev = current(demo_engine, "grdp_per_capita", DISTRICT, "2025", "estimate")
+    assert prefilled[("grdp_per_capita", "2025", "Ước thực hiện")] == before_rev.value
     holder = {}
     data = edit(tpl.data, lambda w: holder.update(fill_all(w)))
     wanted = holder
@@ -188,24 +188,24 @@ def test_round_trip_template_to_revisions(demo_engine):
     assert result["written"] == len(wanted)
     assert seen and seen[-1] == (len(wanted), len(wanted), "write")
 
-    after = current(demo_engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual")
+    after = current(demo_engine, "grdp_per_capita", DISTRICT, "2025", "estimate")
     assert after.revision == before_rev.revision + 1
-    assert after.value == wanted[("grdp_per_capita", DISTRICT, "2026-H1", "Thực hiện")]
+    assert after.value == wanted[("grdp_per_capita", DISTRICT, "2025", "Ước thực hiện")]
     assert after.submitted_by_id == dpi.user_id and after.file_name == "huyen-trang-dinh.xlsx"
     assert after.submitted_at == at and after.note == "Số liệu thử nghiệm" and after.is_demo is False
     assert after.source and "Tràng Định" in after.source
-    chain = revisions(demo_engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual")
-    assert [r.revision for r in chain] == [before_rev.revision, before_rev.revision + 1]
-    assert chain[0].superseded_at == at and chain[1].superseded_at is None
+    chain = revisions(demo_engine, "grdp_per_capita", DISTRICT, "2025", "estimate")
+    assert [r.revision for r in chain][-2:] == [before_rev.revision, before_rev.revision + 1]
+    assert chain[-2].superseded_at == at and chain[-1].superseded_at is None
     with read_session(demo_engine) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "values.import")).one()
         assert entry.username == "dpi" and "huyen-trang-dinh.xlsx" in entry.after
 
-    history = intake.revision_history(demo_engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual")
+    history = intake.revision_history(demo_engine, "grdp_per_capita", DISTRICT, "2025", "estimate")
     assert list(history["revision"])[:2] == [before_rev.revision + 1, before_rev.revision]
     assert history.iloc[0]["file_name"] == "huyen-trang-dinh.xlsx" and history.iloc[0]["submitted_by"] == "dpi"
     # what the map and indicator pages read
-    shown = queries.indicator_values(demo_engine, indicator="grdp_per_capita", period="2026-H1", kind="actual",
+    shown = queries.indicator_values(demo_engine, indicator="grdp_per_capita", period="2025", kind="estimate",
                                      province="20").to_frame()
     assert shown.set_index("code").loc[DISTRICT, "value"] == after.value
 
@@ -219,8 +219,8 @@ def test_round_trip_template_to_revisions(demo_engine):
 
 def test_an_estimate_replaced_by_an_actual_keeps_its_history(demo_engine):
     dpi = actor(demo_engine, "dpi")
-    key = ("budget_revenue", DISTRICT, "2026-Q1")
-    slots = [("2026-Q1", "estimate")]
+    key = ("budget_revenue", DISTRICT, "2025-Q1")
+    slots = [("2025-Q1", "estimate")]
     tpl = intake.values_template(demo_engine, district=DISTRICT, slots=slots)
     first = edit(tpl.data, lambda wb: setattr(wb[S].cell(find_row(wb[S], key[0], key[2], "Ước thực hiện"),
                                                           COL["value"]), "value", 40))
@@ -286,7 +286,7 @@ def test_an_agency_editor_imports_its_own_agencys_template_only(demo_engine):
     user_service.create_user(demo_engine, SYSTEM, username="editor.sct", display_name="Cán bộ Sở Công Thương",
                              role="agency_editor", agency_code="LS-SCT", password="Cong-Thuong-Thu-1")
     sct = actor(demo_engine, "editor.sct")
-    tpl = intake.values_template(demo_engine, agency="LS-SCT", slots=[("2026-H1", "actual")])
+    tpl = intake.values_template(demo_engine, agency="LS-SCT", slots=[("2025-H1", "actual")])
     wb = load_workbook(io.BytesIO(tpl.data))
     codes = {c["indicator_code"].value for _, c in data_rows(wb[S])}
     units = {c["unit_code"].value for _, c in data_rows(wb[S])}
@@ -306,7 +306,7 @@ def test_an_agency_editor_imports_its_own_agencys_template_only(demo_engine):
 def test_a_district_peoples_committee_template_and_a_viewer(read_engine):
     from qh_data.errors import PermissionDenied
 
-    tpl = intake.values_template(read_engine, agency="LS-UBND-180", slots=[("2026", "estimate")])
+    tpl = intake.values_template(read_engine, agency="LS-UBND-180", slots=[("2025", "estimate")])
     wb = load_workbook(io.BytesIO(tpl.data))
     assert {c["unit_code"].value for _, c in data_rows(wb[S])} == {DISTRICT}
     with pytest.raises(PermissionDenied):
@@ -324,7 +324,7 @@ def test_cli_import_writes_after_confirmation(demo_engine, tmp_path):
     assert checksum(demo_engine) == before
     assert intake.cli_import([str(path), "--user", "dpi"], engine=demo_engine, out=lines.append,
                              ask=lambda _q: "y") == 0
-    assert current(demo_engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual").value == 123.4
+    assert current(demo_engine, "grdp_per_capita", DISTRICT, "2025-H1", "actual").value == 123.4
     assert any("Đã ghi 1 dòng" in line for line in lines)
 
 
@@ -337,7 +337,7 @@ def test_qh_import_command_is_wired_to_the_entry_function(sqlite_demo_url, tmp_p
     tpl = intake.values_template(engine, district=DISTRICT, slots=SLOTS)
     path.write_bytes(edit(tpl.data, lambda wb: setattr(wb[S]["I4"], "value", "99,5")))
     assert cli.main(["import", str(path), "--user", "dpi", "--yes"]) == 0
-    assert current(engine, "grdp_per_capita", DISTRICT, "2026-H1", "actual").value == 99.5
+    assert current(engine, "grdp_per_capita", DISTRICT, "2025-H1", "actual").value == 99.5
     assert cli.main(["import", str(tmp_path / "khong-co.xlsx"), "--yes"]) == 2
     assert "khong-co.xlsx" in capsys.readouterr().err
     engine.dispose()
@@ -348,17 +348,17 @@ def test_submit_value_service(demo_engine):
 
     sxd = actor(demo_engine, "editor.sxd")
     row = value_service.submit_value(demo_engine, sxd, indicator="urban_population_share", unit_code=DISTRICT,
-                                     period="2026-h1", kind="actual", value="23,5", expected_revision=1)
+                                     period="2024", kind="actual", value="23,5", expected_revision=1)
     assert row["revision"] == 2 and row["value"] == 23.5 and row["submitted_by_id"] == sxd.user_id
     with pytest.raises(StaleEdit):
         value_service.submit_value(demo_engine, sxd, indicator="urban_population_share", unit_code=DISTRICT,
-                                   period="2026-H1", kind="actual", value=24, expected_revision=1)
+                                   period="2024", kind="actual", value=24, expected_revision=1)
     with pytest.raises(PermissionDenied):  # a Construction editor, a Finance indicator
         value_service.submit_value(demo_engine, sxd, indicator="budget_revenue", unit_code=DISTRICT,
-                                   period="2026-H1", kind="actual", value=1)
+                                   period="2025-H1", kind="actual", value=1)
     with pytest.raises(ValidationFailed):
         value_service.submit_value(demo_engine, sxd, indicator="urban_population_share", unit_code=DISTRICT,
-                                   period="2026-H1", kind="actual", value=140)
+                                   period="2025-H1", kind="actual", value=140)
     with read_session(demo_engine) as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "value.submit")) == 1
         assert s.scalar(select(User.username).where(User.id == sxd.user_id)) == "editor.sxd"

@@ -23,7 +23,7 @@ from tests.apptest_helpers import APP, RAW_KEY
 from tests.intake_helpers import XLSX, checksum, edit
 
 PASSWORD = "So-KHDT-Thu-2"
-SLOTS = [("2026-H1", "actual"), ("2026-H2", "estimate"), ("2026", "estimate")]
+SLOTS = [("2024", "actual"), ("2025-H1", "estimate"), ("2025", "estimate")]  # district periods (to 30/6/2025)
 
 
 @pytest.fixture
@@ -108,13 +108,13 @@ def test_upload_dry_run_confirm_and_history(store):
     with read_session(store) as s:
         row = s.scalars(select(IndicatorValue).where(IndicatorValue.file_name == "tp-lang-son.xlsx")).one()
         assert (row.indicator_code, row.admin_unit_code, row.period, row.kind, row.value) == (
-            "grdp_per_capita", "178", "2026-H1", "actual", 123.4)
+            "grdp_per_capita", "178", "2024", "actual", 123.4)
     # the same file, checked again after the write: nothing left to write
     assert tr("intake.nothing_to_write") in [i.value for i in at.info]
     # the revision history of that figure
     at.selectbox(key="intake_hist_ind").select("grdp_per_capita")
     at.selectbox(key="intake_hist_unit").select("178").run()
-    at.selectbox(key="intake_hist_key").select("2026-H1|actual").run()
+    at.selectbox(key="intake_hist_key").select("2024|actual").run()
     clean(at)
     history = table(at, tr("intake.col_revision"))
     assert list(history[tr("intake.col_file")])[0] == "tp-lang-son.xlsx"
@@ -129,14 +129,14 @@ def test_the_revision_picker_is_fresh_right_after_an_import(store):
     at = signed_in()
     at.selectbox(key="intake_hist_ind").select("grdp_per_capita")
     at.selectbox(key="intake_hist_unit").select("178").run()
-    label = tr("intake.key_label", period=periods.label("2026-H1"), kind=tr("status.kind.actual"), n=1)
+    label = tr("intake.key_label", period=periods.label("2024"), kind=tr("status.kind.actual"), n=1)
     assert label in at.selectbox(key="intake_hist_key").options  # read (and cached) before the import
     tpl = intake.values_template(store, district="178", slots=SLOTS)
     at = upload(at, "tp-lang-son.xlsx", edit(tpl.data, lambda wb: setattr(wb["Số liệu"]["I4"], "value", "123,4")))
     at = at.button(key="intake_confirm").click().run()
     clean(at)
     options = at.selectbox(key="intake_hist_key").options
-    assert tr("intake.key_label", period=periods.label("2026-H1"), kind=tr("status.kind.actual"), n=2) in options
+    assert tr("intake.key_label", period=periods.label("2024"), kind=tr("status.kind.actual"), n=2) in options
     assert label not in options
 
 
@@ -231,11 +231,29 @@ def test_a_column_the_heading_cannot_tell_is_asked_on_the_page(store):
     assert at.selectbox(key="intake_f_col_0_E").value == "2025|estimate"
 
 
-def test_a_communes_biểu_01_from_upload_to_committed_figures(store):
-    """Issue 16's 'done when': a commune of Lạng Sơn's Biểu 01, upload -> read this way (1) -> write (2)."""
-    from tests.foreign_workbooks import COMMUNE_BIEU_01, add_communes, workbook
+@pytest.fixture
+def communes_store(tmp_path, monkeypatch):
+    """The store before the 2025 reform with a few hand-made communes (tests.foreign_workbooks.add_communes)."""
+    from qh_data import schema
+    from tests.foreign_workbooks import add_communes
 
-    add_communes(store)
+    url = f"sqlite:///{tmp_path}/communes.sqlite3"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    add_communes(engine)
+    monkeypatch.setenv("QH_DATABASE_URL", url)
+    monkeypatch.setenv("QH_AUTH", "password")
+    user_service.create_user(engine, SYSTEM, username="qa.dpi", display_name="Thử Sở KH&ĐT", role="dpi_editor",
+                             agency_code="LS-SKHDT", password=PASSWORD, email="qa.dpi@example.gov.vn")
+    yield engine
+    engine.dispose()
+
+
+def test_a_communes_biểu_01_from_upload_to_committed_figures(communes_store):
+    """Issue 16's 'done when': a commune of Lạng Sơn's Biểu 01, upload -> read this way (1) -> write (2)."""
+    from tests.foreign_workbooks import COMMUNE_BIEU_01, workbook
+
+    store = communes_store
     at = upload(signed_in(), "xa-quoc-khanh-bieu-01.xlsx", workbook(COMMUNE_BIEU_01))
     clean(at)
     assert any("Xã Quốc Khánh" in m.value for m in at.markdown)

@@ -41,7 +41,7 @@ def app_db(engine, monkeypatch):
 
 
 def _requests(q, province: str, indicator: str, methods: bool) -> list[mapmodel.Request]:
-    avail = availability.district_periods(q, indicator=indicator, province=province)
+    avail = availability.unit_periods(q, indicator=indicator, province=province)
     out = []
     for view in availability.VIEWS:
         period = availability.default_period(avail, view)

@@ -96,15 +96,25 @@ def districts_of(engine, province: str) -> dict[str, str]:
     return {c: n for c, n in rows}
 
 
-def district_values(engine, indicator: str, period: str, kind: str, province: str = "20") -> dict[str, float]:
-    """Current district figures: {district name: value}."""
+def communes_of(engine, province: str) -> dict[str, str]:
+    """The communes in force today (from 1/7/2025), by code."""
+    with read_session(engine) as s:
+        rows = s.execute(select(AdminUnitVersion.code, AdminUnitVersion.name).where(
+            AdminUnitVersion.parent_code == province, AdminUnitVersion.level == "commune",
+            AdminUnitVersion.valid_to.is_(None))).all()
+    return {c: n for c, n in rows}
+
+
+def district_values(engine, indicator: str, period: str, kind: str, province: str = "20",
+                    level: str = "district") -> dict[str, float]:
+    """Current district (or ``level='commune'``: commune) figures: {unit name: value}."""
     with read_session(engine) as s:
         rows = s.execute(
             select(AdminUnitVersion.name, IndicatorValue.value)
             .join(AdminUnitVersion, AdminUnitVersion.id == IndicatorValue.unit_id)
             .where(IndicatorValue.indicator_code == indicator, IndicatorValue.period == period,
                    IndicatorValue.kind == kind, IndicatorValue.superseded_at.is_(None),
-                   AdminUnitVersion.parent_code == province, AdminUnitVersion.level == "district")).all()
+                   AdminUnitVersion.parent_code == province, AdminUnitVersion.level == level)).all()
     return {n: v for n, v in rows}
 
 
@@ -141,12 +151,13 @@ def test_actual_map_draws_every_district_and_the_table_equals_the_database(app_d
                for md in (str(x.value) for x in at.markdown))
 
 
-def test_every_demo_indicator_draws_all_districts_with_a_legend(app_db):
-    """For every demo indicator the page draws the 11 districts of Lạng Sơn, each with a value, and a
-    legend with its classes (switching the indicator on one page, as a user does)."""
+def test_every_demo_indicator_draws_all_communes_with_a_legend(app_db):
+    """For every demo indicator the page opens on the 65 communes of Lạng Sơn in force today, each with a
+    value, and a legend with its classes (switching the indicator on one page, as a user does)."""
     codes = demo_indicators(app_db)
     assert len(codes) >= 30
-    districts = sorted(districts_of(app_db, "20"))
+    districts = sorted(communes_of(app_db, "20"))
+    assert len(districts) == 65
     at = open_page("map.py", {"view": "actual"})
     assert_clean(at)
     for code in codes:
@@ -164,12 +175,15 @@ def test_every_demo_indicator_draws_all_districts_with_a_legend(app_db):
 
 def test_every_demo_indicator_and_view_in_thai_nguyen(app_db):
     """The same through the shared drawing functions in the second province: every demo indicator's
-    latest actual map, and every view for one indicator of each roll-up rule and direction."""
+    latest actual map, and every view for one indicator of each roll-up rule and direction. Today that is
+    the 92 communes of Thái Nguyên, Bắc Kạn's territory included; its 37 communes made of Bắc Kạn's
+    districts have no demo figures (those districts had no demo series)."""
     q = mapmodel.direct_q(app_db)
-    districts = sorted(districts_of(app_db, "19"))
+    districts = sorted(communes_of(app_db, "19"))
+    assert len(districts) == 92
     every_view = {"budget_revenue", "grdp_per_capita", "poverty_rate", "grdp_growth", "unemployment_urban"}
     for code in demo_indicators(app_db):
-        avail = availability.district_periods(q, indicator=code, province="19")
+        avail = availability.unit_periods(q, indicator=code, province="19")
         for view in (availability.VIEWS if code in every_view else ("actual",)):
             period = availability.default_period(avail, view)
             assert period, (code, view)
@@ -180,7 +194,7 @@ def test_every_demo_indicator_and_view_in_thai_nguyen(app_db):
             if view == "progress":  # undefined where a district's target is 0 (lower is better)
                 assert model.n_values > 0, (code, view)
             else:
-                assert model.n_values == len(districts), (code, view)
+                assert model.n_values == 55, (code, view)
             doc = draw.map_document(q, model, WORDS, labels_on=True)
             feats = map_features(doc)
             assert sorted(f["properties"]["code"] for f in feats) == districts, (code, view)
@@ -224,8 +238,9 @@ def test_estimate_and_target_views_and_class_methods(app_db):
                    {"ind": "grdp_per_capita", "view": "actual", "per": "2026-H1"}):
         at = open_page("map.py", params)
         assert_clean(at)
-        shown = table(at, "district")
-        want = district_values(app_db, params["ind"], params["per"], params["view"])
+        shown = table(at, "district")  # the units' column: the communes of these periods
+        want = district_values(app_db, params["ind"], params["per"], params["view"], level="commune")
+        assert len(want) == 65
         assert dict(zip(shown["district"], shown["value"], strict=True)) == pytest.approx(want), params
         if "cls" in params:
             assert at.selectbox(key="map_cls").value == params["cls"]
@@ -316,7 +331,7 @@ def test_a_damaged_boundary_file_gives_one_clear_error(app_db, fresh_caches, tmp
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    at = open_page("map.py", {"ind": "grdp_per_capita"})
+    at = open_page("map.py", {"ind": "grdp_per_capita", "per": "2024"})  # a period on the districts
     assert not at.exception
     assert len(at.error) == 1
     shown = html.unescape(at.error[0].value)  # the sentence as shown (markdown characters escaped)
@@ -333,7 +348,7 @@ def test_boundary_codes_that_do_not_match_are_named(app_db, fresh_caches, tmp_pa
     geo.mkdir()
     (geo / "lang_son_districts.geojson").write_text(json.dumps(real), encoding="utf-8")
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    at = open_page("map.py", {"ind": "grdp_per_capita", "lang": "en"})
+    at = open_page("map.py", {"ind": "grdp_per_capita", "lang": "en", "per": "2024"})
     assert not at.exception
     assert len(at.error) == 1
     shown = html.unescape(at.error[0].value)
@@ -345,10 +360,10 @@ def test_slideshow_map_slide(app_db):
     assert_clean(at)
     [args] = folium_args(at)
     feats = map_features(args["script"])
-    assert len(feats) == len(districts_of(app_db, "20"))
+    assert len(feats) == len(communes_of(app_db, "20")) == 65  # the units in force today
     assert args["returned_objects"] == []  # nothing comes back: no rerun on the projector
     assert "qh-label-name" in args["script"]  # names written on the map
-    assert "Tỷ lệ đạt mục tiêu" in legend_text(args["script"])
+    assert "tỷ lệ đạt mục tiêu năm 2030" in legend_text(args["script"])  # 2026, on the communes
 
 
 # --- the indicators page ---------------------------------------------------------------------------
@@ -395,8 +410,8 @@ def test_indicators_page_shows_a_status_for_every_indicator_with_baseline_and_ta
     budget = shown[shown["name"] == "Thu ngân sách nhà nước trên địa bàn"].iloc[0]  # 0 decimals
     assert vn_number(budget["baseline"]) == round(sum(district_values(app_db, "budget_revenue", "2020",
                                                                       "actual").values()))
-    assert vn_number(budget["target_2030"]) == round(
-        sum(district_values(app_db, "budget_revenue", "2030", "target").values()))
+    assert vn_number(budget["target_2030"]) == round(  # 2030: on the communes in force then
+        sum(district_values(app_db, "budget_revenue", "2030", "target", level="commune").values()))
     assert all(len(list(t)) >= 5 for t in shown.loc[shown["demo"], "trend"])
 
 
@@ -471,3 +486,4 @@ def test_period_labels_in_the_map_period_list(app_db):
     at = open_page("map.py", {"ind": "grdp_per_capita", "view": "actual"})
     options = at.selectbox(key="map_per").options
     assert periods.label("2026-H1", "vi") in options and "Năm 2025" in options
+

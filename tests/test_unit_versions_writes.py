@@ -49,15 +49,23 @@ def _wrong_levels(engine) -> dict[str, int]:
     return out
 
 
-def test_the_demo_seed_writes_one_version_per_unit_and_points_at_them(demo_engine):
+def test_the_demo_seed_writes_the_versions_and_points_at_them(demo_engine):
+    """The reference units (no start date in the files: in force "since before the data begins"), then the
+    2025 reform on top: a reused code names two versions, one on each side of 1/7/2025 (province 19,
+    05977); the register points at the versions before it."""
     with demo_engine.connect() as c:
-        per_code = c.execute(text("SELECT max(n) FROM (SELECT count(*) AS n FROM admin_unit_version "
-                                  "GROUP BY level, code) x")).scalar()
-        assert per_code == 1
-        # the files give no start dates: every unit is in force "since before the data begins"
-        assert c.execute(text("SELECT count(*) FROM admin_unit_version WHERE valid_from IS NOT NULL")).scalar() == 0
+        reused = c.execute(text("SELECT level, code FROM admin_unit_version GROUP BY level, code "
+                                "HAVING count(*) > 1")).all()
+        assert ("province", "19") in reused and ("commune", "05977") in reused
+        assert c.execute(text("SELECT max(n) FROM (SELECT count(*) AS n FROM admin_unit_version "
+                              "GROUP BY level, code) x")).scalar() == 2
+        starts = c.execute(select(AdminUnitVersion.valid_from).distinct()).scalars().all()
+        assert set(starts) <= {None, dt.date(2025, 7, 1)} and len(starts) == 2
         districts = c.execute(text("SELECT count(*) FROM admin_unit_version WHERE level = 'district'")).scalar()
-    assert districts == 20 and _wrong_levels(demo_engine) == {}
+        for table, column, _ in POINTERS:
+            assert c.execute(text(f"SELECT count(*) FROM {table} t JOIN admin_unit_version v ON v.id = t.{column} "
+                                  "WHERE v.valid_from IS NOT NULL")).scalar() == 0, table
+    assert districts == 20 + 8 and _wrong_levels(demo_engine) == {}  # Bắc Kạn's 8 come with the reform
 
 
 def test_small_synth_writes_versions_and_ids(engine):

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from qh_data import refdata
 from qh_data.db import read_session, session_scope
 from qh_data.errors import PermissionDenied, ValidationFailed
 from qh_data.models import AdminUnitVersion, AuditEntry, UnitLineage
@@ -29,11 +30,28 @@ def _versions(engine, code: str, level: str) -> list[tuple]:
             V.code == code, V.level == level).order_by(V.valid_from.is_not(None), V.valid_from))]
 
 
-def test_the_reform_goes_into_the_demo_store_once(demo_engine):
+@pytest.fixture
+def pre_reform(engine):
+    """A store with the reference data as it was before 1/7/2025 (the demo seed loads the reform itself)."""
+    with session_scope(engine) as s:
+        refdata.load(s)
+    return engine
+
+
+def test_the_demo_seed_holds_the_reform_once(read_engine):
+    assert _count(read_engine, UnitLineage) == 648
+    assert _versions(read_engine, "19", "province")[1] == (dt.date(2025, 7, 1), None, "Tỉnh Thái Nguyên")
+    with read_session(read_engine) as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "units.load")).all()
+        assert len(entries) == 1 and '"links": 648' in entries[0].after
+
+
+def test_the_reform_goes_into_the_store_once(pre_reform):
+    demo_engine = pre_reform
     before = _count(demo_engine, V)
     with session_scope(demo_engine) as s:
         report = store.load(s, REFORM, SYSTEM, source="communes_2025.csv + commune_crosswalk_2025.csv")
-    stored_districts = 11 + 9  # the demo's Lạng Sơn and Thái Nguyên districts were already there
+    stored_districts = 11 + 9  # the reference Lạng Sơn and Thái Nguyên districts were already there
     assert report.added == len(REFORM.units) - stored_districts - 2  # and provinces 20 and old 19
     assert report.closed == stored_districts + 1  # each district and the old Thái Nguyên end on 30/6/2025
     assert report.links == len(REFORM.links) == 648
@@ -46,8 +64,8 @@ def test_the_reform_goes_into_the_demo_store_once(demo_engine):
     assert vinh_trai[1:] == (dt.date(2025, 6, 30), "Phường Vĩnh Trại")
     assert dong_kinh[0::2] == (dt.date(2025, 7, 1), "Phường Đông Kinh")
     assert _versions(demo_engine, "06", "province") == [(None, dt.date(2025, 6, 30), "Tỉnh Bắc Kạn")]
-    # the demo's district figures of 2025-H2 and 2026 are kept, and reported
-    assert report.figures_outside > 0 and report.outside_examples
+    # figures left outside their unit's range are kept, and reported: the real 2030 targets of the old units
+    assert report.figures_outside == 11 and report.outside_examples[0] == "Huyện Bình Gia (181) 2030: 1"
     with read_session(demo_engine) as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "units.load")).all()
         assert len(entries) == 1 and '"links": 648' in entries[0].after
@@ -70,17 +88,23 @@ def test_a_load_that_breaks_the_version_rules_writes_nothing(demo_engine):
     assert (_count(demo_engine, V), _count(demo_engine, UnitLineage)) == before
 
 
-def test_only_an_admin_loads_units(demo_engine):
+def test_only_an_admin_loads_units(pre_reform):
     dpi = Actor(user_id=None, username="dpi", role="dpi_editor", agency_code="20-STC")
-    with pytest.raises(PermissionDenied), session_scope(demo_engine) as s:
+    with pytest.raises(PermissionDenied), session_scope(pre_reform) as s:
         store.load(s, REFORM, dpi, source="test")
-    assert _count(demo_engine, UnitLineage) == 0
+    assert _count(pre_reform, UnitLineage) == 0
 
 
-def test_qh_units_load_takes_the_reference_layout(sqlite_demo_url, monkeypatch, tmp_path, capsys):
-    from qh_data import cli, config
+def test_qh_units_load_takes_the_reference_layout(monkeypatch, tmp_path, capsys):
+    from qh_data import cli, config, schema
     from qh_data.db import make_engine
 
+    sqlite_demo_url = f"sqlite:///{tmp_path}/before-the-reform.sqlite3"
+    first = make_engine(sqlite_demo_url)
+    schema.upgrade(first)
+    with session_scope(first) as s:
+        refdata.load(s)
+    first.dispose()
     monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
     ref = config.DATA_DIR / "reference"
     args = ["units", "load", str(ref / "communes_2025.csv"), str(ref / "commune_crosswalk_2025.csv"),

@@ -15,8 +15,10 @@ import streamlit as st
 from dashboard import charts, components, data, fmt
 from dashboard.i18n import translate
 from dashboard.safe_text import md
+from qh_data import periods
 from qh_data.errors import ConfigError
-from qh_data.maps import figures
+from qh_data.maps import boundaries, figures
+from qh_data.maps.availability import KINDS
 from qh_data.maps.model import Request, indicator_info, indicator_name, presentation_request
 
 MAP_HEIGHT = 560
@@ -36,6 +38,24 @@ def draw_map(req: Request, *, labels_on: bool, key: str, height: int = MAP_HEIGH
         code = (drawing.get("properties") or {}).get("code")
         return str(code) if code else None
     return None
+
+
+# --- the geography of a period -------------------------------------------------------------------
+
+def geography_switch(geos: list[str], held: list[str], period: str, lang: str) -> str:
+    """For a period with two geographies (the year 2025: districts to 30/6, communes from 1/7): which one
+    its figures are on (``held``), and the choice of the one drawn (widget ``map_geo``, bound to the URL
+    by the page). Returns the chosen level."""
+    levels = ", ".join(translate(f"map.geo_{g}", lang) for g in held) or translate("map.geo_none", lang)
+    st.caption(translate("map.geo_straddle", lang, period=periods.label(period, lang), levels=levels))
+    return st.radio(translate("map.geo", lang), geos, key="map_geo", horizontal=True,
+                    format_func=lambda g: translate(f"map.geo_{g}", lang))
+
+
+def boundary_sources(levels: list[str], lang: str) -> None:
+    """The sources of the boundaries the page can draw (both when its periods span 1/7/2025); the map
+    itself names the one it draws."""
+    st.caption(translate("map.boundary_sources", lang, sources=md(boundaries.attribution(levels))))
 
 
 # --- a unit's series: trend chart ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections import defaultdict
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, refdata
+from . import audit, clock, demo_communes, refdata
 from .auth import hash_password
 from .catalogue import CATALOGUE, TARGETS_2030, Spec
 from .db import session_scope
@@ -38,6 +38,8 @@ from .rules.open_status import CLOSED_ISSUE_STATUSES
 SEED = 20200730
 DEMO_SOURCE = "Dữ liệu minh họa (demo)"
 YEARS = range(2015, 2026)
+# the demo's periods after 30/6/2025: on the communes in force then (demo_communes), not on the districts
+COMMUNE_PERIODS = frozenset({"2025-H2", "2026-H1", "2026-H2", "2026", "2030"})
 ACCOUNTS = (
     ("viewer", "Thành viên Ban Chỉ đạo (xem)", "viewer", None),
     ("editor.sxd", "Cán bộ Sở Xây dựng", "agency_editor", "LS-SXD"),
@@ -46,8 +48,9 @@ ACCOUNTS = (
 )
 
 
-def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -> dict:
-    """Load reference data and the demo into an empty database. Returns counts and the demo accounts."""
+def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False, reform: bool = True) -> dict:
+    """Load reference data and the demo into an empty database. Returns counts and the demo accounts.
+    ``reform=False``: the store as it stood before the 2025 reform was loaded (no figure after 30/6/2025)."""
     today = today or clock.today()
     rng = random.Random(SEED)
     with session_scope(engine) as s:
@@ -64,7 +67,7 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -
                             sort_order=i, is_demo=True))
         s.flush()
         ref = refdata.load(s)
-        n_values = _values(s, rng)
+        n_values, later = _values(s, rng)
         accounts = _users(s)
         builder = _Register(s, rng, today)
         builder.lang_son_2020()
@@ -75,8 +78,12 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False) -
         builder.implementation("19", 20)
         builder.issues()
         s.flush()
-        counts = {"indicators": len(CATALOGUE), "values": n_values, **ref, "tasks": builder.n_tasks,
-                  "issues": builder.n_issues, "meetings": builder.n_meetings}
+        # the register is on the units before 1/7/2025; then the reform, and the later figures on the communes
+        reform = (demo_communes.write(s, {spec.code: spec for spec in CATALOGUE}, later, _clamp, DEMO_SOURCE)
+                  if reform else {"commune_values": 0, "communes": 0})
+        counts = {"indicators": len(CATALOGUE), "values": n_values + reform["commune_values"], **ref,
+                  "communes": reform["communes"], "tasks": builder.n_tasks, "issues": builder.n_issues,
+                  "meetings": builder.n_meetings}
         audit.record(s, SYSTEM, "demo.seed", "database", None, None, counts)
     report = {"counts": counts, "accounts": accounts}
     if not quiet:
@@ -126,7 +133,9 @@ def _series(spec: Spec, base: float, rng: random.Random, pace: float) -> dict[in
     return out
 
 
-def _values(s: Session, rng: random.Random) -> int:
+def _values(s: Session, rng: random.Random) -> tuple[int, dict]:
+    """Inserts the districts' figures of the periods they overlap; returns those after 30/6/2025
+    ((indicator, period, kind) -> {district: (value, submitted_at)}) for ``demo_communes``."""
     u = AdminUnitVersion  # one version per code (the reform comes after the demo); districts in the file's order
     districts = s.execute(select(u.code, u.parent_code, u.type, u.population_2019).where(u.level == "district")
                           .order_by(u.id)).all()
@@ -136,8 +145,13 @@ def _values(s: Session, rng: random.Random) -> int:
     real = set(s.execute(select(IndicatorValue.indicator_code, IndicatorValue.unit_id,
                                 IndicatorValue.period, IndicatorValue.kind)).all())
 
+    later: dict[tuple[str, str, str], dict[str, tuple[float, dt.datetime]]] = defaultdict(dict)
+
     def add(ind, unit, period, kind, value, submitted, revision=1, superseded=None, note=None):
         if (ind, unit_ids[unit], period, kind) in real:  # a real figure is never overwritten by a demo one
+            return
+        if period in COMMUNE_PERIODS:
+            later[ind, period, kind][unit] = (value, submitted)
             return
         ptype = "year" if "-" not in period else ("half" if "-H" in period else "quarter")
         rows.append(dict(indicator_code=ind, unit_id=unit_ids[unit], period=period, period_type=ptype,
@@ -171,6 +185,9 @@ def _values(s: Session, rng: random.Random) -> int:
                 half = 0.47 if spec.aggregation == "sum" else 1.0
                 h1 = _clamp(spec, est26 * half * (1 + rng.gauss(0, 0.02)))
                 h2 = _clamp(spec, est26 - h1 if spec.aggregation == "sum" else est26 * (1 + rng.gauss(0, 0.01)))
+                add(spec.code, code, "2025-H2", "actual",
+                    _clamp(spec, ser[2025] * demo_communes.H2_SHARE if spec.aggregation == "sum" else ser[2025]),
+                    at(2026, 2, 15))
                 add(spec.code, code, "2026-H1", "actual", h1, at(2026, 7, 20))
                 add(spec.code, code, "2026-H2", "estimate", h2, at(2026, 7, 20))
                 add(spec.code, code, "2026", "estimate", est26, at(2026, 7, 20))
@@ -198,9 +215,9 @@ def _values(s: Session, rng: random.Random) -> int:
                 t25 = _clamp(spec, (v20 + t30) / 2 if spec.additive_trend or spec.is_rate or v20 <= 0
                              else math.sqrt(v20 * t30))
                 add(spec.code, code, "2025", "target", t25, at(2021, 3, 1))
-                add(spec.code, code, "2030", "target", t30, at(2021, 3, 1))
+                add(spec.code, code, "2030", "target", t30, at(2025, 7, 1))
     s.execute(insert(IndicatorValue), rows)
-    return len(rows)
+    return len(rows), later
 
 
 # --- tasks, meetings, issues -------------------------------------------------------------------

@@ -184,7 +184,7 @@ def test_a_hostile_task_expanded_on_the_progress_page(page_at, hostile):
 def test_map_tooltips_and_labels_show_names_literally(page_at, hostile):
     server, planted = hostile
     qp = page_at("projector_1080", server.url)
-    qp.open("map", ind=planted.indicator_code, labels="1")
+    qp.open("map", ind=planted.indicator_code, labels="1", per="2024")  # a district period (to 30/6/2025)
     frame = None
     for _ in range(60):
         frame = next((f for f in qp.page.frames if f.query_selector("path.leaflet-interactive")), None)

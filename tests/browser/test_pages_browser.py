@@ -363,19 +363,19 @@ PATHS_JS = """() => {
 }"""
 
 
-def _lang_son_districts(app_server) -> tuple[str, int]:
+def _lang_son_units(app_server) -> tuple[str, int]:
     from qh_data import clock, queries
 
     engine = app_server.engine()
     province = next(p for p in queries.provinces(engine) if p["name"].endswith("Lạng Sơn"))
-    return province["code"], len(queries.districts(engine, province=province["code"], on=clock.today()))
+    return province["code"], len(queries.units.units_of(engine, province["code"], clock.today()))
 
 
 def assert_map(qp, app_server) -> None:
-    """One Leaflet path per district inside the st_folium iframe, Leaflet served by the app, the
-    map within the window's width; every request elsewhere was blocked (and none was made)."""
-    _province, n_districts = _lang_son_districts(app_server)
-    assert n_districts == 11  # Lạng Sơn: Lạng Sơn city and 10 districts
+    """One Leaflet path per unit in force today inside the st_folium iframe, Leaflet served by the app,
+    the map within the window's width; every request elsewhere was blocked (and none was made)."""
+    _province, n_districts = _lang_son_units(app_server)
+    assert n_districts == 65  # Lạng Sơn since 1/7/2025: its 65 communes (the map opens on them)
     shown = qp.page.evaluate("() => document.querySelector('.qh-filters')?.innerText || ''")
     assert "Lạng Sơn" in shown, f"the map is not of Lạng Sơn (the demo's default province): {shown!r}"
     frame_el = qp.page.wait_for_selector('[data-testid="stMain"] iframe[title*="folium"]', state="attached")

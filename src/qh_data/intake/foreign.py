@@ -177,13 +177,18 @@ class _Builder:
         self.engine, self.mapping, self.report, self.lookups = engine, mapping, report, lookups
         self.unit_periods: dict[tuple[str, str], bool] = {}
 
-    def unit_exists(self, unit: str, period: str) -> bool:
+    def unit_exists(self, unit: str, period: str) -> bool | versions.AmbiguousUnitCode:
+        """Whether the sender's unit code names a unit in the period; the refusal when it names two (a
+        province whose version changed during the period: Thái Nguyên in 2025)."""
         key = (unit, period)
         if key not in self.unit_periods:
             p = periods.parse(period)
             level = self.lookups.units[unit].level if unit in self.lookups.units else None
             with self.engine.connect() as c:
-                self.unit_periods[key] = bool(versions.version_ids(c, [unit], p.start, p.end, level=level))
+                try:
+                    self.unit_periods[key] = bool(versions.version_ids(c, [unit], p.start, p.end, level=level))
+                except versions.AmbiguousUnitCode as exc:
+                    self.unit_periods[key] = exc
         return self.unit_periods[key]
 
     def rows(self, table: Table, choice: SheetChoice, cached: dict, style: str | None) -> list[RawRow]:
@@ -219,7 +224,11 @@ class _Builder:
                     continue
                 if not reading.error and conv.factor != 1.0:
                     reading = _scaled(reading, conv.factor)
-                if unit and not self.unit_exists(unit, col.period):
+                found = self.unit_exists(unit, col.period) if unit else True
+                if isinstance(found, versions.AmbiguousUnitCode):
+                    self.report.error("unit_ambiguous", found.message_vi, found.message_en, **cell_where)
+                    continue
+                if not found:
                     self._no_unit(unit, col.period, cell_where)
                     continue
                 out.append(RawRow(row=data.row, indicator=mapped.code, indicator_name="", unit_code=unit or "",

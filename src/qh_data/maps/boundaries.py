@@ -25,6 +25,12 @@ COMMUNE_ATTRIBUTION = ("Ranh giới hành chính 2025: sapnhap.bando.com.vn, qua
                        "(MIT)")
 ATTRIBUTION = {"district": BOUNDARY_ATTRIBUTION, "commune": COMMUNE_ATTRIBUTION}
 
+
+def attribution(levels) -> str:
+    """The sources of the boundaries of these geographies, in order (both where a map page or a period
+    has both: districts until 30/6/2025, communes from 1/7/2025)."""
+    return " · ".join(ATTRIBUTION[lv] for lv in dict.fromkeys(levels))
+
 PROVINCE_FILES = {"20": "lang_son_districts.geojson", "19": "thai_nguyen_districts.geojson"}
 NATIONAL_FILE = "vietnam_districts.geojson"
 PROVINCE_COMMUNE_FILES = {"20": "lang_son_communes_2025.geojson", "19": "thai_nguyen_communes_2025.geojson"}

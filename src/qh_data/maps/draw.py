@@ -13,7 +13,7 @@ import folium
 from qh_data.errors import ConfigError
 from qh_data.maps import boundaries
 from qh_data.maps.join import require_codes_match
-from qh_data.maps.model import MapModel, Q, Words
+from qh_data.maps.model import MapModel, Q, Words, level_key
 from qh_data.maps.render import map_html, render_choropleth
 
 
@@ -65,10 +65,10 @@ def short_name(name: str) -> str:
     return name
 
 
-def map_texts(words: Words, lang: str) -> dict[str, str]:
+def map_texts(words: Words, lang: str, level: str = "district") -> dict[str, str]:
     """The words inside the map (tooltips, legend) from the interface's catalogue."""
     tr = words.bound(lang)
-    return {"no_data": tr("map.no_data"), "rank": tr("map.tip_rank"), "source": tr("map.tip_source"),
+    return {"no_data": tr("map.no_data"), "rank": tr(level_key("map.tip_rank", level)), "source": tr("map.tip_source"),
             "demo": tr("common.demo_mark"), "unit": tr("map.legend_unit"), "legend": tr("map.legend")}
 
 
@@ -93,8 +93,9 @@ def render_map(q: Q, model: MapModel, words: Words, *, labels_on: bool, label_na
         geo, rows, classes=model.classes, palette=model.palette, legend_title=model.legend_title,
         legend_labels=model.legend_labels, labels_on=labels_on, label_names=label_names,
         tile_url=tile_url, tile_attribution=tile_attribution, lang=lang,
-        highlight_code=highlight, legend_unit=model.legend_unit, texts=map_texts(words, lang),
-        iframe_fixes=True, present=present, attribution=boundaries.ATTRIBUTION[model.level], fit_screen=True,
+        highlight_code=highlight, legend_unit=model.legend_unit, texts=map_texts(words, lang, model.level),
+        iframe_fixes=True, present=present, attribution=boundaries.attribution(model.levels or [model.level]),
+        fit_screen=True,
     )
 
 

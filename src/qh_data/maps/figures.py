@@ -8,7 +8,7 @@ from typing import Any
 from qh_data import periods
 from qh_data.maps.availability import RAW_VIEWS
 from qh_data.maps.classify import PROGRESS_PALETTE, number_or_none, progress_classes
-from qh_data.maps.model import MapModel, Words, period_text
+from qh_data.maps.model import MapModel, Words, level_key, period_text
 
 
 def progress_colour(pct: float | None) -> str | None:
@@ -52,12 +52,12 @@ def province_figures(m: MapModel, words: Words) -> list[tuple[str, str, str | No
             fig(tr("map.fig_observed", kind=tr(f"status.kind.{p['figure']['kind']}"),
                    period=period_text(req.period, lang)), p["figure"]["value"], raw_dec, unit)
         reached = sum(1 for r in m.rows if r["value"] is not None and r["value"] >= 100)
-        items.append((tr("map.fig_reached"), f"{number(reached)} / {number(m.n_values)}", PROGRESS_PALETTE[-1]))
+        items.append((tr(level_key("map.fig_reached", m.level)), f"{number(reached)} / {number(m.n_values)}", PROGRESS_PALETTE[-1]))
     else:
         fig(tr("map.fig_change", name=p["name"]), p.get("value"), m.decimals, m.legend_unit)
         grew = sum(1 for r in m.rows if r["value"] is not None and r["value"] > 0)
-        items.append((tr("map.fig_increased"), f"{number(grew)} / {number(m.n_values)}", None))
-    items.append((tr("map.fig_coverage"), f"{number(m.n_values)} / {number(m.n_units)}", None))
+        items.append((tr(level_key("map.fig_increased", m.level)), f"{number(grew)} / {number(m.n_values)}", None))
+    items.append((tr(level_key("map.fig_coverage", m.level)), f"{number(m.n_values)} / {number(m.n_units)}", None))
     return items
 
 
@@ -73,7 +73,7 @@ def province_method_text(m: MapModel, words: Words) -> str | None:
         n, total = int(n or 0), int(total or 0)
     except (TypeError, ValueError):
         n, total = 0, 0
-    return words.translate(f"map.rollup_{method}", lang, n=words.number(n, 0, lang),
+    return words.translate(level_key(f"map.rollup_{method}", m.level), lang, n=words.number(n, 0, lang),
                            total=words.number(total, 0, lang))
 
 

@@ -15,6 +15,7 @@ its estimate when the actual is not in yet: ``qh_data.rules.observed``; the tabl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
@@ -27,9 +28,10 @@ from qh_data.maps.availability import (
     RAW_VIEWS,
     VIEWS,
     default_period,
-    district_periods,
+    figure_levels,
     target_year_for,
     target_years,
+    unit_periods,
 )
 from qh_data.maps.classify import (
     METHODS,
@@ -134,6 +136,12 @@ class MapModel:
 
 # --- small helpers -------------------------------------------------------------------------------
 
+def level_key(key: str, level: str) -> str:
+    """The catalogue key of a sentence about the units drawn: ``map.x`` for districts, ``map.x_commune`` for
+    communes ("Xếp thứ 3/11 huyện" / "Xếp thứ 3/65 xã, phường")."""
+    return f"{key}_commune" if level == "commune" else key
+
+
 def period_text(code: str, lang: str) -> str:
     """A period's label inside a sentence: "năm 2025", "6 tháng đầu năm 2026", "quý 3/2026" / "2025"."""
     text = periods.label(code, lang)
@@ -163,7 +171,7 @@ def indicator_unit(info: Mapping[str, Any], lang: str) -> str:
 def presentation_request(q: Q, indicator: str, province: str, as_of, lang: str) -> Request | None:
     """The projector's map: progress for the latest year with figures when the indicator has targets,
     else the latest actual (or estimated) figures; None when it has no district figures at all."""
-    avail = district_periods(q, indicator=indicator, province=province, as_of=as_of)
+    avail = unit_periods(q, indicator=indicator, province=province, as_of=as_of)
     for view in ("progress", "actual", "estimate"):
         period = default_period(avail, view)
         if period:
@@ -174,11 +182,15 @@ def presentation_request(q: Q, indicator: str, province: str, as_of, lang: str) 
 
 # --- the figures of one period ---------------------------------------------------------------------
 
-def map_levels(q: Q, req: Request) -> tuple[str, list[str]]:
+def map_levels(q: Q, req: Request, avail: Mapping[str, list[str]] | None = None) -> tuple[str, list[str]]:
     """(the geography drawn, the geographies the period has): the one asked for when the period has it,
-    else the period's first (the units the figures of a period straddling 1/7/2025 were collected on)."""
+    else the first of them holding the view's figures (``avail``: ``availability.unit_periods``), else the
+    period's first (the units the figures of a period straddling 1/7/2025 were collected on)."""
     found = list(q("geographies", province=req.province, period=req.period)) or ["district"]
-    return (req.level if req.level in found else found[0]), found
+    if req.level in found:
+        return req.level, found
+    held = [lv for lv in found if avail is not None and lv in figure_levels(avail, req.view, req.period)]
+    return (held or found)[0], found
 
 
 def _district_frame(q: Q, req: Request, period: str, kind: str):
@@ -299,7 +311,9 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
     higher = info.get("direction") != "lower"
     period_label = periods.label(req.period, lang)
     period_mid = period_text(req.period, lang)
-    avail = district_periods(q, indicator=req.indicator, province=req.province, as_of=req.as_of)
+    avail = unit_periods(q, indicator=req.indicator, province=req.province, as_of=req.as_of)
+    level, levels = map_levels(q, req, avail)
+    req = dataclasses.replace(req, level=level)  # every read below is on that geography
     ty = target_year_for(target_years(avail), req.period)
     is_year = periods.period_type(req.period) == "year"
 
@@ -338,7 +352,7 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
         province = {"value": (percent_of_target(pf["value"], ptarget["value"], direction=info.get("direction"))
                               if pf and ptarget else None), "figure": pf, "target": ptarget}
         if any(f["kind"] == "estimate" for f in figs.values()):
-            notes.append(tr("map.note_estimates_used"))
+            notes.append(tr(level_key("map.note_estimates_used", level)))
     else:  # change
         if not req.period2:
             raise ValueError("a change map needs period2")
@@ -356,7 +370,7 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
         province = {"value": _change(pf["value"] if pf else None, pb["value"] if pb else None, points),
                     "figure": pf, "base": pb}
         if any(f["kind"] == "estimate" for f in list(figs.values()) + list(base.values())):
-            notes.append(tr("map.note_estimates_used"))
+            notes.append(tr(level_key("map.note_estimates_used", level)))
 
     ranks = _ranks(values, higher)
     n = sum(v is not None for v in values)
@@ -413,7 +427,6 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
 
     province_name = next((p["name"] for p in q("provinces") if p["code"] == req.province), req.province)
     province.update({"name": province_name, "unit": out_unit, "decimals": out_dec})
-    level, levels = map_levels(q, req)
     return MapModel(request=req, indicator=info, rows=rows, classes=cls, palette=list(palette),
                     legend_title=legend_title, legend_labels=list(labels), legend_unit=out_unit or None,
                     decimals=out_dec, unit=unit, target_year=ty, province=province, n_values=n, notes=notes,

@@ -198,6 +198,9 @@ def combine(aggregation: str, agg: dict | None, own: dict | None, districts_tota
             value, n, method = agg["mean"], int(agg["n"]), "mean"
         elif aggregation == "mean_pop" and agg["n_pop"] and agg["wpop"]:
             value, n, method = agg["wsum"] / agg["wpop"], int(agg["n_pop"]), "mean_pop"
+        elif aggregation == "mean_pop" and agg["n"] and agg.get("level") == "commune":
+            # no population of the new communes is published (admin_reform_2025.md): their plain mean, said so
+            value, n, method = agg["mean"], int(agg["n"]), "mean"
     if n:
         return {"value": value, "basis": "districts", "method": method, "districts_contributing": n,
                 "districts_total": districts_total, "own_value": own_value,

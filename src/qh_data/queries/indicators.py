@@ -19,11 +19,12 @@ from .. import status
 from ..errors import NotFound, ValidationFailed
 from ..models import AdminUnitVersion, Indicator, IndicatorValue, User
 from ..records import Records
-from ..rules import observed
+from ..rules import observed, unit_validity
 from ..rules.end_of_day import moment as moment_of
 from . import units
 from ._common import one, periods, read_connection, records, valid_during
 from ._rollup import (
+    GEOGRAPHIES,
     OWN_FIELDS,
     combine,
     district_ranges,
@@ -318,3 +319,40 @@ def geographies(engine: Engine, *, province: str, period: str) -> list[str]:
     1/7/2025, communes from then on, both for the year 2025. The first is the one shown by default."""
     with read_connection(engine) as c:
         return _geographies(district_ranges(c, province), periods.validate(period))
+
+
+FIGURE_PERIOD_COLUMNS = ("period", "kind", "level")
+
+
+@functools.cache
+def _figure_periods(as_of: bool):
+    """(period, kind, level, the unit's validity) of the figures in force of one indicator on the districts
+    and communes under the province's versions: one row per distinct combination."""
+    iv, u = IndicatorValue, AdminUnitVersion
+    return (select(iv.period, iv.kind, u.level, u.valid_from, u.valid_to)
+            .join(u, u.id == iv.unit_id)
+            .where(iv.indicator_code == bindparam("indicator"), in_force(as_of), iv.value.is_not(None),
+                   u.parent_id.in_(bindparam("parent_ids", expanding=True)), u.level.in_(GEOGRAPHIES))
+            .group_by(iv.period, iv.kind, u.level, u.valid_from, u.valid_to))
+
+
+def figure_periods(engine: Engine, *, indicator: str, province: str,
+                   as_of: dt.date | dt.datetime | None = None) -> Records:
+    """Which periods and kinds of an indicator have figures on the province's districts or communes, and on
+    which level (FIGURE_PERIOD_COLUMNS, in period order, districts before communes): what a map can be drawn
+    for. A figure counts on its level only when its unit is in force during its period (a 2030 target left
+    on a district that ended on 30/6/2025 is no district map of 2030)."""
+    moment = moment_of(as_of)
+    with read_connection(engine) as c:
+        found = c.execute(_figure_periods(moment is not None),
+                          {"indicator": indicator, "moment": moment,
+                           "parent_ids": units.code_versions(c, province, ("province",))}).all()
+    keep = set()
+    for period, kind, level, valid_from, valid_to in found:
+        if periods.is_valid(period):
+            p = periods.parse(period)
+            if unit_validity.overlaps(valid_from, valid_to, p.start, p.end):
+                keep.add((p.code, kind, level))
+    rows = [dict(zip(FIGURE_PERIOD_COLUMNS, key, strict=True)) for key in sorted(
+        keep, key=lambda k: (_series_sort_key(k[0], k[1]), GEOGRAPHIES.index(k[2])))]
+    return Records(rows, FIGURE_PERIOD_COLUMNS)

@@ -53,9 +53,12 @@ def load(session: Session, lineage: Lineage, actor: Actor, *, source: str) -> Lo
     stored_versions = {(v.level, v.code, v.valid_from): v for v in session.scalars(
         select(V).where(V.code.in_({u.code for u in lineage.units})))}
     ids: dict[UnitKey, int] = {}
-    for unit in sorted(lineage.units, key=lambda u: LEVELS.index(u.level)):  # parents first
-        row = stored_versions.get((unit.level, unit.code, unit.valid_from))
-        ids[unit.key] = _write_version(session, unit, row, ids, country, source, report)
+    for level in LEVELS:  # parents first; the new versions of one level flushed together (one batch)
+        rows = {unit.key: _write_version(session, unit, stored_versions.get((unit.level, unit.code, unit.valid_from)),
+                                         ids, country, source, report)
+                for unit in lineage.units if unit.level == level}
+        session.flush()
+        ids.update({key: row.id for key, row in rows.items()})
     stored = {(row.old_unit_id, row.new_unit_id) for row in session.execute(
         select(UnitLineage.old_unit_id, UnitLineage.new_unit_id))}
     for link in lineage.links:
@@ -80,23 +83,23 @@ def load(session: Session, lineage: Lineage, actor: Actor, *, source: str) -> Lo
 
 
 def _write_version(session: Session, unit: Unit, row: AdminUnitVersion | None, ids: dict[UnitKey, int],
-                   country: int | None, source: str, report: LoadReport) -> int:
-    """The id of ``unit``'s version: ``row`` (the one stored under the same key) brought up to date, or a new one."""
+                   country: int | None, source: str, report: LoadReport) -> AdminUnitVersion:
+    """``unit``'s version: ``row`` (the one stored under the same key) brought up to date, or a new one (its
+    id known once the caller flushes)."""
     if row is None:
         row = V(level=unit.level, code=unit.code, valid_from=unit.valid_from, valid_to=unit.valid_to,
                 parent_id=ids[unit.parent] if unit.parent else country, name=unit.name, type=unit.type,
                 area_km2=unit.area_km2, legal_basis=unit.legal_basis, source=source, is_synthetic=False)
         session.add(row)
-        session.flush()
         report.added += 1
-        return row.id
+        return row
     if unit.valid_to is not None and row.valid_to != unit.valid_to:
         row.valid_to = unit.valid_to
         report.closed += 1
     row.type = row.type or unit.type
     row.area_km2 = row.area_km2 if row.area_km2 is not None else unit.area_km2
     row.legal_basis = row.legal_basis or unit.legal_basis
-    return row.id
+    return row
 
 
 _A, _B = aliased(V), aliased(V)
