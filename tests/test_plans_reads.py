@@ -94,3 +94,35 @@ def test_status_follows_the_plan_in_force_on_the_as_of_day_once_an_adjustment_is
     series = {r["kind"]: r["value"] for r in queries.province_series(
         demo_engine, indicator="grdp_per_capita", province="19", as_of=TEST_APPROVAL) if r["period"] == "2030"}
     assert series["target"] == 220.0
+
+
+def test_the_meeting_pack_names_the_plan_and_the_adjustment_awaiting_approval(loaded):
+    import io
+
+    from docx import Document
+
+    from qh_data.models import Meeting
+    from qh_data.reports import build_meeting_pack, pack_data
+
+    with loaded.connect() as c:
+        ids = {code: c.execute(select(Meeting.id).where(Meeting.province_code == code).order_by(Meeting.id)).scalar()
+               for code in ("19", "20")}
+    tn = pack_data(loaded, ids["19"], as_of=HDND + dt.timedelta(days=10))
+    assert tn.plan["decision_number"] == "QĐ 222/QĐ-TTg" and [p["council_passed_on"] for p in tn.plan["pending"]] \
+        == [HDND]
+    assert pack_data(loaded, ids["19"], as_of=HDND - dt.timedelta(days=1)).plan["pending"] == []
+    doc = Document(io.BytesIO(build_meeting_pack(loaded, ids["19"], as_of=HDND + dt.timedelta(days=10),
+                                                 with_images=False)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert ("Mục tiêu theo Quy hoạch tỉnh Thái Nguyên thời kỳ 2021–2030 phê duyệt tại Quyết định số 222/QĐ-TTg "
+            "ngày 14/3/2023 của Thủ tướng Chính phủ; điều chỉnh Quy hoạch tỉnh Thái Nguyên thời kỳ 2021–2030, tầm "
+            "nhìn 2050 đã được Hội đồng nhân dân tỉnh thông qua ngày 04/02/2026, đang chờ Thủ tướng Chính phủ phê "
+            "duyệt.") in text
+    ls = pack_data(loaded, ids["20"], as_of=HDND)
+    assert ls.plan["decision_number"] == "QĐ 236/QĐ-TTg" and ls.plan["pending"] == []
+
+
+def test_before_the_first_decision_no_plan_is_named(loaded):
+    row = _grdp_pc(loaded, dt.date(2023, 1, 10))  # the demo's targets (of 2021) count, QĐ 222 is of 14/3/2023
+    assert row["target_2030"] is not None and row["plan_vi"] is None
+    assert not row["explanation_vi"].startswith("Mục tiêu theo")

@@ -223,14 +223,14 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
     (``qh_data.rules.observed``: its actual, or its estimate while the actual is not in;
     ``latest_is_estimate`` says so) — against the 2030 target, or the 2025
     target when there is no 2030 one. A handful of queries in all, whatever the number of indicators.
-    Targets are those of the plan whose targets count on the as-of day (``rules.plan_validity``); ``plan_id``,
-    ``plan_vi`` / ``plan_en`` name it, and the explanation of a status against a target says which
-    ("Mục tiêu theo QĐ 222/QĐ-TTg.").
+    Targets are those of the plan in force on the as-of day (``rules.plan_validity``; an adjustment awaiting
+    approval is not); ``plan_id``, ``plan_vi`` / ``plan_en`` name it, and the explanation of a status against a
+    target says which ("Mục tiêu theo QĐ 222/QĐ-TTg."); before a province's first decision none is named.
     """
     moment = moment_of(as_of)
     with read_connection(engine) as c:
-        plan = plans.targets_plan_among(plans.province_plans(c, province),
-                                        moment.date() if moment is not None else clock.today())
+        plan = plans.in_force_among(plans.province_plans(c, province),
+                                    moment.date() if moment is not None else clock.today())
         inds = {row["code"]: SimpleNamespace(**row)
                 for row in records(c, _indicator_list(bool(group), bool(owner_role)),
                                     {"group": group, "owner_role": owner_role})}

@@ -67,13 +67,6 @@ def in_force_among(plans: list[dict[str, Any]], day: dt.date) -> dict[str, Any] 
     return _latest([p for p in plans if plan_validity.in_force(p["status"], p["valid_from"], p["valid_to"], day)])
 
 
-def targets_plan_among(plans: list[dict[str, Any]], day: dt.date) -> dict[str, Any] | None:
-    """The plan whose targets count on ``day`` (``rules.plan_validity.targets_count``): the plan in force, or
-    before its decision a province's first plan. What status and its explanation name."""
-    return _latest([p for p in plans if plan_validity.targets_count(p["status"], p["valid_from"], p["valid_to"],
-                                                                    p["adjusts_id"], day)])
-
-
 def plans_of(engine: Engine, province: str) -> Records:
     """Every plan of the province (every version of its code), oldest first: PLAN_COLUMNS."""
     with read_connection(engine) as c:
@@ -85,6 +78,20 @@ def plan_in_force(engine: Engine, province: str, day: dt.date) -> dict[str, Any]
     approval is never the answer: the plan it adjusts is, until the approval."""
     with read_connection(engine) as c:
         return in_force_among(province_plans(c, province), day)
+
+
+def plan_of_targets(engine: Engine, province: str, day: dt.date) -> dict[str, Any] | None:
+    """The plan in force on ``day`` (whose targets count then), with ``pending``: the adjustments of it passed by
+    the People's Council that await approval on that day (what a meeting pack names). None before a province's
+    first decision: its targets then were of no decision yet."""
+    with read_connection(engine) as c:
+        plans = province_plans(c, province)
+    plan = in_force_among(plans, day)
+    if plan is None:
+        return None
+    pending = [p for p in plans if p["adjusts_id"] == plan["id"] and p["status"] == "passed_awaiting_approval"
+               and (p["council_passed_on"] is None or p["council_passed_on"] <= day)]
+    return {**plan, "pending": pending}
 
 
 PLAN_TARGET_COLUMNS = ("plan_id", "decision_number", "decision_date", "council_passed_on", "status", "title",
