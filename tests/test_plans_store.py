@@ -69,3 +69,30 @@ def test_only_an_admin_loads_the_plans(demo_engine):
     with pytest.raises(PermissionDenied):
         _load(demo_engine, editor)
     assert _plans(demo_engine) == {}
+
+
+def test_after_the_2025_reform_each_plan_is_on_the_province_of_its_day(demo_engine):
+    """With the units of 1/7/2025 loaded (Thái Nguyên 19 takes in Bắc Kạn 06): QĐ 222/QĐ-TTg and QĐ 1288/QĐ-TTg on
+    the provinces of before, the adjustment and its target on the Thái Nguyên of 2026; both plans of 19 read as
+    one province's, and the approved one stays in force."""
+    from qh_data import queries
+    from qh_data.units import lineage
+    from qh_data.units import store as unit_store
+
+    with session_scope(demo_engine) as s:
+        unit_store.load(s, lineage.reference(), SYSTEM, source="reform")
+    report = _load(demo_engine)
+    assert report.skipped == [] and report.plans_added == 4
+    with session_scope(demo_engine) as s:
+        on = {p.decision_number or "adjustment": (p.province_unit.code, p.province_unit.valid_from,
+                                                  p.province_unit.valid_to) for p in s.scalars(select(PlanVersion))}
+        target = s.scalars(select(IndicatorValue).where(IndicatorValue.source == store.ADJUSTMENT_SOURCE)).one()
+        target_on = (target.unit.code, target.unit.valid_from)
+    assert on["QĐ 222/QĐ-TTg"] == ("19", None, dt.date(2025, 6, 30))
+    assert on["QĐ 1288/QĐ-TTg"] == ("06", None, dt.date(2025, 6, 30))
+    assert on["QĐ 236/QĐ-TTg"][0] == "20"
+    assert on["adjustment"] == ("19", dt.date(2025, 7, 1), None) and target_on == ("19", dt.date(2025, 7, 1))
+    assert [p["status"] for p in queries.plans_of(demo_engine, "19")] == ["being_adjusted", "passed_awaiting_approval"]
+    assert queries.plan_in_force(demo_engine, "19", dt.date(2026, 6, 1))["decision_number"] == "QĐ 222/QĐ-TTg"
+    rows = queries.targets_by_plan(demo_engine, indicator="grdp_per_capita", province="19")
+    assert [(r["decision_number"], r["value"]) for r in rows] == [("QĐ 222/QĐ-TTg", 8900.0), (None, 220.0)]
