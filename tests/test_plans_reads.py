@@ -126,3 +126,16 @@ def test_before_the_first_decision_no_plan_is_named(loaded):
     row = _grdp_pc(loaded, dt.date(2023, 1, 10))  # the demo's targets (of 2021) count, QĐ 222 is of 14/3/2023
     assert row["target_2030"] is not None and row["plan_vi"] is None
     assert not row["explanation_vi"].startswith("Mục tiêu theo")
+
+
+def test_the_meeting_packs_figures_leave_out_the_adjustment_awaiting_approval(loaded):
+    from qh_data.queries import asof
+
+    def targets(day):
+        return {r["value"] for r in asof.indicator_values(loaded, province="19", day=day,
+                                                          indicator_codes=["grdp_per_capita"])
+                if r["kind"] == "target" and r["period"] == "2030" and r["admin_unit_code"] == "19"}
+
+    assert targets(None) == set() and targets(dt.date(2026, 12, 7)) == set()
+    assert 8900.0 in {r["value"] for r in asof.indicator_values(loaded, province="19", day=dt.date(2026, 12, 7),
+                                                                 indicator_codes=["grdp_per_capita_usd"])}

@@ -43,11 +43,12 @@ def in_force_sql(plan, day) -> ColumnElement[bool]:
     return and_(plan.status.in_(TOOK_EFFECT), _unit_in_force_sql(plan.valid_from, plan.valid_to, day))
 
 
-def targets_counted_sql(value, plan, as_of: bool) -> ColumnElement[bool]:
+def targets_counted_sql(value, plan, as_of: bool, moment=None) -> ColumnElement[bool]:
     """The figure ``value`` (IndicatorValue or an alias) counts: not a target, a target of no plan, or a target
-    of a plan in force now (``as_of`` False) or on the day of the bound ``moment`` (``as_of`` True)."""
+    of a plan in force now (``as_of`` False) or on the day of ``moment`` (``as_of`` True; a DateTime bind,
+    default ``bindparam("moment")``)."""
     if as_of:
-        day = func.date(bindparam("moment", type_=DateTime), type_=Date)
+        day = func.date(moment if moment is not None else bindparam("moment", type_=DateTime), type_=Date)
         plans = select(plan.id).where(
             plan.status.in_(TOOK_EFFECT), or_(plan.valid_to.is_(None), plan.valid_to >= day),
             or_(plan.valid_from.is_(None), plan.valid_from <= day, plan.adjusts_id.is_(None)))
