@@ -96,3 +96,27 @@ def test_after_the_2025_reform_each_plan_is_on_the_province_of_its_day(demo_engi
     assert queries.plan_in_force(demo_engine, "19", dt.date(2026, 6, 1))["decision_number"] == "QĐ 222/QĐ-TTg"
     rows = queries.targets_by_plan(demo_engine, indicator="grdp_per_capita", province="19")
     assert [(r["decision_number"], r["value"]) for r in rows] == [("QĐ 222/QĐ-TTg", 8900.0), (None, 220.0)]
+
+
+def test_a_new_figure_never_supersedes_the_adjustments_target_and_a_plans_target_stays_the_plans(demo_engine):
+    """services.values: a target entered for Thái Nguyên's 2030 GRDP per capita while the adjustment awaits
+    approval leaves the adjustment's 220 in place (a revision above it); a new revision of one of QĐ 222's
+    targets stays QĐ 222's."""
+    from qh_data.services import values
+
+    _load(demo_engine)
+    adjusted_id = _plans(demo_engine)["HĐND 04/02/2026"].id
+    original_id = _plans(demo_engine)["QĐ 222/QĐ-TTg"].id
+    row = values.submit_value(demo_engine, SYSTEM, indicator="grdp_per_capita", unit_code="19", period="2030",
+                              kind="target", value=200, source="thử nghiệm")
+    assert row["revision"] == 2 and row["plan_version_id"] is None
+    revised = values.submit_value(demo_engine, SYSTEM, indicator="grdp_per_capita_usd", unit_code="19",
+                                  period="2030", kind="target", value=9000, source="thử nghiệm")
+    assert revised["revision"] == 2 and revised["plan_version_id"] == original_id
+    with session_scope(demo_engine) as s:
+        kept = s.scalars(select(IndicatorValue).where(IndicatorValue.plan_version_id == adjusted_id)).one()
+        assert kept.value == 220.0 and kept.superseded_at is None
+        usd = s.scalars(select(IndicatorValue).where(IndicatorValue.indicator_code == "grdp_per_capita_usd",
+                                                     IndicatorValue.period == "2030",
+                                                     IndicatorValue.kind == "target")).all()
+        assert sorted((v.value, v.superseded_at is None) for v in usd) == [(8900.0, False), (9000.0, True)]
