@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import charts, components, data, downloads, fmt, page, state, theme
 from dashboard.i18n import t
 from dashboard.safe_text import md, plain
-from dashboard.views import unit_changes
+from dashboard.views import plan_targets, unit_changes
 from qh_data import periods
 from qh_data.maps import figures, number_or_none
 from qh_data.maps import model as mapmodel
@@ -214,6 +214,8 @@ def explain(r: dict) -> None:
         if r.get("is_demo"):
             st.markdown(f'<span class="qh-demo">{components.esc(t("common.demo_mark"))}</span>',
                         unsafe_allow_html=True)
+        if district is None:  # the target under each plan: the approved one and its adjustment, side by side
+            plan_targets.draw(r["code"], f.province, ctx.today, lang)
     with right:
         recs = series_of(r["code"])
         chart = charts.trend_chart(recs, lang, unit=unit, big=f.present, breaks=breaks)

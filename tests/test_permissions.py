@@ -59,6 +59,7 @@ ROLE_TABLE: dict[str, set[str]] = {
     "data.seed": {"admin"},
     "units.load": {"admin"},
     "agencies.load": {"admin"},
+    "plans.load": {"admin"},
     "agencies.reassign": {"dpi_editor", "admin"},
     "account.password": {"viewer", "agency_editor", "dpi_editor", "admin"},
 }

@@ -9,7 +9,7 @@ import itertools
 import pytest
 from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, func, insert, select
 
-from qh_data.rules import end_of_day, observed, open_status, task_timing, unit_validity
+from qh_data.rules import end_of_day, observed, open_status, plan_validity, task_timing, unit_validity
 
 D = dt.date
 DAY = D(2026, 7, 10)
@@ -192,3 +192,46 @@ def test_unit_validity_at_the_2025_break():
     year_2025 = (D(2025, 1, 1), D(2025, 12, 31))
     assert unit_validity.overlaps(*district, *year_2025) and unit_validity.overlaps(*commune, *year_2025)
     assert not unit_validity.covers(*district, *year_2025) and unit_validity.covers(None, None, *year_2025)
+
+
+# --- plan validity (issue 15 point 3) ------------------------------------------------------------------
+
+PLAN_BOUNDS = (None, D(2023, 3, 14), D(2026, 2, 28), D(2026, 3, 1))
+PLAN_DAYS = (D(2020, 1, 1), D(2023, 3, 14), D(2026, 2, 4), D(2026, 2, 28), D(2026, 3, 1), D(2026, 12, 7))
+
+
+def test_plan_validity_python_and_sql_agree(engine):
+    """Which targets count on a day (``targets_counted_sql``, as of a moment and now) agrees with the Python
+    rule (``targets_count``; now: the status alone), for every status, range and first / adjusting plan."""
+    plans = _table(engine, "rule_plan", Column("status", String(24)), Column("valid_from", Date),
+                   Column("valid_to", Date), Column("adjusts_id", Integer))
+    values = _table(engine, "rule_plan_value", Column("kind", String(10)), Column("plan_version_id", Integer))
+    plan_rows = [dict(id=i, status=st, valid_from=f, valid_to=t, adjusts_id=a)
+                 for i, (st, f, t, a) in enumerate(itertools.product(
+                     plan_validity.PLAN_STATUSES, PLAN_BOUNDS, PLAN_BOUNDS, (None, 999)), start=1)
+                 if f is None or t is None or f <= t]
+    value_rows = ([dict(id=p["id"], kind="target", plan_version_id=p["id"]) for p in plan_rows]
+                  + [dict(id=10_000, kind="target", plan_version_id=None),
+                     dict(id=10_001, kind="actual", plan_version_id=plan_rows[0]["id"])])
+    v, pl = values.c, plans.c
+    as_of = select(v.id).where(plan_validity.targets_counted_sql(v, pl, True))
+    now = select(v.id).where(plan_validity.targets_counted_sql(v, pl, False))
+    with engine.begin() as conn:
+        conn.execute(insert(plans), plan_rows)
+        conn.execute(insert(values), value_rows)
+        counted_now = set(conn.execute(now).scalars())
+        counted = {day: set(conn.execute(as_of, {"moment": end_of_day.end_of_day(day)}).scalars())
+                   for day in PLAN_DAYS}
+    answers = set()
+    for day in PLAN_DAYS:
+        expected = {p["id"] for p in plan_rows if plan_validity.targets_count(
+            p["status"], p["valid_from"], p["valid_to"], p["adjusts_id"], day)} | {10_000, 10_001}
+        assert counted[day] == expected, day
+        answers |= {p["id"] in expected for p in plan_rows}
+    assert answers == {True, False}
+    assert counted_now == {p["id"] for p in plan_rows if p["status"] in plan_validity.IN_FORCE_NOW} | {10_000, 10_001}
+    # an adjustment awaiting approval never counts; the plan it adjusts, being adjusted, does
+    waiting = [p["id"] for p in plan_rows if p["status"] == "passed_awaiting_approval"]
+    assert not any(w in ids for ids in counted.values() for w in waiting) and not set(waiting) & counted_now
+    assert plan_validity.in_force("being_adjusted", D(2023, 3, 14), None, D(2026, 2, 5))
+    assert not plan_validity.in_force("passed_awaiting_approval", None, None, D(2026, 2, 5))

@@ -231,6 +231,38 @@ class AgencySuccession(Base):
     source: Mapped[str | None] = mapped_column(Text)
 
 
+class PlanVersion(Base):
+    """A version of a province's plan (Quy hoạch tỉnh): an approved decision or an adjustment (issue 15 point 3).
+
+    ``province_unit_id``: the province version the plan was drawn on. ``status``: ``rules.plan_validity``
+    (in_force | superseded | being_adjusted | passed_awaiting_approval); ``valid_from`` / ``valid_to`` the days
+    it is in force. ``council_passed_on``: the day the People's Council passed it (an adjustment awaiting the
+    Prime Minister). ``adjusts_id``: the plan an adjustment changes. Target figures point at their plan
+    (``indicator_value.plan_version_id``); written by ``qh_data.plans.store``."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (
+        CheckConstraint("status IN ('in_force', 'superseded', 'being_adjusted', 'passed_awaiting_approval')",
+                        name="status"),
+        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_unit_id: Mapped[int] = mapped_column(Integer, _fk(UNIT_VERSION), index=True)
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    decision_date: Mapped[dt.date | None] = mapped_column(Date)
+    council_passed_on: Mapped[dt.date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24))
+    adjusts_id: Mapped[int | None] = mapped_column(Integer, _fk("plan_version.id"))
+    source: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    province_unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
+
+
 class Indicator(Base):
     __tablename__ = "indicator"
 
@@ -284,6 +316,8 @@ class IndicatorValue(Base):
     superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # a target's plan version (``rules.plan_validity``: which targets count on a day); NULL for other figures
+    plan_version_id: Mapped[int | None] = mapped_column(Integer, _fk("plan_version.id"), index=True)
 
     unit: Mapped[AdminUnitVersion] = relationship(lazy="selectin")
 

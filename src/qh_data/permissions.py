@@ -32,6 +32,7 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "data.seed": ("admin", False),
     "units.load": ("admin", False),
     "agencies.load": ("admin", False),
+    "plans.load": ("admin", False),  # the provincial plans and their targets (issue 15 point 3)
     "agencies.reassign": ("dpi_editor", False),  # the DPI / standing agency's role (issue 15)
     "account.password": ("viewer", False),  # change one's own password (signed-in users only)
 }
@@ -54,6 +55,7 @@ ACTION_VI = {
     "data.seed": "nạp dữ liệu mẫu",
     "units.load": "nạp danh mục và sắp xếp đơn vị hành chính",
     "agencies.load": "nạp việc sắp xếp, hợp nhất cơ quan",
+    "plans.load": "nạp các quy hoạch tỉnh và chỉ tiêu của chúng",
     "agencies.reassign": "giao lại việc của cơ quan đã giải thể, sáp nhập",
     "account.password": "đổi mật khẩu của mình",
 }
@@ -76,6 +78,7 @@ ACTION_EN = {
     "data.seed": "load the demo data",
     "units.load": "load administrative units and their rearrangement",
     "agencies.load": "load a reorganisation of agencies",
+    "plans.load": "load the provincial plans and their targets",
     "agencies.reassign": "reassign the work of agencies that were abolished or merged",
     "account.password": "change their own password",
 }

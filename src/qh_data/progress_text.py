@@ -184,3 +184,8 @@ class Explanation:
         vi, en = STEP_TEXT[key]
         self.vi.append(vi.format(**{k: show(v, "vi") for k, v in values.items()}))
         self.en.append(en.format(**{k: show(v, "en") for k, v in values.items()}))
+
+
+def plan_sentence(plan_label: str, lang: str) -> str:
+    """Which plan the target is of (issue 15 point 3): put before the explanation."""
+    return f"Mục tiêu theo {plan_label}." if lang == "vi" else f"Target as set by {plan_label}."

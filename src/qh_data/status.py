@@ -72,7 +72,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .progress_text import INSUFFICIENT_TEXT, STEP_TEXT, Explanation, header
+from .progress_text import INSUFFICIENT_TEXT, STEP_TEXT, Explanation, header, plan_sentence
 from .rules.open_status import (  # noqa: F401 -- re-exported
     CLOSED_ISSUE_STATUSES,
     ISSUE_STATUSES,
@@ -359,6 +359,15 @@ def progress_from_series(points: Iterable[tuple[int, float | None]], target: tup
     return replace(result, explanation_vi=f"{result.explanation_vi} {vi.format(year=baseline_year)}",
                    explanation_en=f"{result.explanation_en} {en.format(year=baseline_year)}",
                    notes=(*result.notes, "baseline_fallback"))
+
+
+def with_plan(result: ProgressResult, plan_vi: str | None, plan_en: str | None) -> ProgressResult:
+    """The result whose target is of a plan (``queries.plans``) says which, before the explanation
+    ("Mục tiêu theo QĐ 222/QĐ-TTg."); a result without a target, or no plan, is returned as it is."""
+    if result.target is None or not plan_vi or not plan_en:
+        return result
+    return replace(result, explanation_vi=f"{plan_sentence(plan_vi, 'vi')} {result.explanation_vi}",
+                   explanation_en=f"{plan_sentence(plan_en, 'en')} {result.explanation_en}")
 
 
 # --- percent of target (map classes) ---------------------------------------------------------------

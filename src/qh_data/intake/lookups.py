@@ -14,8 +14,8 @@ from sqlalchemy.orm import aliased
 
 from .. import periods
 from ..db import read_session
-from ..models import UNIT_COMMITTEE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue
-from ..rules import unit_validity
+from ..models import UNIT_COMMITTEE_KINDS, AdminUnitVersion, Agency, Indicator, IndicatorValue, PlanVersion
+from ..rules import plan_validity, unit_validity
 from .common import norm_key
 
 CHUNK = 900  # values per IN (...) list
@@ -25,7 +25,9 @@ _u = AdminUnitVersion
 CURRENT_FIGURES = (select(_v.id, _v.indicator_code, _u.code, _v.period, _v.kind, _v.revision, _v.value, _u.id)
                    .join(_u, _u.id == _v.unit_id)
                    .where(_v.superseded_at.is_(None), _v.indicator_code.in_(bindparam("indicators", expanding=True)),
-                          _u.code.in_(bindparam("units", expanding=True))))
+                          _u.code.in_(bindparam("units", expanding=True)),
+                          # not a target of an adjustment awaiting approval: the one services.values supersedes
+                          plan_validity.targets_counted_sql(_v, PlanVersion, False)))
 _parent = aliased(AdminUnitVersion)
 _grandparent = aliased(AdminUnitVersion)
 _LEVELS = bindparam("levels", expanding=True)

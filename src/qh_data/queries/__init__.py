@@ -8,6 +8,7 @@ shapes the few rows that come back. Every function takes the engine first; filte
     meetings.py     the next / last meeting, the list of meetings
     reference.py    provinces, districts, agencies, the data version
     units.py        units as versions; filter_units: the unit filter of a day (districts, then communes)
+    plans.py        plans as versions: the plan in force on a day, the targets of each plan side by side
     succession.py   agencies over time: in force on a day, successors, the ceased agencies' worklist
     changes.py      what changed since a day (counts, task updates)
     carry.py        figures of a period before a rearrangement on the communes of a later day
@@ -51,6 +52,7 @@ from .indicators import (
 )
 from .issues import AGE_BUCKETS, ISSUE_COLUMNS, issue_counts, open_issues
 from .meetings import last_meeting, list_meetings, split_meetings, upcoming_meeting
+from .plans import PLAN_COLUMNS, PLAN_TARGET_COLUMNS, SAME_QUANTITY, plan_in_force, plans_of, targets_by_plan
 from .reference import agencies, data_version, districts, provinces
 from .succession import (
     HOLDER_COLUMNS,
@@ -81,6 +83,12 @@ from .tasks import (
 from .units import filter_units
 
 __all__ = [
+    "PLAN_COLUMNS",
+    "PLAN_TARGET_COLUMNS",
+    "SAME_QUANTITY",
+    "plan_in_force",
+    "plans_of",
+    "targets_by_plan",
     "AGENCY_COUNT_COLUMNS",
     "CARRY_COLUMNS",
     "AGE_BUCKETS",

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Float, and_, bindparam, case, cast, func, or_, select
 
-from ..models import AdminUnitVersion, IndicatorValue
-from ..rules import unit_validity
+from ..models import AdminUnitVersion, IndicatorValue, PlanVersion
+from ..rules import plan_validity, unit_validity
 from ..rules.end_of_day import counts_by_sql
 from ._common import count_if, periods, records
 from .units import code_versions
@@ -34,12 +34,14 @@ PARENTS = bindparam("parent_ids", expanding=True)
 
 
 def in_force(as_of: bool, v=IndicatorValue):
-    """The revision in force: the current one, or (``as_of``) the one in force at ``moment``."""
+    """The revision in force: the current one, or (``as_of``) the one in force at ``moment``; a target only
+    while its plan's targets count (``rules.plan_validity``: not those of an adjustment awaiting approval)."""
+    plans = plan_validity.targets_counted_sql(v, PlanVersion, as_of)
     if not as_of:
-        return v.superseded_at.is_(None)
+        return and_(v.superseded_at.is_(None), plans)
     moment = bindparam("moment", type_=DateTime)
     return and_(counts_by_sql(v.submitted_at, moment),
-                or_(v.superseded_at.is_(None), v.superseded_at > moment))
+                or_(v.superseded_at.is_(None), v.superseded_at > moment), plans)
 
 
 

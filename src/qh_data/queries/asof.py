@@ -20,8 +20,17 @@ import functools
 
 from sqlalchemy import Connection, Date, DateTime, Engine, bindparam, case, func, literal, or_, select
 
-from ..models import AdminUnitVersion, Agency, Indicator, IndicatorValue, Task, TaskUpdate, task_admin_unit
-from ..rules import task_timing
+from ..models import (
+    AdminUnitVersion,
+    Agency,
+    Indicator,
+    IndicatorValue,
+    PlanVersion,
+    Task,
+    TaskUpdate,
+    task_admin_unit,
+)
+from ..rules import plan_validity, task_timing
 from ..rules.end_of_day import counts_by_sql, end_of_day
 from ..rules.task_timing import TASK_TIMINGS
 from . import units
@@ -204,9 +213,10 @@ def _indicator_values(by_units: bool, by_codes: bool, as_of: bool):
         stmt = stmt.where(v.indicator_code.in_(bindparam("codes", expanding=True)))
     if as_of:
         end = _cutoff()
-        stmt = stmt.where(counts_by_sql(v.submitted_at, end), or_(v.superseded_at.is_(None), v.superseded_at > end))
+        stmt = stmt.where(counts_by_sql(v.submitted_at, end), or_(v.superseded_at.is_(None), v.superseded_at > end),
+                          plan_validity.targets_counted_sql(v, PlanVersion, True, end))
     else:
-        stmt = stmt.where(v.superseded_at.is_(None))
+        stmt = stmt.where(v.superseded_at.is_(None), plan_validity.targets_counted_sql(v, PlanVersion, False))
     return stmt.order_by(v.indicator_code, u.code, v.period)
 
 

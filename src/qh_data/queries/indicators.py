@@ -15,13 +15,13 @@ from types import SimpleNamespace
 
 from sqlalchemy import Connection, Engine, and_, bindparam, select
 
-from .. import status
+from .. import clock, status
 from ..errors import NotFound, ValidationFailed
 from ..models import AdminUnitVersion, Indicator, IndicatorValue, User
 from ..records import Records
 from ..rules import observed, unit_validity
 from ..rules.end_of_day import moment as moment_of
-from . import units
+from . import plans, units
 from ._common import one, periods, read_connection, records, valid_during
 from ._rollup import (
     GEOGRAPHIES,
@@ -208,7 +208,7 @@ OVERVIEW_COLUMNS = (
     "progress_target_year",
     "progress_baseline_year", "progress_baseline_value", "progress_latest_year", "progress_latest_value",
     "latest_is_estimate", "status", "ratio", "observed_rate", "required_rate", "method", "explanation_vi",
-    "explanation_en", "is_demo",
+    "explanation_en", "is_demo", "plan_id", "plan_vi", "plan_en",
 )
 
 
@@ -224,9 +224,14 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
     (``qh_data.rules.observed``: its actual, or its estimate while the actual is not in;
     ``latest_is_estimate`` says so) — against the 2030 target, or the 2025
     target when there is no 2030 one. A handful of queries in all, whatever the number of indicators.
+    Targets are those of the plan in force on the as-of day (``rules.plan_validity``; an adjustment awaiting
+    approval is not); ``plan_id``, ``plan_vi`` / ``plan_en`` name it, and the explanation of a status against a
+    target says which ("Mục tiêu theo QĐ 222/QĐ-TTg."); before a province's first decision none is named.
     """
     moment = moment_of(as_of)
     with read_connection(engine) as c:
+        plan = plans.in_force_among(plans.province_plans(c, province),
+                                    moment.date() if moment is not None else clock.today())
         inds = {row["code"]: SimpleNamespace(**row)
                 for row in records(c, _indicator_list(bool(group), bool(owner_role)),
                                     {"group": group, "owner_role": owner_role})}
@@ -260,6 +265,7 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
         target = (2030, t2030) if t2030 is not None else (2025, t2025) if t2025 is not None else None
         result = status.progress_from_series(sorted((y, v) for y, (_, v) in yearly.items()), target, ind.direction,
                                              bool(ind.is_rate), status.BASELINE_YEAR, estimate_years=estimate_years)
+        result = status.with_plan(result, plan and plan["label_vi"], plan and plan["label_en"])
         baseline = yearly.get(2020, (None, None))[1]
         rows.append({
             "code": code, "name_vi": ind.name_vi, "name_en": ind.name_en, "unit": ind.unit,
@@ -283,6 +289,8 @@ def indicator_overview(engine: Engine, province: str, *, as_of: dt.date | dt.dat
             "method": result.method, "explanation_vi": result.explanation_vi,
             "explanation_en": result.explanation_en,
             "is_demo": bool(ind.is_demo) or any(f["is_demo"] for f in vals.values()),
+            "plan_id": plan["id"] if plan else None, "plan_vi": plan["label_vi"] if plan else None,
+            "plan_en": plan["label_en"] if plan else None,
         })
     return Records(rows, OVERVIEW_COLUMNS)
 

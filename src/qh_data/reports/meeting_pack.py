@@ -334,6 +334,25 @@ def _write_indicators(doc, data: PackData) -> None:
             size=12,
         )
         d.body(doc, INDICATOR_NOTE, size=13)
+        if data.plan is not None:
+            d.body(doc, plan_line(data.plan), size=13)
+
+
+def plan_line(plan: dict) -> str:
+    """Which plan the targets are of (issue 15 point 3), in the document's words: "Mục tiêu theo Quy hoạch tỉnh …
+    phê duyệt tại Quyết định số 222/QĐ-TTg ngày 14/3/2023 của Thủ tướng Chính phủ", and an adjustment awaiting
+    approval."""
+    line = f"Mục tiêu theo {plan['title']}"
+    if plan.get("decision_number"):
+        number = plan["decision_number"].removeprefix("QĐ ").strip()
+        when = f" ngày {plan['decision_date'].day}/{plan['decision_date'].month}/{plan['decision_date'].year}" \
+            if plan.get("decision_date") else ""
+        line += f" phê duyệt tại Quyết định số {number}{when} của Thủ tướng Chính phủ"
+    for pending in plan.get("pending", ()):
+        day = pending["council_passed_on"]
+        line += (f"; {pending['title'][:1].lower()}{pending['title'][1:]} đã được Hội đồng nhân dân tỉnh thông qua"
+                 + (f" ngày {day:%d/%m/%Y}" if day else "") + ", đang chờ Thủ tướng Chính phủ phê duyệt")
+    return line + "."
 
 
 def _write_map(doc, data: PackData) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock, queries
 from ..db import read_session
 from ..models import AdminUnitVersion, AuditEntry, Issue, Task
-from ..queries import asof, units
+from ..queries import asof, plans, units
 from ..rules.end_of_day import end_of_day
 from ..rules.observed import is_observed, wins_over
 from ..rules.open_status import issue_is_open
@@ -54,6 +54,7 @@ class PackData:
     map_values: dict[str, float] = field(default_factory=dict)
     issues: list[dict] = field(default_factory=list)
     is_demo: bool = False
+    plan: dict | None = None  # the plan of the targets at the cutoff (``queries.plans.plan_of_targets``)
 
 
 def pack_moment(
@@ -275,4 +276,5 @@ def pack_data(
         map_values=map_values,
         issues=issues,
         is_demo=is_demo,
+        plan=plans.plan_of_targets(engine, m.province, cutoff.date()),
     )

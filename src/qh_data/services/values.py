@@ -32,10 +32,12 @@ from ..models import (
     Agency,
     Indicator,
     IndicatorValue,
+    PlanVersion,
     User,
 )
 from ..permissions import Actor, allowed, require
 from ..retry import retrying
+from ..rules import plan_validity
 from ..text import clean_text
 from ..units import versions
 
@@ -117,9 +119,12 @@ def _unknown(code: str) -> NotFound:
                     f"There is no indicator or area with code '{code}'.")
 
 
-def _current(session: Session, keys: set[tuple[str, str, str, str]]) -> dict[tuple, tuple[int, int]]:
-    """(id, revision) of the revision in force for each key, read under lock on PostgreSQL."""
-    out: dict[tuple, tuple[int, int]] = {}
+def _current(session: Session, keys: set[tuple[str, str, str, str]]) -> dict[tuple, tuple[int, int, int | None, int]]:
+    """(id, revision, plan_version_id, top revision) of the revision in force for each key, read under lock on
+    PostgreSQL. A target of a plan whose targets do not count now (an adjustment awaiting approval,
+    ``rules.plan_validity``) is not the revision in force: a new figure never supersedes it; its revision only
+    raises the top one (the key's revisions stay unique)."""
+    out: dict[tuple, tuple[int, int, int | None, int]] = {}
     if not keys:
         return out
     v = IndicatorValue
@@ -127,22 +132,28 @@ def _current(session: Session, keys: set[tuple[str, str, str, str]]) -> dict[tup
     for ind, unit, _, _ in keys:
         by_indicator[ind].add(unit)
     lock = session.bind.dialect.name != "sqlite"
+    counts = plan_validity.targets_counted_sql(v, PlanVersion, False)
+    top: dict[tuple, int] = {}
     for ind, units in by_indicator.items():
         for unit_chunk in _chunks(sorted(units)):
-            stmt = select(v.id, v.indicator_code, AdminUnitVersion.code, v.period, v.kind, v.revision).join(
+            stmt = select(v.id, v.indicator_code, AdminUnitVersion.code, v.period, v.kind, v.revision,
+                          v.plan_version_id, counts.label("counts")).join(
                 AdminUnitVersion, AdminUnitVersion.id == v.unit_id).where(
                 v.superseded_at.is_(None), v.indicator_code == ind, AdminUnitVersion.code.in_(unit_chunk))
             if lock:
                 stmt = stmt.with_for_update()
-            for rid, i, u, p, k, rev in session.execute(stmt):
+            for rid, i, u, p, k, rev, plan, counted in session.execute(stmt):
                 if (i, u, p, k) in keys:
-                    out[(i, u, p, k)] = (rid, rev)
-    return out
+                    top[(i, u, p, k)] = max(rev, top.get((i, u, p, k), 0))
+                    if counted:
+                        out[(i, u, p, k)] = (rid, rev, plan, 0)
+    return {key: (cur[0], cur[1], cur[2], top[key]) for key, cur in out.items()} | {
+        key: (None, None, None, rev) for key, rev in top.items() if key not in out}
 
 
-def _stale(session: Session, figure: NewFigure, current: tuple[int, int] | None) -> StaleEdit:
+def _stale(session: Session, figure: NewFigure, current: tuple | None) -> StaleEdit:
     who, when = "?", None
-    if current is not None:
+    if current is not None and current[0] is not None:
         row = session.get(IndicatorValue, current[0])
         when = row.submitted_at if row else None
         if row is not None and row.submitted_by_id:
@@ -178,7 +189,7 @@ def write_revisions(session: Session, actor: Actor, figures: Sequence[NewFigure]
             cur = current.get(f.key)
             if (cur[0] if cur else None) != f.expected_id:
                 raise _stale(session, f, cur)
-    superseded = [cur[0] for f in figures if (cur := current.get(f.key))]
+    superseded = [cur[0] for f in figures if (cur := current.get(f.key)) and cur[0] is not None]
     for chunk in _chunks(superseded):
         session.execute(update(IndicatorValue).where(IndicatorValue.id.in_(chunk))
                         .values(superseded_at=now).execution_options(synchronize_session=False))
@@ -191,9 +202,11 @@ def write_revisions(session: Session, actor: Actor, figures: Sequence[NewFigure]
             raise versions.no_unit_then(f.unit_code, p.code, versions.every_version(session, f.unit_code))
         rows.append({"indicator_code": f.indicator, "period": p.code, "unit_id": unit_ids[(f.unit_code, p.code)],
                      "period_type": p.type, "year": p.year, "kind": f.kind, "value": f.value,
-                     "revision": (cur[1] + 1) if cur else 1, "source": source, "file_name": file_name,
+                     "revision": (cur[3] + 1) if cur else 1, "source": source, "file_name": file_name,
                      "submitted_by_id": actor.user_id, "submitted_at": now, "superseded_at": None,
-                     "is_demo": False, "note": f.note})
+                     "is_demo": False, "note": f.note,
+                     # a new revision of a plan's target stays that plan's
+                     "plan_version_id": cur[2] if cur else None})
     total = len(rows)
     for start in range(0, total, WRITE_BATCH):
         session.execute(insert(IndicatorValue), rows[start:start + WRITE_BATCH])
@@ -307,7 +320,7 @@ def submit_value(engine: Engine, actor: Actor, *, indicator: str, unit_code: str
             v = IndicatorValue
             cur = s.execute(select(v.id, v.revision, v.value).where(
                 v.indicator_code == indicator, v.unit_id == unit.id, v.period == period, v.kind == kind,
-                v.superseded_at.is_(None))).first()
+                v.superseded_at.is_(None), plan_validity.targets_counted_sql(v, PlanVersion, False))).first()
             if expected_revision is not None and (cur.revision if cur else 0) != expected_revision:
                 raise _stale(s, NewFigure(indicator, unit_code, period, kind, number),
                              (cur.id, cur.revision) if cur else None)
