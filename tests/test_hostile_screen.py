@@ -201,7 +201,7 @@ def test_indicators_and_map(planted_app):
     for view in ("table", "explain"):
         at = run(engine, "indicators.py", {"view": view, "ind": P.indicator_code})
         check(at, f"indicators {view}", [P.indicator_name] if view == "explain" else [])
-    at = run(engine, "indicators.py", {"view": "table", "unit": P.district_code})
+    at = run(engine, "indicators.py", {"view": "table", "unit": P.district_code, "asof": "2025-06-30"})  # districts' last day
     check(at, "indicators of a district", [P.district_name])
     at = run(engine, "map.py", {"ind": P.indicator_code})
     check(at, "map", [P.indicator_name])

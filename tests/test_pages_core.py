@@ -156,7 +156,7 @@ def test_task_register_search_and_filters(app_db):
 
 
 def test_url_round_trip_reopens_the_same_view(app_db):
-    at = open_page("progress.py", {"p": "20"})
+    at = open_page("progress.py", {"p": "20", "asof": "2025-06-30"})  # the last day of the districts
     at.sidebar.multiselect[0].set_value(["186", "178"]).run()
     at.sidebar.selectbox[1].set_value("LS-UBND-186").run()
     params = dict(at.query_params)

@@ -424,8 +424,8 @@ def test_indicators_filters_field_owner_and_district(app_db):
     with read_session(app_db) as s:
         n = s.scalar(select(func.count()).select_from(Indicator).where(Indicator.owner_role == "SYT"))
     assert len(table(at, "status")) == n
-    # a district from the sidebar filter: that district's own figures
-    at = open_page("indicators.py", {"d": "186"})
+    # a district from the sidebar filter, on a day it existed: that district's own figures
+    at = open_page("indicators.py", {"d": "186", "asof": "2025-06-30"})
     assert_clean(at)
     assert at.selectbox(key="ind_unit").value == "186"
     shown = table(at, "status")

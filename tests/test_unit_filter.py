@@ -113,10 +113,14 @@ def test_a_province_that_took_in_another_has_a_territory_change(reform):
     assert queries.units.territory_changes(engine, "commune", "05719") == []
 
 
-def test_a_store_without_the_reform_has_no_change_and_no_abolished_unit(read_engine):
-    assert queries.units.territory_changes(read_engine, "province", "19") == []
-    assert queries.units.abolished(read_engine, "20", ["178"], TODAY) == []
-    districts = queries.filter_units(read_engine, "20", TODAY)
+def test_a_store_without_the_reform_has_no_change_and_no_abolished_unit(backend, read_store):
+    from qh_data import demo
+
+    engine, _ = read_store(backend, "demo without the 2025 reform",
+                           lambda e: demo.seed(e, quiet=True, reform=False), seeded=False)
+    assert queries.units.territory_changes(engine, "province", "19") == []
+    assert queries.units.abolished(engine, "20", ["178"], TODAY) == []
+    districts = queries.filter_units(engine, "20", TODAY)
     assert {u["level"] for u in districts} == {"district"} and "178" in {u["code"] for u in districts}
 
 
