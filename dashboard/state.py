@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 GLOBAL_KEYS = ("p", "d", "a", "asof", "lang", "present")
 # Page-specific parameters pages may use; they are not reported as unknown.
-PAGE_KEYS = {"ind", "per", "per2", "view", "cls", "labels", "task", "q", "st", "tm", "src", "mt", "sev",
+PAGE_KEYS = {"carry", "ind", "per", "per2", "view", "cls", "labels", "task", "q", "st", "tm", "src", "mt", "sev",
              "age", "iss", "meeting", "step", "slide", "auto", "unit", "grp", "own", "role", "page",
              "kind", "tab", "geo"}
 MAX_PARAM_LEN = 400

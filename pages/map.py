@@ -92,6 +92,7 @@ with st.container(border=True):
     period2 = None
     level = None  # the geography drawn: the period's (districts to 30/6/2025, communes after), chosen for 2025
     geos: list[str] = []
+    carry_onto = None  # a district period drawn on the communes of the as-of day (the user's choice)
     method = mapmodel.DEFAULT_METHOD
     c3, c4, c5, c6 = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
     if options:
@@ -112,6 +113,10 @@ with st.container(border=True):
                 _keep("map_per2", partners, partners[0])
                 period2 = c4.selectbox(t("map.period2"), partners, key="map_per2",
                                        format_func=lambda p: periods.label(p, lang))
+        if view in ("actual", "estimate") and level == "district" and any(
+                u["level"] == "commune" for u in ctx.filter_units()):
+            carry_onto = mapview.carry_switch(c5, mapmodel.indicator_info(q, indicator, f.province, ctx.as_of_dt),
+                                              ctx.today, lang)
         if view in availability.RAW_VIEWS:
             _keep("map_cls", list(maps.METHODS), mapmodel.DEFAULT_METHOD)
             method = c4.selectbox(t("map.method"), list(maps.METHODS), key="map_cls",
@@ -126,7 +131,8 @@ unit_changes.territory_note("province", f.province)  # Thái Nguyên: figures be
 state.sync_url(f, state.page_params_of_url() | {
     "grp": "" if grp == ALL else grp, "ind": indicator, "view": view, "per": period or "",
     "per2": period2 if view == "change" and period2 else "", "cls": method if view in availability.RAW_VIEWS else "",
-    "geo": level if len(geos) > 1 else "", "labels": "1" if labels_on else "0"})
+    "geo": level if len(geos) > 1 else "", "carry": "1" if carry_onto else "",
+    "labels": "1" if labels_on else "0"})
 
 
 def province_only_state() -> None:
@@ -157,7 +163,7 @@ if view == "change" and not period2:
     st.stop()
 
 req = mapmodel.Request(indicator=indicator, province=f.province, period=period, view=view, period2=period2,
-                      method=method, as_of=ctx.as_of_dt, lang=lang, level=level)
+                      method=method, as_of=ctx.as_of_dt, lang=lang, level=level, carry_onto=carry_onto)
 model = data.map_model(req)
 
 

@@ -119,3 +119,56 @@ def test_on_a_day_before_the_break_there_are_no_communes_to_carry_onto(reform):
     indicator = _indicator(reform, "sum")
     assert len(queries.carried_values(reform, indicator=indicator, period="2020", province="20",
                                       onto=dt.date(2025, 6, 30))) == 0
+
+
+# --- on the map: a 2020 map drawn on today's communes ----------------------------------------------
+
+def test_the_map_draws_a_district_year_on_todays_communes_and_says_how(demo_engine):
+    """The demo holds the reform: 2020 is on Lạng Sơn's 11 districts; carried, on its 65 communes, each
+    commune's tooltip saying how its figure was made, the note counting each basis."""
+    from test_map_offline import decoded
+
+    from dashboard.fmt import WORDS
+    from qh_data.maps import draw, figures
+    from qh_data.maps import model as mapmodel
+
+    indicator = _indicator(demo_engine, "sum")
+    q = mapmodel.direct_q(demo_engine)
+    plain_map = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2020", "actual"), WORDS)
+    assert (plain_map.level, plain_map.n_units) == ("district", 11)
+    carried = mapmodel.build_model(q, mapmodel.Request(indicator, "20", "2020", "actual", carry_onto=TODAY), WORDS)
+    assert (carried.level, carried.levels, carried.n_units, carried.n_values) == ("commune", ["commune"], 65, 61)
+    want = {r["code"]: r for r in queries.carried_values(demo_engine, indicator=indicator, period="2020",
+                                                         province="20", onto=TODAY)}
+    for row in carried.rows:
+        assert row["value"] == (None if want[row["code"]]["value"] is None else pytest.approx(want[row["code"]]["value"]))
+    assert any("61 ước tính theo tỷ lệ diện tích, 4 không so sánh được" in n for n in carried.notes)
+    assert carried.province["value"] == pytest.approx(plain_map.province["value"])  # the province's own total
+    assert figures.province_method_text(carried, WORDS) == "Số toàn tỉnh là tổng của 11/11 huyện, thành phố có số liệu."
+    doc = decoded(draw.map_document(q, carried, WORDS, labels_on=False))
+    assert "Phường Đông Kinh" in doc and "Không so sánh được: địa bàn gồm phần của" in doc
+    # a rate is not carried: the map stays on the districts whatever the request says
+    rate = _indicator(demo_engine, "mean_pop")
+    stays = mapmodel.build_model(q, mapmodel.Request(rate, "20", "2020", "actual", carry_onto=TODAY), WORDS)
+    assert stays.level == "district"
+
+
+def test_the_map_page_offers_the_switch_and_keeps_it_in_the_link(sqlite_demo_url, monkeypatch):
+    from apptest_helpers import open_page
+
+    monkeypatch.setenv("QH_DATABASE_URL", sqlite_demo_url)
+    monkeypatch.setenv("QH_AUTH", "none")
+    from qh_data.db import make_engine
+
+    indicator = _indicator(make_engine(sqlite_demo_url), "sum")
+    at = open_page("map.py", {"ind": indicator, "per": "2020", "view": "actual", "carry": "1"})
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    switch = next(w for w in at.toggle if w.label == "Chuyển sang xã, phường hiện nay")
+    assert switch.value is True and at.query_params.get("carry") == "1"
+    assert any("sang 65 xã, phường hiện nay" in str(c.value) for c in [*at.caption, *at.markdown, *at.info])
+    switch.set_value(False).run()
+    assert not at.query_params.get("carry") and not at.exception
+    rate = _indicator(make_engine(sqlite_demo_url), "mean_pop")
+    at = open_page("map.py", {"ind": rate, "per": "2020", "view": "actual"})
+    off = next(w for w in at.toggle if w.label == "Chuyển sang xã, phường hiện nay")
+    assert off.disabled and "không cộng được" in off.help

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, fmt
+from dashboard import charts, components, data, fmt, state
 from dashboard.i18n import translate
-from dashboard.safe_text import md
+from dashboard.safe_text import md, plain
 from qh_data import periods
 from qh_data.errors import ConfigError
 from qh_data.maps import boundaries, figures
-from qh_data.maps.availability import KINDS
 from qh_data.maps.model import Request, indicator_info, indicator_name, presentation_request
+from qh_data.queries import carry
 
 MAP_HEIGHT = 560
 PRESENT_HEIGHT = 620
@@ -50,6 +50,22 @@ def geography_switch(geos: list[str], held: list[str], period: str, lang: str) -
     st.caption(translate("map.geo_straddle", lang, period=periods.label(period, lang), levels=levels))
     return st.radio(translate("map.geo", lang), geos, key="map_geo", horizontal=True,
                     format_func=lambda g: translate(f"map.geo_{g}", lang))
+
+
+def carry_switch(container, info: dict | None, day, lang: str):
+    """The choice of drawing a district period on the communes of ``day`` (widget ``map_carry``, URL
+    ``carry``): offered for an additive indicator, shown switched off with the reason for any other.
+    Returns ``day`` when chosen, else None."""
+    label = translate("map.carry_toggle", lang)
+    info = info or {}
+    if not carry.carriable(info.get("aggregation")):
+        reason = carry.refusal(info.get("name_vi") or "", info.get("name_en") or "").message(lang)
+        container.toggle(label, value=False, disabled=True, help=plain(reason), key="map_carry_off")
+        return None
+    if "map_carry" not in st.session_state:
+        st.session_state["map_carry"] = state.page_param("carry") == "1"
+    on = container.toggle(label, key="map_carry", help=translate("map.carry_help", lang, date=fmt.date(day, lang)))
+    return day if on else None
 
 
 def boundary_sources(levels: list[str], lang: str) -> None:

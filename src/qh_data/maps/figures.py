@@ -73,7 +73,8 @@ def province_method_text(m: MapModel, words: Words) -> str | None:
         n, total = int(n or 0), int(total or 0)
     except (TypeError, ValueError):
         n, total = 0, 0
-    return words.translate(level_key(f"map.rollup_{method}", m.level), lang, n=words.number(n, 0, lang),
+    level = fig.get("unit_level") or m.level  # the units it was rolled up from (districts on a carried map)
+    return words.translate(level_key(f"map.rollup_{method}", level), lang, n=words.number(n, 0, lang),
                            total=words.number(total, 0, lang))
 
 

@@ -44,6 +44,8 @@ from qh_data.maps.classify import (
     progress_classes,
     sequential_palette,
 )
+from qh_data.queries.carry import BASES as CARRY_BASES
+from qh_data.queries.carry import carriable
 from qh_data.rules import observed
 from qh_data.status import percent_of_target
 
@@ -101,6 +103,7 @@ class Request:
     as_of: dt.datetime | None = None
     lang: str = "vi"
     level: str | None = None  # the geography (district | commune); None: the period's own (geography_of)
+    carry_onto: dt.date | None = None  # a district period drawn on the communes of that day (queries.carry)
 
     def key(self) -> tuple:
         return tuple(asdict(self).values())
@@ -230,6 +233,29 @@ def _observed_figures(q: Q, req: Request, period: str) -> tuple[list[dict], dict
     return units, {code: _figure(rows[code, kind], kind, v) for code, (kind, v) in best.items()}
 
 
+def carries(req: Request, level: str, info: Mapping[str, Any]) -> bool:
+    """Whether the map carries its figures onto the communes of ``req.carry_onto``: an actual or estimate
+    map of an additive indicator for a period whose figures are on the districts."""
+    return (req.carry_onto is not None and req.view in ("actual", "estimate") and level == "district"
+            and carriable(info.get("aggregation")))
+
+
+def _carried_figures(q: Q, req: Request, tr) -> tuple[list[dict], dict[str, dict], dict[str, int]]:
+    """(the communes of ``req.carry_onto``, {code: figure with its ``basis`` sentence}, count per basis):
+    the period's figures carried across the rearrangement (``queries.carry``)."""
+    df = q("carried_values", indicator=req.indicator, period=req.period, kind=req.view, province=req.province,
+           onto=req.carry_onto, as_of=req.as_of)
+    units = [{"code": str(c), "name": str(n)} for c, n in zip(df["code"], df["name"], strict=True)]
+    figs: dict[str, dict] = {}
+    counts = {basis: 0 for basis in CARRY_BASES}
+    for r in df.to_dict("records"):
+        counts[r["basis"]] += 1
+        figs[str(r["code"])] = {"value": number_or_none(r["value"]), "kind": req.view, "is_demo": bool(r["is_demo"]),
+                                "source": tr(f"map.carried_{r['basis']}", came_from=r["came_from"] or "–"),
+                                "revision": None}
+    return units, figs, counts
+
+
 def _province_rows(q: Q, req: Request, period: str, kinds: tuple[str, ...]) -> dict[str, dict]:
     rows: dict[str, dict] = {}
     for kind in kinds:
@@ -322,7 +348,16 @@ def build_model(q: Q, req: Request, words: Words) -> MapModel:
 
     notes: list[str] = []
     province: dict[str, Any] = {}
-    if req.view in RAW_VIEWS:
+    if req.view in RAW_VIEWS and carries(req, level, info):
+        units, figs, counts = _carried_figures(q, req, tr)
+        level, levels, targets = "commune", ["commune"], {}
+        values = [figs[u["code"]]["value"] for u in units]
+        out_unit, out_dec = unit, dec
+        legend_title = tr("map.legend_carried", kind=tr(f"status.kind.{req.view}"), period=period_label)
+        notes.append(tr("map.note_carried", period=period_mid, n=len(units), **counts))
+        pf = _province_figure(q, req, req.period, req.view)
+        province = {"value": pf["value"] if pf else None, "figure": pf, "target": None, "percent": None}
+    elif req.view in RAW_VIEWS:
         units, figs = _figures(q, req, req.period, req.view)
         targets: dict[str, dict] = {}
         if req.view != "target" and ty is not None:

@@ -66,6 +66,19 @@ class NotCarried(QHError):
     """The indicator cannot be carried onto the new units (not additive)."""
 
 
+def carriable(aggregation: str | None) -> bool:
+    """Only a figure that adds up over a territory can be re-cut onto other units."""
+    return aggregation == "sum"
+
+
+def refusal(name_vi: str, name_en: str) -> NotCarried:
+    return NotCarried(
+        f"Chỉ tiêu “{name_vi}” không cộng được (tỷ lệ, bình quân): số liệu trước khi sắp xếp không chia lại "
+        "được theo xã, phường mới.",
+        f"“{name_en}” is not additive (a rate or an average): figures from before the rearrangement cannot "
+        "be re-cut onto the new communes.")
+
+
 def carried_values(engine: Engine, *, indicator: str, period: str, kind: str = "actual", province: str,
                    onto: dt.date, as_of: dt.date | dt.datetime | None = None) -> Records:
     """The figures of ``period`` on the communes of ``province`` in force on ``onto`` (CARRY_COLUMNS, one
@@ -74,12 +87,8 @@ def carried_values(engine: Engine, *, indicator: str, period: str, kind: str = "
     moment = moment_of(as_of)
     with read_connection(engine) as c:
         ind = _indicator(c, indicator)
-        if ind.aggregation != "sum":
-            raise NotCarried(
-                f"Chỉ tiêu “{ind.name_vi}” không cộng được (tỷ lệ, bình quân): số liệu trước khi sắp xếp "
-                "không chia lại được theo xã, phường mới.",
-                f"“{ind.name_en}” is not additive (a rate or an average): figures from before the "
-                "rearrangement cannot be re-cut onto the new communes.")
+        if not carriable(ind.aggregation):
+            raise refusal(ind.name_vi, ind.name_en)
         pid = units.province_id(c, province, onto)
         targets = records(c, _TARGETS, {"province_id": pid, "day": onto}) if pid is not None else []
         links = _links(c, [t["id"] for t in targets])
@@ -145,4 +154,4 @@ def _from_district(target: dict, link: dict, values: dict[int, dict]) -> tuple[f
     return float(figure) * share, "estimate"
 
 
-__all__ = ["BASES", "CARRY_COLUMNS", "NotCarried", "carried_values"]
+__all__ = ["BASES", "CARRY_COLUMNS", "NotCarried", "carriable", "carried_values", "refusal"]
