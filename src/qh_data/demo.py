@@ -15,7 +15,6 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, demo_communes, refdata
-from .agencies import store as agency_store
 from .auth import hash_password
 from .catalogue import CATALOGUE, TARGETS_2030, Spec
 from .db import session_scope
@@ -35,7 +34,6 @@ from .models import (
     User,
 )
 from .permissions import SYSTEM
-from .plans import store as plan_store
 from .rules.open_status import CLOSED_ISSUE_STATUSES
 
 SEED = 20200730
@@ -84,11 +82,6 @@ def seed(engine: Engine, *, today: dt.date | None = None, quiet: bool = False, r
         # the register is on the units before 1/7/2025; then the reform, and the later figures on the communes
         reform = (demo_communes.write(s, {spec.code: spec for spec in CATALOGUE}, later, _clamp, DEMO_SOURCE)
                   if reform else {"commune_values": 0, "communes": 0})
-        if reform["communes"]:  # the agencies of 2025 too: the merged departments, the communes' committees
-            agency_store.load_reference(s, SYSTEM)
-            for province, prefix in (("20", "LS"), ("19", "TN")):
-                agency_store.add_commune_committees(s, SYSTEM, province, today, prefix, source=DEMO_SOURCE)
-        plan_store.load_reference(s, SYSTEM)  # the approved plans, and Thái Nguyên's adjustment of 04/02/2026
         counts = {"indicators": len(CATALOGUE), "values": n_values + reform["commune_values"], **ref,
                   "communes": reform["communes"], "tasks": builder.n_tasks, "issues": builder.n_issues,
                   "meetings": builder.n_meetings}
