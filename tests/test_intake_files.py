@@ -23,8 +23,8 @@ from qh_data.intake.common import META_SHEET, VALUE_COLUMNS
 from tests.intake_helpers import COL, actor, checksum, edit, find_row
 
 S = "Số liệu"
-SLOTS = [("2026-H1", "actual"), ("2026-H2", "estimate"), ("2026", "estimate")]
-DISTRICT = "180"  # Huyện Tràng Định, Lạng Sơn
+SLOTS = [("2024-H1", "actual"), ("2024-H2", "estimate"), ("2024", "estimate")]  # the district held these periods
+DISTRICT = "180"  # Huyện Tràng Định, Lạng Sơn (to 30/6/2025: abolished by the 2025 reform)
 ROW = "@"  # in an expectation: the row the change returned
 
 
@@ -90,7 +90,7 @@ def handmade(_blank: bytes) -> bytes:
     ws.append([])
     ws.append([c.vi for c in VALUE_COLUMNS])
     ws.append(["grdp_per_capita", "GRDP bình quân đầu người", "triệu đồng/người", DISTRICT, "Huyện Tràng Định",
-               "2026-H1", "Thực hiện", None, 50, None])
+               "2024-H1", "Thực hiện", None, 50, None])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -153,7 +153,7 @@ CASES = [
     ("empty_file", None, lambda _b: b"", ("empty_file", None, None, None), {}),
     ("negative_where_impossible", cell("I4", -5), None, ("below_min", S, 4, "I"), {}),
     ("negative_text_unicode_minus", cell("I4", "−12,5"), None, ("below_min", S, 4, "I"), {}),
-    ("share_above_100", set_value("econ_share_agri", "2026-H1", "Thực hiện", 120), None, ("above_max", S, ROW, "I"),
+    ("share_above_100", set_value("econ_share_agri", "2024-H1", "Thực hiện", 120), None, ("above_max", S, ROW, "I"),
      {}),
     ("percent_sign_on_money", cell("I4", "12 %"), None, ("percent_unit", S, 4, "I"), {}),
     ("date_instead_of_number", cell("I4", dt.datetime(2026, 6, 30)), None, ("date_not_number", S, 4, "I"), {}),

@@ -86,6 +86,16 @@ def test_the_page_opens_through_the_app_without_exception(store):
     assert at.file_uploader(key="intake_upload").label == tr("intake.upload")
     assert at.multiselect(key="intake_slots").value  # the default periods are chosen
     at.radio(key="intake_scope").set_value("unit").run()
+    # the default periods are this year's (2026): the communes in force then are offered, not the districts
+    offered = at.selectbox(key="intake_tpl_district").options  # the names shown
+    assert "Phường Đông Kinh" in offered and "Huyện Tràng Định" not in offered
+    at.selectbox(key="intake_tpl_district").select("05977").run()  # Phường Đông Kinh, Lạng Sơn
+    clean(at)
+    assert any(tr("intake.download_values") == getattr(b, "label", None) for b in at.get("download_button"))
+    # a period the districts still held (to 30/6/2025): district 180 (Huyện Tràng Định) is offered again
+    at.multiselect(key="intake_slots").set_value(["2025-H1|actual"]).run()
+    offered = at.selectbox(key="intake_tpl_district").options
+    assert "Huyện Tràng Định" in offered and "Phường Đông Kinh" not in offered
     at.selectbox(key="intake_tpl_district").select("180").run()
     clean(at)
     assert any(tr("intake.download_values") == getattr(b, "label", None) for b in at.get("download_button"))
