@@ -25,9 +25,24 @@ def _loaded(engine):
         store.load_reference(s, SYSTEM)
 
 
+def _before_reform_loaded(engine) -> None:
+    """The demo as it stood before the 2025 reform was loaded (the 2030 targets on the districts, stamped
+    2021), then the plans."""
+    from qh_data import demo
+
+    demo.seed(engine, quiet=True, reform=False)
+    _loaded(engine)
+
+
+@pytest.fixture
+def before_reform(engine):
+    _before_reform_loaded(engine)
+    return engine
+
+
 @pytest.fixture
 def loaded(read_store, backend):
-    engine, _ = read_store(backend, "plans", build=_loaded)
+    engine, _ = read_store(backend, "plans before the reform", build=_before_reform_loaded, seeded=False)
     return engine
 
 
@@ -70,17 +85,16 @@ def test_status_uses_the_approved_plan_while_the_adjustment_awaits_approval(load
         assert row["explanation_en"].startswith("Target as set by QĐ 222/QĐ-TTg.")
 
 
-def test_status_follows_the_plan_in_force_on_the_as_of_day_once_an_adjustment_is_approved(demo_engine):
-    _loaded(demo_engine)
-    before_all = _grdp_pc(demo_engine, TEST_APPROVAL - dt.timedelta(days=1))
-    with session_scope(demo_engine) as s:  # the test world: the adjustment approved on TEST_APPROVAL
+def test_status_follows_the_plan_in_force_on_the_as_of_day_once_an_adjustment_is_approved(before_reform):
+    before_all = _grdp_pc(before_reform, TEST_APPROVAL - dt.timedelta(days=1))
+    with session_scope(before_reform) as s:  # the test world: the adjustment approved on TEST_APPROVAL
         adjusted = s.scalars(select(PlanVersion).where(PlanVersion.status == "passed_awaiting_approval")).one()
         original = s.get(PlanVersion, adjusted.adjusts_id)
         adjusted.status, adjusted.valid_from = "in_force", TEST_APPROVAL
         original.status, original.valid_to = "superseded", TEST_APPROVAL - dt.timedelta(days=1)
-    before = _grdp_pc(demo_engine, TEST_APPROVAL - dt.timedelta(days=1))
-    after = _grdp_pc(demo_engine, TEST_APPROVAL)
-    now = _grdp_pc(demo_engine)
+    before = _grdp_pc(before_reform, TEST_APPROVAL - dt.timedelta(days=1))
+    after = _grdp_pc(before_reform, TEST_APPROVAL)
+    now = _grdp_pc(before_reform)
     assert before["target_2030"] == before_all["target_2030"] != 220.0
     assert before["plan_vi"] == "QĐ 222/QĐ-TTg" and before["explanation_vi"].startswith("Mục tiêu theo QĐ 222")
     assert after["target_2030"] == 220.0 == now["target_2030"]
@@ -88,11 +102,11 @@ def test_status_follows_the_plan_in_force_on_the_as_of_day_once_an_adjustment_is
     assert after["explanation_vi"].startswith("Mục tiêu theo bản điều chỉnh HĐND tỉnh thông qua ngày 04/02/2026.")
     assert after["progress_target_year"] == 2030
     assert (after["status"], after["ratio"]) != (before["status"], before["ratio"])
-    assert queries.plan_in_force(demo_engine, "19", TEST_APPROVAL)["id"] == adjusted.id
-    assert queries.plan_in_force(demo_engine, "19", TEST_APPROVAL - dt.timedelta(days=1))["id"] == original.id
+    assert queries.plan_in_force(before_reform, "19", TEST_APPROVAL)["id"] == adjusted.id
+    assert queries.plan_in_force(before_reform, "19", TEST_APPROVAL - dt.timedelta(days=1))["id"] == original.id
     # the province series as of each side shows the 2030 target of the plan of that day
     series = {r["kind"]: r["value"] for r in queries.province_series(
-        demo_engine, indicator="grdp_per_capita", province="19", as_of=TEST_APPROVAL) if r["period"] == "2030"}
+        before_reform, indicator="grdp_per_capita", province="19", as_of=TEST_APPROVAL) if r["period"] == "2030"}
     assert series["target"] == 220.0
 
 
@@ -122,8 +136,15 @@ def test_the_meeting_pack_names_the_plan_and_the_adjustment_awaiting_approval(lo
     assert ls.plan["decision_number"] == "QĐ 236/QĐ-TTg" and ls.plan["pending"] == []
 
 
-def test_before_the_first_decision_no_plan_is_named(loaded):
-    row = _grdp_pc(loaded, dt.date(2023, 1, 10))  # the demo's targets (of 2021) count, QĐ 222 is of 14/3/2023
+def test_before_the_first_decision_no_plan_is_named(before_reform):
+    from qh_data.permissions import Actor
+    from qh_data.services.values import NewFigure, write_revisions
+
+    with session_scope(before_reform) as s:  # a 2030 target sent in 2021, before QĐ 222 of 14/3/2023
+        write_revisions(s, Actor(user_id=None, username="dpi", role="dpi_editor"),
+                        [NewFigure("grdp_per_capita", "19", "2030", "target", 150.0)],
+                        now=dt.datetime(2021, 3, 1, 9, 0), source="test")
+    row = _grdp_pc(before_reform, dt.date(2023, 1, 10))
     assert row["target_2030"] is not None and row["plan_vi"] is None
     assert not row["explanation_vi"].startswith("Mục tiêu theo")
 

@@ -16,6 +16,16 @@ from qh_data.permissions import SYSTEM, Actor
 from qh_data.plans import store
 
 
+@pytest.fixture
+def before_reform(engine):
+    """The demo as it stood before the 2025 reform was loaded (districts only, no Bắc Kạn province, the
+    2030 targets on the districts): the world the plans of 2023-2024 were drawn on."""
+    from qh_data import demo
+
+    demo.seed(engine, quiet=True, reform=False)
+    return engine
+
+
 def _load(engine, actor=SYSTEM):
     with session_scope(engine) as s:
         return store.load_reference(s, actor)
@@ -28,9 +38,9 @@ def _plans(engine) -> dict[str | None, PlanVersion]:
     return {p.decision_number or f"HĐND {p.council_passed_on:%d/%m/%Y}": p for p in rows}
 
 
-def test_the_reference_plans_and_the_adjustment_awaiting_approval(demo_engine):
-    report = _load(demo_engine)
-    plans = _plans(demo_engine)
+def test_the_reference_plans_and_the_adjustment_awaiting_approval(before_reform):
+    report = _load(before_reform)
+    plans = _plans(before_reform)
     assert set(plans) == {"QĐ 236/QĐ-TTg", "QĐ 222/QĐ-TTg", "HĐND 04/02/2026"}
     # Bắc Kạn's province is not in this store: its plan is reported, not invented onto another unit
     assert any("QĐ 1288/QĐ-TTg" in s for s in report.skipped)
@@ -41,7 +51,7 @@ def test_the_reference_plans_and_the_adjustment_awaiting_approval(demo_engine):
     assert "vietnamplus.vn" in adjusted.source and "10,5 %/năm" in adjusted.note
     assert original.status == "being_adjusted" and original.decision_date == dt.date(2023, 3, 14)
     assert plans["QĐ 236/QĐ-TTg"].status == "in_force"
-    with session_scope(demo_engine) as s:
+    with session_scope(before_reform) as s:
         targets = s.scalars(select(IndicatorValue).where(IndicatorValue.plan_version_id == adjusted.id)).all()
         assert [(t.indicator_code, t.period, t.kind, t.value, t.is_demo, t.admin_unit_code) for t in targets] == [
             ("grdp_per_capita", "2030", "target", 220.0, False, "19")]
@@ -53,12 +63,12 @@ def test_the_reference_plans_and_the_adjustment_awaiting_approval(demo_engine):
         assert '"targets_added": 1' in entry.after
 
 
-def test_loading_again_changes_nothing(demo_engine):
-    first = _load(demo_engine)
+def test_loading_again_changes_nothing(before_reform):
+    first = _load(before_reform)
     assert first.changed and first.plans_added == 3 and first.targets_added == 1
-    second = _load(demo_engine)
+    second = _load(before_reform)
     assert not second.changed
-    with session_scope(demo_engine) as s:
+    with session_scope(before_reform) as s:
         assert s.scalar(select(func.count()).select_from(PlanVersion)) == 3
         assert s.scalar(select(func.count()).where(AuditEntry.action == "plans.load")) == 1
         assert s.scalar(select(func.count()).where(IndicatorValue.source == store.ADJUSTMENT_SOURCE)) == 1
@@ -98,22 +108,22 @@ def test_after_the_2025_reform_each_plan_is_on_the_province_of_its_day(demo_engi
     assert [(r["decision_number"], r["value"]) for r in rows] == [("QĐ 222/QĐ-TTg", 8900.0), (None, 220.0)]
 
 
-def test_a_new_figure_never_supersedes_the_adjustments_target_and_a_plans_target_stays_the_plans(demo_engine):
+def test_a_new_figure_never_supersedes_the_adjustments_target_and_a_plans_target_stays_the_plans(before_reform):
     """services.values: a target entered for Thái Nguyên's 2030 GRDP per capita while the adjustment awaits
     approval leaves the adjustment's 220 in place (a revision above it); a new revision of one of QĐ 222's
     targets stays QĐ 222's."""
     from qh_data.services import values
 
-    _load(demo_engine)
-    adjusted_id = _plans(demo_engine)["HĐND 04/02/2026"].id
-    original_id = _plans(demo_engine)["QĐ 222/QĐ-TTg"].id
-    row = values.submit_value(demo_engine, SYSTEM, indicator="grdp_per_capita", unit_code="19", period="2030",
+    _load(before_reform)
+    adjusted_id = _plans(before_reform)["HĐND 04/02/2026"].id
+    original_id = _plans(before_reform)["QĐ 222/QĐ-TTg"].id
+    row = values.submit_value(before_reform, SYSTEM, indicator="grdp_per_capita", unit_code="19", period="2030",
                               kind="target", value=200, source="thử nghiệm")
     assert row["revision"] == 2 and row["plan_version_id"] is None
-    revised = values.submit_value(demo_engine, SYSTEM, indicator="grdp_per_capita_usd", unit_code="19",
+    revised = values.submit_value(before_reform, SYSTEM, indicator="grdp_per_capita_usd", unit_code="19",
                                   period="2030", kind="target", value=9000, source="thử nghiệm")
     assert revised["revision"] == 2 and revised["plan_version_id"] == original_id
-    with session_scope(demo_engine) as s:
+    with session_scope(before_reform) as s:
         kept = s.scalars(select(IndicatorValue).where(IndicatorValue.plan_version_id == adjusted_id)).one()
         assert kept.value == 220.0 and kept.superseded_at is None
         usd = s.scalars(select(IndicatorValue).where(IndicatorValue.indicator_code == "grdp_per_capita_usd",
