@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import MetaData, event, inspect, select, text
+from migration_helpers import columns_of, failing_when, snapshot, store_at
+from sqlalchemy import text
 
 from qh_data import schema
 
@@ -15,40 +16,21 @@ BEFORE = "0005_intake_profiles"
 AFTER = "0006_agency_succession"
 
 
-def _snapshot(engine, md: MetaData) -> dict[str, list[tuple]]:
-    """Every row of every 0005 table, in the 0005 columns, in a fixed order."""
-    out = {}
-    with engine.connect() as c:
-        for name, table in md.tables.items():
-            if name == "alembic_version":
-                continue
-            cols = list(table.c)
-            out[name] = sorted(c.execute(select(*cols)).all(), key=repr)
-    return out
 
 
-def _columns(engine) -> dict[str, list[str]]:
-    insp = inspect(engine)
-    return {t: sorted(c["name"] for c in insp.get_columns(t)) for t in insp.get_table_names()}
 
 
-def _store_0005(engine) -> tuple[MetaData, dict, dict]:
-    schema.downgrade(engine, BEFORE)
-    assert schema.current_revision(engine) == BEFORE
-    md = MetaData()
-    md.reflect(engine)
-    return md, _snapshot(engine, md), _columns(engine)
 
 
 def test_upgrade_keeps_every_row_and_downgrade_gives_the_0005_store_back(demo_engine):
-    md, before, columns = _store_0005(demo_engine)
+    md, before, columns = store_at(demo_engine, BEFORE)
     assert "agency_succession" not in columns and "valid_from" not in columns["agency"]
     assert sum(len(rows) for rows in before.values()) > 1000  # the demo: a real store, not an empty one
 
     schema.upgrade(demo_engine)
     assert schema.current_revision(demo_engine) == schema.head_revision()  # 0006 and what came after it
     assert schema.differences(demo_engine) == []
-    assert _snapshot(demo_engine, md) == before  # every 0005 row, every 0005 column, unchanged
+    assert snapshot(demo_engine, md) == before  # every 0005 row, every 0005 column, unchanged
     with demo_engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM agency_succession")).scalar_one() == 0
         assert c.execute(text("SELECT count(*) FROM agency WHERE valid_from IS NOT NULL "
@@ -58,8 +40,8 @@ def test_upgrade_keeps_every_row_and_downgrade_gives_the_0005_store_back(demo_en
         c.commit()
 
     schema.downgrade(demo_engine, BEFORE)
-    assert _columns(demo_engine) == columns
-    assert _snapshot(demo_engine, md) == before
+    assert columns_of(demo_engine) == columns
+    assert snapshot(demo_engine, md) == before
 
 
 def test_the_range_check_refuses_an_agency_that_ends_before_it_starts(engine):
@@ -70,21 +52,13 @@ def test_the_range_check_refuses_an_agency_that_ends_before_it_starts(engine):
 
 
 def test_an_upgrade_failing_half_way_leaves_the_0005_store_intact(demo_engine, backend):
-    md, before, columns = _store_0005(demo_engine)
+    md, before, columns = store_at(demo_engine, BEFORE)
 
-    def fail_at_the_table(conn, cursor, statement, parameters, context, executemany):
-        if "CREATE TABLE agency_succession" in statement:
-            raise RuntimeError("disk full")
-
-    event.listen(demo_engine, "before_cursor_execute", fail_at_the_table)
-    try:
-        with pytest.raises(RuntimeError, match="disk full"):
-            schema.upgrade(demo_engine)
-    finally:
-        event.remove(demo_engine, "before_cursor_execute", fail_at_the_table)
+    with failing_when(demo_engine, lambda statement: "CREATE TABLE agency_succession" in statement):
+        schema.upgrade(demo_engine)
     assert schema.current_revision(demo_engine) == BEFORE
-    assert _columns(demo_engine) == columns
-    assert _snapshot(demo_engine, md) == before
+    assert columns_of(demo_engine) == columns
+    assert snapshot(demo_engine, md) == before
     if backend == "sqlite":
         with demo_engine.connect() as c:
             assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import MetaData, event, inspect, select, text
+from migration_helpers import columns_of, failing_when, snapshot, store_at
+from sqlalchemy import text
 
 from qh_data import schema
 
@@ -16,39 +17,21 @@ BEFORE = "0006_agency_succession"
 AFTER = "0007_plan_versions"
 
 
-def _snapshot(engine, md: MetaData) -> dict[str, list[tuple]]:
-    """Every row of every 0006 table, in the 0006 columns, in a fixed order."""
-    out = {}
-    with engine.connect() as c:
-        for name, table in md.tables.items():
-            if name == "alembic_version":
-                continue
-            out[name] = sorted(c.execute(select(*table.c)).all(), key=repr)
-    return out
 
 
-def _columns(engine) -> dict[str, list[str]]:
-    insp = inspect(engine)
-    return {t: sorted(c["name"] for c in insp.get_columns(t)) for t in insp.get_table_names()}
 
 
-def _store_0006(engine) -> tuple[MetaData, dict, dict]:
-    schema.downgrade(engine, BEFORE)
-    assert schema.current_revision(engine) == BEFORE
-    md = MetaData()
-    md.reflect(engine)
-    return md, _snapshot(engine, md), _columns(engine)
 
 
 def test_upgrade_keeps_every_row_attaches_the_targets_and_downgrade_gives_the_0006_store_back(demo_engine):
-    md, before, columns = _store_0006(demo_engine)
+    md, before, columns = store_at(demo_engine, BEFORE)
     assert "plan_version" not in columns and "plan_version_id" not in columns["indicator_value"]
     assert sum(len(rows) for rows in before.values()) > 1000  # the demo: a real store, not an empty one
 
     schema.upgrade(demo_engine)
     assert schema.current_revision(demo_engine) == AFTER
     assert schema.differences(demo_engine) == []
-    assert _snapshot(demo_engine, md) == before  # every 0006 row, every 0006 column, unchanged
+    assert snapshot(demo_engine, md) == before  # every 0006 row, every 0006 column, unchanged
     with demo_engine.connect() as c:
         plans = c.execute(text(
             "SELECT p.decision_number, p.decision_date, p.status, u.code, u.level FROM plan_version p "
@@ -78,8 +61,8 @@ def test_upgrade_keeps_every_row_attaches_the_targets_and_downgrade_gives_the_00
         assert real == "QĐ 222/QĐ-TTg"
 
     schema.downgrade(demo_engine, BEFORE)
-    assert _columns(demo_engine) == columns
-    assert _snapshot(demo_engine, md) == before
+    assert columns_of(demo_engine) == columns
+    assert snapshot(demo_engine, md) == before
 
 
 def test_an_empty_store_gets_no_plan(engine):
@@ -94,21 +77,13 @@ def test_the_status_check_refuses_an_unknown_status(demo_engine):
 
 
 def test_an_upgrade_failing_half_way_leaves_the_0006_store_intact(demo_engine, backend):
-    md, before, columns = _store_0006(demo_engine)
+    md, before, columns = store_at(demo_engine, BEFORE)
 
-    def fail_at_the_update(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("UPDATE indicator_value"):
-            raise RuntimeError("disk full")
-
-    event.listen(demo_engine, "before_cursor_execute", fail_at_the_update)
-    try:
-        with pytest.raises(RuntimeError, match="disk full"):
-            schema.upgrade(demo_engine)
-    finally:
-        event.remove(demo_engine, "before_cursor_execute", fail_at_the_update)
+    with failing_when(demo_engine, lambda statement: statement.startswith("UPDATE indicator_value")):
+        schema.upgrade(demo_engine)
     assert schema.current_revision(demo_engine) == BEFORE
-    assert _columns(demo_engine) == columns
-    assert _snapshot(demo_engine, md) == before
+    assert columns_of(demo_engine) == columns
+    assert snapshot(demo_engine, md) == before
     if backend == "sqlite":
         with demo_engine.connect() as c:
             assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1

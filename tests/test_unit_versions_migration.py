@@ -12,7 +12,8 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import MetaData, event, inspect, select, text
+from migration_helpers import columns_of, snapshot
+from sqlalchemy import MetaData, event, select, text
 
 from qh_data import schema
 
@@ -118,30 +119,15 @@ def _put(conn, table, rows: list[dict]) -> None:
         conn.execute(table.insert().values(**row))
 
 
-def _snapshot(engine, md: MetaData) -> dict[str, list[tuple]]:
-    """Every row of every 0001 table, in the 0001 columns, in a fixed order."""
-    out = {}
-    with engine.connect() as c:
-        for name, table in md.tables.items():
-            if name == "alembic_version":
-                continue
-            cols = list(table.c)
-            out[name] = c.execute(select(*cols).order_by(*cols)).all()
-    return out
-
-
-def _columns(engine) -> dict[str, list[str]]:
-    insp = inspect(engine)
-    return {t: sorted(c["name"] for c in insp.get_columns(t)) for t in insp.get_table_names()}
 
 
 def test_upgrade_keeps_every_row_and_fills_unit_ids(engine):
     md = _store_0001(engine)
-    before = _snapshot(engine, md)
+    before = snapshot(engine, md)
     schema.upgrade(engine, EXPAND)
 
     assert schema.current_revision(engine) == EXPAND
-    after = _snapshot(engine, md)  # the 0001 columns, read again
+    after = snapshot(engine, md)  # the 0001 columns, read again
     audit_after = after.pop("audit_entry")
     assert after == {k: v for k, v in before.items() if k != "audit_entry"}
     assert audit_after[:2] == before["audit_entry"] and len(audit_after) == 3  # + the migration's own entry
@@ -180,7 +166,7 @@ def test_upgrade_keeps_every_row_and_fills_unit_ids(engine):
 
 def test_upgrade_failing_half_way_leaves_the_0001_store_intact(engine, backend):
     md = _store_0001(engine)
-    before, columns = _snapshot(engine, md), _columns(engine)
+    before, columns = snapshot(engine, md), columns_of(engine)
 
     def fail_at_last_fill(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("UPDATE MEETING"):
@@ -194,8 +180,8 @@ def test_upgrade_failing_half_way_leaves_the_0001_store_intact(engine, backend):
         event.remove(engine, "before_cursor_execute", fail_at_last_fill)
 
     assert schema.current_revision(engine) == BEFORE
-    assert _columns(engine) == columns  # no new table, no new column
-    assert _snapshot(engine, md) == before
+    assert columns_of(engine) == columns  # no new table, no new column
+    assert snapshot(engine, md) == before
     if backend == "sqlite":
         with engine.connect() as c:
             assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -205,11 +191,11 @@ def test_upgrade_failing_half_way_leaves_the_0001_store_intact(engine, backend):
 
 def test_downgrade_drops_only_what_0003_unit_versions_added(engine):
     md = _store_0001(engine)
-    before, columns = _snapshot(engine, md), _columns(engine)
+    before, columns = snapshot(engine, md), columns_of(engine)
     schema.upgrade(engine, EXPAND)
     schema.downgrade(engine, BEFORE)
-    assert _columns(engine) == columns
-    assert _snapshot(engine, md) == before
+    assert columns_of(engine) == columns
+    assert snapshot(engine, md) == before
 
 
 def test_upgrade_aborts_when_a_code_has_no_unit_and_writes_nothing(engine, backend):
@@ -232,12 +218,12 @@ def test_upgrade_aborts_when_a_code_has_no_unit_and_writes_nothing(engine, backe
         raw.commit()
     finally:
         raw.close()
-    before, columns = _snapshot(engine, md), _columns(engine)
+    before, columns = snapshot(engine, md), columns_of(engine)
     with pytest.raises(Exception, match=r"task_admin_unit\.unit_id filled from admin_unit_code: expected 3, got 2"):
         schema.upgrade(engine)
     assert schema.current_revision(engine) == BEFORE
-    assert _columns(engine) == columns
-    assert _snapshot(engine, md) == before
+    assert columns_of(engine) == columns
+    assert snapshot(engine, md) == before
 
 
 # --- 0004_unit_versions_contract: the codes go, the ids are the keys ----------------------------------------
@@ -279,11 +265,11 @@ def _placeholders_cleared(rows: list[tuple], md: MetaData) -> list[tuple]:
 
 def test_contract_keeps_every_row_on_its_version(engine):
     md = _store_0001(engine)
-    before = _snapshot(engine, md)
+    before = snapshot(engine, md)
     schema.upgrade(engine)
     assert schema.current_revision(engine) == schema.head_revision()
     assert schema.differences(engine) == []
-    columns = _columns(engine)
+    columns = columns_of(engine)
     assert "admin_unit" not in columns
     assert {c for t, c, _ in ID_COLUMNS if c in columns[t]} == set()  # every code column is gone
     after = _as_0001(engine, md)
@@ -300,11 +286,11 @@ def test_contract_keeps_every_row_on_its_version(engine):
 def test_contract_downgrades_to_the_expanded_store_while_codes_are_unique(engine):
     md = _store_0001(engine)
     schema.upgrade(engine, EXPAND)
-    expanded = _snapshot(engine, md)
+    expanded = snapshot(engine, md)
     schema.upgrade(engine)
     schema.downgrade(engine, EXPAND)
     assert schema.current_revision(engine) == EXPAND
-    again = _snapshot(engine, md)
+    again = snapshot(engine, md)
     assert again.pop("admin_unit") == _placeholders_cleared(expanded.pop("admin_unit"), md)
     assert again == expanded
 
@@ -316,8 +302,8 @@ def test_contract_downgrade_is_refused_once_a_code_names_two_units(engine):
         c.execute(text("INSERT INTO admin_unit_version (level, code, valid_from, name, is_synthetic) "
                        "VALUES ('commune', '05977', :day, 'Phường Đông Kinh', :no)"),
                   {"day": dt.date(2025, 7, 1), "no": False})
-    columns = _columns(engine)
+    columns = columns_of(engine)
     with pytest.raises(Exception, match="05977 names more than one unit version"):
         schema.downgrade(engine, EXPAND)
     assert schema.current_revision(engine) == schema.head_revision()
-    assert _columns(engine) == columns and len(_as_0001(engine, md)["admin_unit"]) == 7
+    assert columns_of(engine) == columns and len(_as_0001(engine, md)["admin_unit"]) == 7
