@@ -18,10 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ValidationFailed
 from ..models import SUCCESSION_RELATIONS
-from ..text import clean_text
-from ..units.lineage_csv import LineageFileInvalid, Problem, _records
+from ..units.lineage_csv import Cells, LineageFileInvalid, _records
 
 COLUMNS = ("province_code", "old_code", "old_name", "new_code", "new_name", "effective", "relation",
            "legal_basis", "confidence", "note")
@@ -56,32 +54,10 @@ class SuccessionFile:
     skipped: tuple[int, ...]  # rows without an old agency code (a whole set, not loaded agency by agency)
 
 
-class _Cells:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, row: int | None, column: str | None, vi: str, en: str) -> None:
-        self.problems.append(Problem(row, column, vi, en))
-
-    def text(self, record: dict[str, str], row: int, column: str) -> str | None:
-        try:
-            value = clean_text(record.get(column), field=column, max_len=1000)
-        except ValidationFailed as err:
-            self.add(row, column, _lower_first(err.message_vi), _lower_first(err.message_en))
-            return None
-        if value is None and column not in OPTIONAL:
-            self.add(row, column, "ô này không được để trống", "this cell must not be empty")
-        return value
-
-
-def _lower_first(sentence: str) -> str:
-    return sentence[:1].lower() + sentence[1:].rstrip(".")
-
-
 def read(path: str | Path) -> SuccessionFile:
     """The rows of an agency succession file, every cell checked; ``SuccessionFileInvalid`` otherwise."""
     path = Path(path)
-    cells = _Cells()
+    cells = Cells(OPTIONAL, 1000)
     rows: list[SuccessionRow] = []
     skipped: list[int] = []
     seen: dict[tuple[str, str | None], int] = {}
@@ -103,7 +79,7 @@ def read(path: str | Path) -> SuccessionFile:
                           f"tối đa {CODE_MAX} ký tự",
                           f"agency code '{code}' must be ASCII without spaces, at most {CODE_MAX} characters")
                 ok = False
-        effective = _date(cells, values["effective"], number)
+        effective = cells.date(values["effective"], number, "effective", "2025-03-01")
         relation = values["relation"]
         if relation is not None and relation not in SUCCESSION_RELATIONS:
             cells.add(number, "relation", f"quan hệ '{relation}' phải là một trong: {', '.join(SUCCESSION_RELATIONS)}",
@@ -139,16 +115,3 @@ def read(path: str | Path) -> SuccessionFile:
     if cells.problems:
         raise SuccessionFileInvalid(path.name, cells.problems)
     return SuccessionFile(path.name, tuple(rows), tuple(skipped))
-
-
-def _date(cells: _Cells, raw: str | None, row: int) -> dt.date | None:
-    if raw is None:
-        return None
-    if len(raw) == 10:  # YYYY-MM-DD only
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    cells.add(row, "effective", f"ngày '{raw}' phải viết dạng năm-tháng-ngày (ví dụ 2025-03-01)",
-              f"date '{raw}' must be written year-month-day (e.g. 2025-03-01)")
-    return None

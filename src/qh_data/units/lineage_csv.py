@@ -98,24 +98,44 @@ class CrosswalkRow:
     old_province_name: str
 
 
-class _Cells:
-    """Reads the cells of one file, collecting problems instead of stopping at the first."""
+class Cells:
+    """Reads the cells of one file, collecting problems instead of stopping at the first (also the agency
+    succession file's reader, ``agencies.succession_csv``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, optional: frozenset[str] | set[str], max_len: int) -> None:
         self.problems: list[Problem] = []
+        self.optional, self.max_len = optional, max_len
 
     def add(self, row: int | None, column: str | None, vi: str, en: str) -> None:
         self.problems.append(Problem(row, column, vi, en))
 
     def text(self, record: dict[str, str], row: int, column: str) -> str | None:
         try:
-            value = clean_text(record.get(column), field=column, max_len=500)
+            value = clean_text(record.get(column), field=column, max_len=self.max_len)
         except ValidationFailed as err:
             self.add(row, column, _lower_first(err.message_vi), _lower_first(err.message_en))
             return None
-        if value is None and column not in OPTIONAL:
+        if value is None and column not in self.optional:
             self.add(row, column, "ô này không được để trống", "this cell must not be empty")
         return value
+
+    def date(self, raw: str | None, row: int, column: str, example: str) -> dt.date | None:
+        """A YYYY-MM-DD date (fromisoformat alone would also take 20250701), else a problem naming ``example``."""
+        if raw is None:
+            return None
+        if len(raw) == 10:
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
+        self.add(row, column, f"ngày '{raw}' phải viết dạng năm-tháng-ngày (ví dụ {example})",
+                 f"date '{raw}' must be written year-month-day (e.g. {example})")
+        return None
+
+
+class _Cells(Cells):
+    def __init__(self) -> None:
+        super().__init__(OPTIONAL, 500)
 
     def code(self, record: dict[str, str], row: int, column: str) -> str | None:
         value = self.text(record, row, column)
@@ -140,7 +160,7 @@ def _lower_first(sentence: str) -> str:
     return sentence[:1].lower() + sentence[1:].rstrip(".")
 
 
-def _records(path: Path, columns: Sequence[str], cells: _Cells) -> list[tuple[int, dict[str, str]]]:
+def _records(path: Path, columns: Sequence[str], cells: Cells) -> list[tuple[int, dict[str, str]]]:
     """The data rows as (row number, {column: raw text}); header problems are added to ``cells``."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -221,17 +241,7 @@ def _area(cells: _Cells, rec: dict[str, str], row: int) -> float | None:
 
 
 def _date(cells: _Cells, rec: dict[str, str], row: int, column: str) -> dt.date | None:
-    raw = cells.text(rec, row, column)
-    if raw is None:
-        return None
-    if len(raw) == 10:  # YYYY-MM-DD only (fromisoformat would also take 20250701)
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    cells.add(row, column, f"ngày '{raw}' phải viết dạng năm-tháng-ngày (ví dụ 2025-07-01)",
-              f"date '{raw}' must be written year-month-day (e.g. 2025-07-01)")
-    return None
+    return cells.date(cells.text(rec, row, column), row, column, "2025-07-01")
 
 
 def read_crosswalk(path: str | Path, communes: Iterable[CommuneRow]) -> tuple[CrosswalkRow, ...]:
